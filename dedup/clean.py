@@ -1,0 +1,266 @@
+"""Write a clean corpus: every repeat removed, in the input's own format, with an audit trail."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import orjson
+
+from dedup.config import ScanConfig
+from dedup.corpus import scan
+from dedup.errors import ConfigError
+from dedup.io.atomic import atomic_directory, atomic_file
+from dedup.io.compression import compressing_writer, compression_of
+from dedup.io.readers import STDIN, DocumentReader, Record, expand_inputs, format_of
+from dedup.model import Document, Paragraph, Report
+from dedup.text.segment import paragraphs as split_paragraphs
+
+__all__ = ["CleanResult", "clean", "remove_paragraphs"]
+
+
+@dataclass(slots=True)
+class CleanResult:
+    """What a clean run did: the scan's report and the counts of what it removed."""
+
+    report: Report
+    documents_written: int = 0
+    paragraphs_removed: int = 0
+    documents_dropped: int = 0
+    bytes_removed: int = 0
+    outputs: list[str] = field(default_factory=list)
+
+
+def remove_paragraphs(text: str, paragraphs: list[Paragraph], remove: Iterable[int]) -> str:
+    """``text`` without the given paragraphs and their separators; all else byte-identical."""
+    removed = set(remove)
+    if not removed:
+        return text
+    cuts: list[tuple[int, int]] = []
+    for index in sorted(removed):
+        paragraph = paragraphs[index]
+        if index + 1 < len(paragraphs):
+            cuts.append((paragraph.start, paragraphs[index + 1].start))
+            continue
+        kept_before = [p for p in paragraphs[:index] if p.index not in removed]
+        start = kept_before[-1].end if kept_before else paragraph.start
+        cuts.append((start, paragraph.end))
+    pieces: list[str] = []
+    position = 0
+    for start, end in sorted(cuts):
+        if start > position:
+            pieces.append(text[position:start])
+        position = max(position, end)
+    pieces.append(text[position:])
+    return "".join(pieces)
+
+
+def clean(
+    inputs: Iterable[str],
+    output: str | Path,
+    config: ScanConfig | None = None,
+    removed_path: str | Path | None = None,
+) -> CleanResult:
+    """Scan ``inputs``, then write them to ``output`` without the repeats found.
+
+    One input file gives one output file (same format and compression); several inputs or a
+    folder give an output folder that mirrors them. ``removed_path`` receives a JSONL audit of
+    every removal: what was removed, why, and what it duplicated.
+    """
+    config = config or ScanConfig()
+    inputs = list(inputs)
+    if STDIN in inputs:
+        raise ConfigError("clean reads its inputs twice and cannot take '-': save stdin to a file")
+    files = expand_inputs(inputs, config.read.glob)
+    report = scan(inputs, config)
+    result = CleanResult(report)
+    by_ordinal: dict[int, list[int]] = {}
+    first_of: dict[tuple[int, int], Paragraph] = {}
+    for repeat in report.repeats:
+        by_ordinal.setdefault(repeat.ordinal, []).append(repeat.repeat.index)
+        first_of[repeat.ordinal, repeat.repeat.index] = repeat.first
+
+    audit: list[dict[str, Any]] = []
+    reader = DocumentReader(inputs, config.read)
+    single = len(files) == 1 and not Path(inputs[0]).is_dir()
+    targets = {files[0]: Path(output)} if single else _mirror(inputs, files)
+
+    def cleaned_records() -> Iterator[tuple[Record, str | None]]:
+        for record, document in reader.records():
+            if document is None:
+                continue
+            remove = by_ordinal.get(document.ordinal)
+            if not remove:
+                yield record, None
+                continue
+            text = _cleaned_text(document, remove, first_of, audit)
+            result.paragraphs_removed += len(remove)
+            result.bytes_removed += len(document.text.encode()) - len(text.encode())
+            yield record, text
+
+    records = cleaned_records()
+    if single:
+        with atomic_file(output) as handle:
+            result.documents_written += _write_file(files[0], records, handle, config)
+    else:
+        with atomic_directory(output) as staging:
+            result.documents_written += _write_tree(targets, records, staging, config)
+    result.outputs = (
+        [str(Path(output) / t) for t in targets.values()] if not single else [str(output)]
+    )
+    if removed_path is not None:
+        with atomic_file(removed_path) as handle:
+            for entry in audit:
+                handle.write(orjson.dumps(entry) + b"\n")
+    return result
+
+
+def _cleaned_text(
+    document: Document,
+    remove: list[int],
+    first_of: dict[tuple[int, int], Paragraph],
+    audit: list[dict[str, Any]],
+) -> str:
+    paragraphs = split_paragraphs(document.text)
+    for index in sorted(remove):
+        paragraph = paragraphs[index]
+        first = first_of[document.ordinal, index]
+        audit.append(
+            {
+                "doc": document.id,
+                "action": "remove_paragraph",
+                "reason": "repeat",
+                "paragraph": paragraph.to_dict(),
+                "text": document.text[paragraph.start : paragraph.end],
+                "duplicates": first.to_dict(),
+                "duplicates_text": document.text[first.start : first.end],
+            }
+        )
+    return remove_paragraphs(document.text, paragraphs, remove)
+
+
+def _mirror(inputs: list[str], files: list[str]) -> dict[str, Path]:
+    """Output paths relative to the output folder: under a folder input, relative to it;
+    otherwise the file's name."""
+    targets: dict[str, Path] = {}
+    folders = [Path(i) for i in inputs if Path(i).is_dir()]
+    for file in files:
+        path = Path(file)
+        relative = next(
+            (path.relative_to(f) for f in folders if path.is_relative_to(f)), Path(path.name)
+        )
+        if relative in targets.values():
+            raise ConfigError(f"two inputs would both be written to {relative} in the output")
+        targets[file] = relative
+    return targets
+
+
+def _write_tree(
+    targets: dict[str, Path],
+    records: Iterator[tuple[Record, str | None]],
+    staging: Path,
+    config: ScanConfig,
+) -> int:
+    written = 0
+    pending = _PerFile(records)
+    for file, relative in targets.items():
+        destination = staging / relative
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        with open(destination, "wb") as handle:
+            written += _write_file(file, pending.take(file), handle, config)
+    return written
+
+
+class _PerFile:
+    """Hands out the records of one file at a time from one stream over all files."""
+
+    def __init__(self, records: Iterator[tuple[Record, str | None]]) -> None:
+        self._records = records
+        self._next: tuple[Record, str | None] | None = None
+
+    def take(self, path: str) -> Iterator[tuple[Record, str | None]]:
+        while True:
+            if self._next is None:
+                self._next = next(self._records, None)
+                if self._next is None:
+                    return
+            if self._next[0].path != path:
+                return
+            item, self._next = self._next, None
+            yield item
+
+
+def _write_file(
+    path: str,
+    records: Iterable[tuple[Record, str | None]],
+    handle: IO[bytes],
+    config: ScanConfig,
+) -> int:
+    """Write the records of one input file, in its format and compression, to ``handle``."""
+    fmt = format_of(path)
+    if fmt == "parquet":
+        return _write_parquet(records, handle, config)
+    compression = compression_of(path)
+    stream = handle if compression is None else compressing_writer(handle, compression)
+    written = 0
+    text_field = config.read.text_field
+    try:
+        if fmt == "text":
+            for record, text in records:
+                stream.write(record.raw if text is None and record.raw else text.encode())  # type: ignore[union-attr]
+                written += 1
+        elif fmt in ("jsonl", "json"):
+            rows: list[dict[str, Any]] = []
+            for record, text in records:
+                written += 1
+                if fmt == "json" and record.raw is None:
+                    rows.append(_replaced(record.fields, text_field, text))
+                elif text is None and record.raw is not None:
+                    stream.write(record.raw if record.raw.endswith(b"\n") else record.raw + b"\n")
+                else:
+                    fields = _replaced(record.fields, text_field, text)
+                    stream.write(orjson.dumps(fields) + b"\n")
+            if fmt == "json" and rows:
+                stream.write(orjson.dumps(rows, option=orjson.OPT_INDENT_2) + b"\n")
+        else:
+            written = _write_csv(records, stream, text_field, "\t" if fmt == "tsv" else ",")
+    finally:
+        if stream is not handle:
+            stream.close()
+    return written
+
+
+def _replaced(fields: dict[str, Any], text_field: str, text: str | None) -> dict[str, Any]:
+    return fields if text is None else {**fields, text_field: text}
+
+
+def _write_csv(
+    records: Iterable[tuple[Record, str | None]], stream: IO[bytes], text_field: str, delimiter: str
+) -> int:
+    buffer = io.TextIOWrapper(stream, encoding="utf-8", newline="", write_through=True)
+    writer: csv.DictWriter[str] | None = None
+    written = 0
+    for record, text in records:
+        if writer is None:
+            writer = csv.DictWriter(buffer, fieldnames=list(record.fields), delimiter=delimiter)
+            writer.writeheader()
+        writer.writerow(_replaced(record.fields, text_field, text))
+        written += 1
+    buffer.flush()
+    buffer.detach()
+    return written
+
+
+def _write_parquet(
+    records: Iterable[tuple[Record, str | None]], handle: IO[bytes], config: ScanConfig
+) -> int:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows = [_replaced(r.fields, config.read.text_field, t) for r, t in records]
+    pq.write_table(pa.Table.from_pylist(rows), handle)
+    return len(rows)

@@ -1,0 +1,394 @@
+"""Read documents from text files, folders, JSONL, JSON arrays, CSV/TSV, Parquet and stdin.
+
+Everything streams: a JSONL file of any size is read one record at a time. Records are first read
+as *records* (the raw fields of one line or row, with where they came from), then turned into
+:class:`~dedup.model.Document` objects; ``dedup clean`` reads the records again to write them back
+in their own format.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+import zlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any, Literal
+
+import orjson
+
+from dedup.config import ReadConfig
+from dedup.errors import InputError
+from dedup.io.compression import compression_of, open_compressed, strip_compression_suffix
+from dedup.model import Document
+
+__all__ = [
+    "DocumentReader",
+    "Format",
+    "Record",
+    "expand_inputs",
+    "format_of",
+    "iter_records",
+    "read_documents",
+]
+
+Format = Literal["text", "jsonl", "json", "csv", "tsv", "parquet"]
+STDIN = "-"
+
+_FORMATS: dict[str, Format] = {
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "json",
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".tab": "tsv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+}
+_READ_ERRORS = (OSError, EOFError, zlib.error)
+
+
+@dataclass(slots=True)
+class Record:
+    """One record as read: its 1-based line (record number), its fields, its raw bytes.
+
+    A record that could not be parsed carries ``error`` instead of fields, so that a reader
+    skipping bad records can go on with the next line.
+    """
+
+    path: str
+    line: int | None
+    fields: dict[str, Any]
+    raw: bytes | None = None
+    error: InputError | None = None
+
+
+def format_of(path: str) -> Format:
+    """The input format of ``path``, by its extension once any compression suffix is removed."""
+    if path == STDIN:
+        return "jsonl"
+    suffix = Path(strip_compression_suffix(path)).suffix.lower()
+    return _FORMATS.get(suffix, "text")
+
+
+def expand_inputs(inputs: Iterable[str], glob: str = "*.txt") -> list[str]:
+    """Files to read: files as given, folders searched recursively for ``glob``, in sorted order."""
+    files: list[str] = []
+    for item in inputs:
+        if item == STDIN:
+            files.append(item)
+            continue
+        path = Path(item)
+        if path.is_dir():
+            found = sorted(str(p) for p in path.rglob(glob) if p.is_file())
+            if not found:
+                raise InputError(f"no files matching {glob!r} in this folder (--glob)", item)
+            files.extend(found)
+        elif path.is_file():
+            files.append(item)
+        elif path.exists():
+            raise InputError("not a regular file", item)
+        else:
+            raise InputError("no such file or folder", item)
+    return files
+
+
+def iter_records(path: str, config: ReadConfig) -> Iterator[Record]:
+    """The records of one input file (or ``-``: JSONL on stdin); InputError on unreadable data."""
+    fmt = format_of(path)
+    try:
+        if path == STDIN:
+            yield from _jsonl_records(path, sys.stdin.buffer, config)
+            return
+        if fmt == "parquet":
+            yield from _parquet_records(path, config)
+            return
+        compression = compression_of(path)
+        with open_compressed(path, compression) as stream:
+            if fmt == "text":
+                yield _text_record(path, stream, config)
+            elif fmt == "jsonl":
+                yield from _jsonl_records(path, stream, config)
+            elif fmt == "json":
+                yield from _json_records(path, stream, config)
+            else:
+                yield from _csv_records(path, stream, config, "\t" if fmt == "tsv" else ",")
+    except InputError:
+        raise
+    except _READ_ERRORS as error:
+        raise InputError(_describe_read_error(error), path) from None
+
+
+def _describe_read_error(error: BaseException) -> str:
+    if isinstance(error, EOFError):
+        return "compressed data is truncated (the file ends early)"
+    if isinstance(error, zlib.error):
+        return f"compressed data is corrupt ({error})"
+    text = str(error)
+    if "Not a gzipped file" in text or "Invalid data stream" in text:
+        return f"compressed data is corrupt ({text})"
+    return getattr(error, "strerror", None) or text
+
+
+def _read_limited(stream: IO[bytes], config: ReadConfig, path: str, line: int | None) -> bytes:
+    data = stream.read(config.max_doc_bytes + 1)
+    if len(data) > config.max_doc_bytes:
+        raise InputError(_too_large(config), path, line)
+    return data
+
+
+def _too_large(config: ReadConfig) -> str:
+    return f"document is larger than {config.max_doc_bytes:,} bytes (raise --max-doc-bytes)"
+
+
+def _decode(data: bytes, path: str, line: int | None) -> str:
+    if b"\x00" in data:
+        raise InputError("binary data (NUL byte), not text", path, line)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise InputError(
+            f"invalid UTF-8 (byte 0x{data[error.start]:02x} at offset {error.start}); "
+            "convert the file to UTF-8",
+            path,
+            line,
+        ) from None
+
+
+def _text_record(path: str, stream: IO[bytes], config: ReadConfig) -> Record:
+    data = _read_limited(stream, config, path, None)
+    if not data:
+        raise InputError("empty file", path)
+    text = _decode(data, path, None).removeprefix("\ufeff")
+    return Record(path, None, {config.text_field: text, config.id_field: path}, data)
+
+
+def _jsonl_records(path: str, stream: IO[bytes], config: ReadConfig) -> Iterator[Record]:
+    seen_any = False
+    line = 0
+    while True:
+        raw = stream.readline(config.max_doc_bytes + 2)
+        if not raw:
+            break
+        line += 1
+        if len(raw) > config.max_doc_bytes and not raw.endswith(b"\n"):
+            while raw and not raw.endswith(b"\n"):  # pass over the rest of the long line
+                raw = stream.readline(1 << 20)
+            seen_any = True
+            yield Record(path, line, {}, None, InputError(_too_large(config), path, line))
+            continue
+        if line == 1:
+            raw = raw.removeprefix(b"\xef\xbb\xbf")
+        if not raw.strip():
+            continue
+        seen_any = True
+        try:
+            yield Record(path, line, _parse_json_object(raw, path, line), raw)
+        except InputError as error:
+            yield Record(path, line, {}, raw, error)
+    if not seen_any:
+        raise InputError("empty file: no JSON records", path)
+
+
+def _parse_json_object(raw: bytes, path: str, line: int) -> dict[str, Any]:
+    try:
+        value = orjson.loads(raw)
+    except orjson.JSONDecodeError as error:
+        _decode(raw, path, line)  # names binary data or bad UTF-8 precisely
+        raise InputError(f"invalid JSON ({error})", path, line) from None
+    if not isinstance(value, dict):
+        raise InputError(f"expected a JSON object, got {type(value).__name__}", path, line)
+    return value
+
+
+def _json_records(path: str, stream: IO[bytes], config: ReadConfig) -> Iterator[Record]:
+    """A JSON array of objects (streamed element by element), or JSONL with a .json name."""
+    data = stream.read()
+    text = _decode(data, path, None).removeprefix("\ufeff")
+    start = len(text) - len(text.lstrip())
+    if start == len(text):
+        raise InputError("empty file: no JSON records", path)
+    if text[start] != "[":
+        yield from _jsonl_records(path, io.BytesIO(data), config)
+        return
+    decoder = json.JSONDecoder()
+    pos = start + 1
+    line = 1 + text.count("\n", 0, pos)
+    count = 0
+    while True:
+        pos = _skip_space(text, pos)
+        if pos < len(text) and text[pos] == "]":
+            break
+        if count:
+            if pos >= len(text) or text[pos] != ",":
+                raise InputError("invalid JSON array (expected ',' or ']')", path, line)
+            pos = _skip_space(text, pos + 1)
+        line += text.count("\n", 0, pos) - text.count("\n", 0, start)
+        start = pos
+        try:
+            value, end = decoder.raw_decode(text, pos)
+        except json.JSONDecodeError as error:
+            raise InputError(f"invalid JSON ({error.msg})", path, error.lineno) from None
+        count += 1
+        if isinstance(value, dict):
+            yield Record(path, count, value, None)
+        else:
+            message = f"expected a JSON object, got {type(value).__name__}"
+            yield Record(path, count, {}, None, InputError(message, path, line))
+        pos = end
+    if count == 0:
+        raise InputError("empty file: the JSON array has no records", path)
+
+
+def _skip_space(text: str, pos: int) -> int:
+    while pos < len(text) and text[pos] in " \t\r\n":
+        pos += 1
+    return pos
+
+
+def _csv_records(
+    path: str, stream: IO[bytes], config: ReadConfig, delimiter: str
+) -> Iterator[Record]:
+    csv.field_size_limit(max(config.max_doc_bytes, 1 << 17))
+    text_stream = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+    reader = csv.DictReader(text_stream, delimiter=delimiter)
+    try:
+        if reader.fieldnames is None:
+            raise InputError("empty file: no header row", path)
+        if config.text_field not in reader.fieldnames:
+            raise InputError(
+                f"no {config.text_field!r} column (columns: {', '.join(reader.fieldnames)}; "
+                "use --text-field)",
+                path,
+                1,
+            )
+        for row in reader:
+            yield Record(path, reader.line_num, dict(row), None)
+    except UnicodeDecodeError as error:
+        raise InputError(
+            f"invalid UTF-8 ({error.reason}); convert the file to UTF-8", path, reader.line_num + 1
+        ) from None
+    except csv.Error as error:
+        raise InputError(f"invalid CSV ({error})", path, reader.line_num) from None
+
+
+def _parquet_records(path: str, config: ReadConfig) -> Iterator[Record]:
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise InputError(
+            "reading Parquet needs pyarrow: pip install 'dedup[parquet]'", path
+        ) from None
+    try:
+        parquet = pq.ParquetFile(path)
+    except Exception as error:  # pyarrow raises its own ArrowInvalid/OSError kinds
+        raise InputError(f"not a readable Parquet file ({error})", path) from None
+    if config.text_field not in parquet.schema_arrow.names:
+        raise InputError(
+            f"no {config.text_field!r} column (columns: {', '.join(parquet.schema_arrow.names)}; "
+            "use --text-field)",
+            path,
+        )
+    row = 0
+    for batch in parquet.iter_batches(batch_size=4096):
+        for fields in batch.to_pylist():
+            row += 1
+            yield Record(path, row, fields, None)
+
+
+def document_of(record: Record, config: ReadConfig) -> Document:
+    """The document in one record; InputError when the text field is missing or not text."""
+    if record.error is not None:
+        raise record.error
+    fields = record.fields
+    text = fields.get(config.text_field)
+    if text is None:
+        raise InputError(
+            f"no {config.text_field!r} field (use --text-field)", record.path, record.line
+        )
+    if not isinstance(text, str):
+        raise InputError(
+            f"field {config.text_field!r} is {type(text).__name__}, not text",
+            record.path,
+            record.line,
+        )
+    if len(text) > config.max_doc_bytes and len(text.encode("utf-8")) > config.max_doc_bytes:
+        raise InputError(_too_large(config), record.path, record.line)
+    if "\x00" in text:
+        raise InputError("binary data (NUL character) in the text", record.path, record.line)
+    raw_id = fields.get(config.id_field)
+    doc_id = str(raw_id) if raw_id not in (None, "") else f"{record.path}:{record.line}"
+    return Document(
+        id=doc_id,
+        text=text,
+        path=record.path,
+        line=record.line,
+        source=_meta(fields, config.source_field),
+        date=_meta(fields, config.date_field),
+        title=_meta(fields, config.title_field),
+        url=_meta(fields, config.url_field),
+    )
+
+
+def _meta(fields: dict[str, Any], name: str | None) -> str | None:
+    if name is None:
+        return None
+    value = fields.get(name)
+    return None if value in (None, "") else str(value)
+
+
+class DocumentReader:
+    """Iterate the documents of several inputs, counting (with ``skip_bad``) what was skipped.
+
+    Without ``config.skip_bad`` the first bad record raises :class:`InputError`. With it, a bad
+    record is skipped, and a file that cannot be read further (corrupt compression) is skipped
+    from that point; ``skipped`` counts both and ``errors`` keeps their messages.
+    """
+
+    def __init__(self, inputs: Iterable[str], config: ReadConfig) -> None:
+        self.config = config
+        self.files = expand_inputs(inputs, config.glob)
+        self.documents = 0
+        self.skipped = 0
+        self.errors: list[str] = []
+
+    def __iter__(self) -> Iterator[Document]:
+        for _, document in self.records():
+            if document is not None:
+                yield document
+
+    def records(self) -> Iterator[tuple[Record, Document | None]]:
+        """Each record read with its document, or ``None`` where it was skipped as bad."""
+        for path in self.files:
+            records = iter_records(path, self.config)
+            while True:
+                try:
+                    record = next(records)
+                except StopIteration:
+                    break
+                except InputError as error:
+                    self._skip(error)
+                    break  # the file cannot be read past this point
+                try:
+                    document = document_of(record, self.config)
+                except InputError as error:
+                    self._skip(error)
+                    yield record, None
+                    continue
+                document.ordinal = self.documents
+                self.documents += 1
+                yield record, document
+
+    def _skip(self, error: InputError) -> None:
+        if not self.config.skip_bad:
+            raise error
+        self.skipped += 1
+        self.errors.append(str(error))
+
+
+def read_documents(inputs: Iterable[str], config: ReadConfig | None = None) -> Iterator[Document]:
+    """All documents of ``inputs`` (files, folders, or ``-`` for JSONL on stdin)."""
+    return iter(DocumentReader(inputs, config or ReadConfig()))

@@ -1,0 +1,152 @@
+"""The data that flows through dedup: documents, their paragraphs, and the findings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+__all__ = [
+    "Cluster",
+    "Document",
+    "Match",
+    "MatchKind",
+    "Paragraph",
+    "Repeat",
+    "RepeatKind",
+    "Report",
+]
+
+RepeatKind = Literal["exact", "prefixed", "contained", "edited"]
+MatchKind = Literal["near_duplicate", "partial"]
+
+
+@dataclass(slots=True)
+class Document:
+    """One text with its identity and metadata.
+
+    ``path`` and ``line`` say where it was read (``line`` is the 1-based record number of a
+    JSONL/CSV/JSON record, ``None`` for a whole text file); ``ordinal`` is its 0-based position
+    among all documents read, which stays unique when ids repeat.
+    """
+
+    id: str
+    text: str
+    path: str = ""
+    line: int | None = None
+    ordinal: int = 0
+    source: str | None = None
+    date: str | None = None
+    title: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Paragraph:
+    """A paragraph of a document: its 0-based index and ``[start, end)`` character span."""
+
+    index: int
+    start: int
+    end: int
+
+    def to_dict(self) -> dict[str, int]:
+        return {"index": self.index, "start": self.start, "end": self.end}
+
+
+@dataclass(frozen=True, slots=True)
+class Repeat:
+    """A paragraph that repeats an earlier paragraph of the same document."""
+
+    doc: str
+    first: Paragraph
+    repeat: Paragraph
+    kind: RepeatKind
+    scores: dict[str, float]
+    excerpt: str = ""
+    ordinal: int = 0
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "type": "repeat",
+            "doc": self.doc,
+            "first": self.first.to_dict(),
+            "repeat": self.repeat.to_dict(),
+            "kind": self.kind,
+            "scores": self.scores,
+            "excerpt": self.excerpt,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """Two documents verified to share text: the same article, or one reusing part of the other.
+
+    ``direction`` is ``"a_in_b"`` when ``a`` lies (mostly) inside ``b``, ``"b_in_a"`` for the
+    reverse, ``None`` when neither contains the other. ``aligned`` lists the paragraph pairs
+    that match, as ``(a_index, b_index, score)``.
+    """
+
+    a: str
+    b: str
+    kind: MatchKind
+    direction: Literal["a_in_b", "b_in_a"] | None
+    scores: dict[str, float]
+    aligned: tuple[tuple[int, int, float], ...] = ()
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "type": "match",
+            "a": self.a,
+            "b": self.b,
+            "kind": self.kind,
+            "direction": self.direction,
+            "scores": self.scores,
+            "aligned": [{"a": i, "b": j, "score": s} for i, j, s in self.aligned],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Cluster:
+    """Documents that are copies of one another; ``keep`` is the one a clean corpus keeps."""
+
+    id: int
+    members: tuple[str, ...]
+    keep: str
+    sources: tuple[str, ...] = ()
+    syndicated: bool = False
+    earliest: str | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "type": "cluster",
+            "id": self.id,
+            "members": list(self.members),
+            "keep": self.keep,
+            "sources": list(self.sources),
+            "syndicated": self.syndicated,
+            "earliest": self.earliest,
+        }
+
+
+@dataclass(slots=True)
+class Report:
+    """Everything a scan found, plus counts for the summary."""
+
+    documents: int = 0
+    skipped: int = 0
+    bytes_read: int = 0
+    repeats: list[Repeat] = field(default_factory=list)
+    matches: list[Match] = field(default_factory=list)
+    clusters: list[Cluster] = field(default_factory=list)
+
+    def summary(self) -> dict[str, int]:
+        return {
+            "documents": self.documents,
+            "skipped": self.skipped,
+            "repeats": len(self.repeats),
+            "documents_with_repeats": len({r.doc for r in self.repeats}),
+            "matches": len(self.matches),
+            "near_duplicates": sum(m.kind == "near_duplicate" for m in self.matches),
+            "partial_copies": sum(m.kind == "partial" for m in self.matches),
+            "clusters": len(self.clusters),
+            "duplicate_documents": sum(len(c.members) - 1 for c in self.clusters),
+        }

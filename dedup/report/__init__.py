@@ -1,0 +1,6 @@
+"""Renderers of a scan's findings: terminal summary, JSON, JSONL and CSV."""
+
+from dedup.report.files import REPORT_FORMATS, write_report
+from dedup.report.text import render_summary
+
+__all__ = ["REPORT_FORMATS", "render_summary", "write_report"]

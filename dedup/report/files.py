@@ -1,0 +1,103 @@
+"""Report files: the format is chosen by the extension (``.jsonl``, ``.json``, ``.csv``).
+
+The schema is a contract (documented in the README): every finding has a ``"type"`` of
+``repeat``, ``match`` or ``cluster``; a JSONL report ends with one ``summary`` line.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from dedup.errors import ConfigError
+from dedup.io.atomic import atomic_file
+from dedup.model import Report
+
+__all__ = ["CSV_COLUMNS", "REPORT_FORMATS", "findings", "write_report"]
+
+REPORT_FORMATS = (".jsonl", ".json", ".csv")
+CSV_COLUMNS = (
+    "type",
+    "doc",
+    "first_index",
+    "first_start",
+    "first_end",
+    "repeat_index",
+    "repeat_start",
+    "repeat_end",
+    "a",
+    "b",
+    "kind",
+    "direction",
+    "cluster",
+    "members",
+    "keep",
+    "syndicated",
+    "scores",
+)
+
+
+def findings(report: Report) -> Iterator[dict[str, Any]]:
+    """Every finding as a plain dict, in report order: repeats, matches, clusters."""
+    for repeat in report.repeats:
+        yield repeat.to_dict()
+    for match in report.matches:
+        yield match.to_dict()
+    for cluster in report.clusters:
+        yield cluster.to_dict()
+
+
+def write_report(report: Report, path: str | Path) -> None:
+    """Write ``report`` to ``path`` atomically, in the format its extension names."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in REPORT_FORMATS:
+        raise ConfigError(
+            f"unknown report format {suffix or '(none)'!r} for {path}: "
+            f"use one of {', '.join(REPORT_FORMATS)}"
+        )
+    with atomic_file(path) as handle:
+        if suffix == ".jsonl":
+            for finding in findings(report):
+                handle.write(orjson.dumps(finding) + b"\n")
+            handle.write(orjson.dumps({"type": "summary", **report.summary()}) + b"\n")
+        elif suffix == ".json":
+            document = {
+                "summary": report.summary(),
+                "repeats": [r.to_dict() for r in report.repeats],
+                "matches": [m.to_dict() for m in report.matches],
+                "clusters": [c.to_dict() for c in report.clusters],
+            }
+            handle.write(orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n")
+        else:
+            handle.write(_csv_bytes(report))
+
+
+def _csv_bytes(report: Report) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for finding in findings(report):
+        row: dict[str, Any] = {"type": finding["type"], "kind": finding.get("kind", "")}
+        if finding["type"] == "repeat":
+            row["doc"] = finding["doc"]
+            for side in ("first", "repeat"):
+                for key in ("index", "start", "end"):
+                    row[f"{side}_{key}"] = finding[side][key]
+        elif finding["type"] == "match":
+            row.update(a=finding["a"], b=finding["b"], direction=finding["direction"] or "")
+        else:
+            row.update(
+                cluster=finding["id"],
+                members=" ".join(finding["members"]),
+                keep=finding["keep"],
+                syndicated=finding["syndicated"],
+            )
+        if "scores" in finding:
+            row["scores"] = orjson.dumps(finding["scores"]).decode()
+        writer.writerow(row)
+    return buffer.getvalue().encode("utf-8")

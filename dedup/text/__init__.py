@@ -1,0 +1,1 @@
+"""Text processing for matching: normalization, paragraph segmentation, shingling."""

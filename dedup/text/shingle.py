@@ -1,0 +1,127 @@
+"""Shingles: word n-grams (characters for spaceless scripts), hashed to 32-bit integers.
+
+A compiled kernel hashes each token once and combines n consecutive token hashes into a shingle
+hash, so no n-gram string is ever built. Shingles never cross a paragraph boundary; a paragraph
+shorter than ``n`` tokens contributes one shingle of all its tokens.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numba
+import numpy as np
+import numpy.typing as npt
+
+from dedup.text.normalize import space_spaceless
+
+__all__ = ["MAX_N", "Shingles", "shingle_paragraphs"]
+
+U32 = npt.NDArray[np.uint32]
+
+# Odd 64-bit multipliers, one per n-gram position (from the SplitMix64 sequence).
+_POSITION_MULTIPLIERS = np.array(
+    [
+        0x9E3779B97F4A7C15,
+        0xBF58476D1CE4E5B9,
+        0x94D049BB133111EB,
+        0xD6E8FEB86659FD93,
+        0xA0761D6478BD642F,
+        0xE7037ED1A0B428DB,
+        0x8EBC6AF09C88C6E3,
+        0x589965CC75374CC3,
+        0x1D8E4E27C47D124F,
+        0xC2B2AE3D27D4EB4F,
+    ],
+    dtype=np.uint64,
+)
+MAX_N = len(_POSITION_MULTIPLIERS)
+
+
+@dataclass(frozen=True, slots=True)
+class Shingles:
+    """The shingle hashes of a document, the paragraph of each, and each paragraph's token count."""
+
+    hashes: U32
+    paragraph: npt.NDArray[np.int32]
+    token_counts: npt.NDArray[np.int32]
+
+    def of_paragraph(self, index: int) -> U32:
+        selected: U32 = self.hashes[self.paragraph == index]
+        return selected
+
+
+@numba.njit(cache=True, nogil=True)
+def _fmix64(h: np.uint64) -> np.uint64:
+    h ^= h >> np.uint64(33)
+    h *= np.uint64(0xFF51AFD7ED558CCD)
+    h ^= h >> np.uint64(33)
+    h *= np.uint64(0xC4CEB9FE1A85EC53)
+    h ^= h >> np.uint64(33)
+    return h
+
+
+@numba.njit(cache=True, nogil=True)
+def _shingle_kernel(
+    codepoints: npt.NDArray[np.uint32], n: int, multipliers: npt.NDArray[np.uint64]
+) -> tuple[U32, npt.NDArray[np.int32], npt.NDArray[np.int32]]:
+    # codepoints: paragraphs joined by "\n", tokens within a paragraph separated by one " ".
+    size = codepoints.shape[0]
+    token_hash = np.empty(size // 2 + 1, dtype=np.uint64)
+    token_paragraph = np.empty(size // 2 + 1, dtype=np.int32)
+    paragraphs = 1
+    for c in codepoints:
+        if c == 10:
+            paragraphs += 1
+    token_counts = np.zeros(paragraphs, dtype=np.int32)
+    tokens = 0
+    paragraph = 0
+    h = np.uint64(0xCBF29CE484222325)
+    in_token = False
+    for i in range(size + 1):
+        c = codepoints[i] if i < size else np.uint32(10)
+        if c == 32 or c == 10:
+            if in_token:
+                token_hash[tokens] = _fmix64(h)
+                token_paragraph[tokens] = paragraph
+                token_counts[paragraph] += 1
+                tokens += 1
+                in_token = False
+                h = np.uint64(0xCBF29CE484222325)
+            if c == 10:
+                paragraph += 1
+        else:
+            h = (h ^ np.uint64(c)) * np.uint64(0x100000001B3)
+            in_token = True
+    out = np.empty(tokens, dtype=np.uint32)
+    out_paragraph = np.empty(tokens, dtype=np.int32)
+    count = 0
+    start = 0
+    for p in range(paragraphs):
+        length = token_counts[p]
+        if length == 0:
+            continue
+        windows = length - n + 1 if length >= n else 1
+        width = n if length >= n else length
+        for w in range(windows):
+            acc = np.uint64(0)
+            for k in range(width):
+                acc += token_hash[start + w + k] * multipliers[k]
+            out[count] = np.uint32(_fmix64(acc) >> np.uint64(32))
+            out_paragraph[count] = p
+            count += 1
+        start += length
+    return out[:count], out_paragraph[:count], token_counts
+
+
+def shingle_paragraphs(normalized_paragraphs: Sequence[str], n: int) -> Shingles:
+    """Shingle a document given the normalized text of each of its paragraphs."""
+    if not 1 <= n <= MAX_N:
+        raise ValueError(f"n must be between 1 and {MAX_N}, got {n}")
+    joined = "\n".join(space_spaceless(p) for p in normalized_paragraphs)
+    codepoints = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+    hashes, paragraph, counts = _shingle_kernel(codepoints, n, _POSITION_MULTIPLIERS)
+    if not normalized_paragraphs:
+        counts = counts[:0]
+    return Shingles(hashes, paragraph, counts)
