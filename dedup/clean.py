@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -21,6 +22,8 @@ from dedup.model import Document, Paragraph, Report
 from dedup.text.segment import paragraphs as split_paragraphs
 
 __all__ = ["CleanResult", "clean", "remove_paragraphs"]
+
+_BOM = b"\xef\xbb\xbf"
 
 
 @dataclass(slots=True)
@@ -76,6 +79,16 @@ def clean(
     if STDIN in inputs:
         raise ConfigError("clean reads its inputs twice and cannot take '-': save stdin to a file")
     files = expand_inputs(inputs, config.read.glob)
+    single = len(files) == 1 and not Path(inputs[0]).is_dir()
+    targets = {files[0]: Path(output)} if single else _mirror(inputs, files)
+    if single and Path(output).is_dir():
+        raise ConfigError(
+            f"{output} is a folder: one input file is cleaned into one file (-o FILE)"
+        )
+    if not single and Path(output).exists() and not Path(output).is_dir():
+        raise ConfigError(
+            f"{output} is a file: several inputs or a folder are cleaned into a folder (-o FOLDER)"
+        )
     report = scan(inputs, config)
     result = CleanResult(report)
     by_ordinal: dict[int, list[int]] = {}
@@ -86,8 +99,6 @@ def clean(
 
     audit: list[dict[str, Any]] = []
     reader = DocumentReader(inputs, config.read)
-    single = len(files) == 1 and not Path(inputs[0]).is_dir()
-    targets = {files[0]: Path(output)} if single else _mirror(inputs, files)
 
     def cleaned_records() -> Iterator[tuple[Record, str | None]]:
         for record, document in reader.records():
@@ -103,19 +114,23 @@ def clean(
             yield record, text
 
     records = cleaned_records()
-    if single:
-        with atomic_file(output) as handle:
-            result.documents_written += _write_file(files[0], records, handle, config)
-    else:
-        with atomic_directory(output) as staging:
-            result.documents_written += _write_tree(targets, records, staging, config)
+    with ExitStack() as stack:
+        # opened first, so that an audit path that cannot be written stops before any output
+        audit_handle = (
+            None if removed_path is None else stack.enter_context(atomic_file(removed_path))
+        )
+        if single:
+            with atomic_file(output) as handle:
+                result.documents_written += _write_file(files[0], records, handle, config)
+        else:
+            with atomic_directory(output) as staging:
+                result.documents_written += _write_tree(targets, records, staging, config)
+        if audit_handle is not None:
+            for entry in audit:
+                audit_handle.write(orjson.dumps(entry) + b"\n")
     result.outputs = (
         [str(Path(output) / t) for t in targets.values()] if not single else [str(output)]
     )
-    if removed_path is not None:
-        with atomic_file(removed_path) as handle:
-            for entry in audit:
-                handle.write(orjson.dumps(entry) + b"\n")
     return result
 
 
@@ -211,7 +226,9 @@ def _write_file(
     try:
         if fmt == "text":
             for record, text in records:
-                stream.write(record.raw if text is None and record.raw else text.encode())  # type: ignore[union-attr]
+                raw = record.raw or b""
+                bom = _BOM if raw.startswith(_BOM) else b""  # the reader drops it from the text
+                stream.write(raw if text is None else bom + text.encode())
                 written += 1
         elif fmt in ("jsonl", "json"):
             rows: list[dict[str, Any]] = []
@@ -241,17 +258,34 @@ def _replaced(fields: dict[str, Any], text_field: str, text: str | None) -> dict
 def _write_csv(
     records: Iterable[tuple[Record, str | None]], stream: IO[bytes], text_field: str, delimiter: str
 ) -> int:
-    buffer = io.TextIOWrapper(stream, encoding="utf-8", newline="", write_through=True)
-    writer: csv.DictWriter[str] | None = None
+    """Write the header and unchanged rows byte for byte as read, changed rows anew."""
+    buffer = io.StringIO()
+    writer: Any = None
+    columns: list[str] = []
     written = 0
     for record, text in records:
         if writer is None:
-            writer = csv.DictWriter(buffer, fieldnames=list(record.fields), delimiter=delimiter)
-            writer.writeheader()
-        writer.writerow(_replaced(record.fields, text_field, text))
+            columns = [name for name in record.fields if name is not None]
+            newline = "\n" if record.header and not record.header.endswith(b"\r\n") else "\r\n"
+            writer = csv.writer(buffer, delimiter=delimiter, lineterminator=newline)
+            if record.header is not None:
+                stream.write(record.header)
+            else:
+                writer.writerow(columns)
+        if text is None and record.raw is not None:
+            stream.write(record.raw)
+        else:
+            fields = _replaced(record.fields, text_field, text)
+            row = [fields.get(name) for name in columns]
+            for name, value in fields.items():
+                if name is None:  # DictReader keeps a long row's extra cells under the key None
+                    row.extend(value)
+            writer.writerow(row)
+        if buffer.tell():
+            stream.write(buffer.getvalue().encode("utf-8"))
+            buffer.seek(0)
+            buffer.truncate()
         written += 1
-    buffer.flush()
-    buffer.detach()
     return written
 
 

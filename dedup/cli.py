@@ -127,6 +127,10 @@ class _Group(click.Group):
         except BrokenPipeError:
             sys.stderr.close()
             ctx.exit(EXIT_ERROR)
+        except OSError as error:  # an output that cannot be written; readers raise InputError
+            where = f"{error.filename}: " if error.filename else ""
+            click.echo(f"dedup: error: {where}{error.strerror or error}", err=True)
+            ctx.exit(EXIT_ERROR)
         except KeyboardInterrupt:
             click.echo("dedup: interrupted", err=True)
             ctx.exit(130)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 from dedup.errors import ConfigError
 
-__all__ = ["ReadConfig", "RepeatConfig", "ScanConfig"]
+__all__ = ["KeepPolicy", "MatchConfig", "ReadConfig", "RepeatConfig", "ScanConfig"]
 
 
 def _require(condition: bool, message: str) -> None:
@@ -75,10 +76,85 @@ class RepeatConfig:
         )
 
 
+KeepPolicy = Literal["first", "longest", "earliest", "source"]
+
+
+@dataclass(frozen=True, slots=True)
+class MatchConfig:
+    """How copies across documents are proposed (MinHash LSH) and decided (exact measures).
+
+    LSH uses ``bands`` x ``rows`` of the ``num_perm`` permutations; its threshold is set low on
+    purpose (two bands of 2 rows catch pairs of 3-gram Jaccard 0.1 about half the time and 0.3
+    almost always): verification decides. Documents with fewer than ``min_tokens`` words match
+    only when identical after normalization: short texts differ in the one word that matters.
+    Paragraphs of at least ``paragraph_min_tokens`` words are also banded on their own
+    (``paragraph_bands`` x ``paragraph_rows``), so a text reusing one paragraph of a longer one is
+    proposed too; a paragraph shared by more than ``max_paragraph_bucket`` documents is
+    boilerplate and proposes nothing.
+
+    Verification thresholds (see :func:`dedup.verify.classify`) were chosen on the labelled
+    pairs of ../shared/data (``bench/copies_quality.py``): ``near_*`` decide near-duplicates,
+    ``partial_*`` partial copies. "weighted" is the IDF-weighted share of a text's words found in
+    the other; "sentences" the share of its sentences with a close match; "small"/"large" the
+    higher and lower of the two directions.
+    """
+
+    num_perm: int = 128
+    seed: int = 1
+    bands: int = 64
+    rows: int = 2
+    min_tokens: int = 20
+    paragraph_bands: int = 16
+    paragraph_rows: int = 4
+    paragraph_min_tokens: int = 10
+    max_paragraph_bucket: int = 50
+    near_weighted_small: float = 0.65
+    near_sentences_small: float = 0.75
+    near_sentences_large: float = 0.3
+    partial_containment: float = 0.45
+    partial_weighted: float = 0.5
+    partial_sentences: float = 0.75
+    keep: KeepPolicy = "first"
+    source_priority: tuple[str, ...] = ()
+    window_days: float | None = None
+
+    def __post_init__(self) -> None:
+        _require(self.num_perm >= 1, f"num_perm must be at least 1, got {self.num_perm}")
+        _require(
+            self.bands >= 1 and self.rows >= 1 and self.bands * self.rows <= self.num_perm,
+            f"bands x rows ({self.bands} x {self.rows}) must fit in num_perm ({self.num_perm})",
+        )
+        _require(
+            self.paragraph_bands * self.paragraph_rows <= self.num_perm,
+            f"paragraph bands x rows ({self.paragraph_bands} x {self.paragraph_rows}) must fit "
+            f"in num_perm ({self.num_perm})",
+        )
+        for name in (
+            "near_weighted_small",
+            "near_sentences_small",
+            "near_sentences_large",
+            "partial_containment",
+            "partial_weighted",
+            "partial_sentences",
+        ):
+            value = getattr(self, name)
+            _require(0.0 <= value <= 1.0, f"{name} must be between 0 and 1, got {value}")
+        _require(
+            self.keep != "source" or bool(self.source_priority),
+            "keep policy 'source' needs a source priority list (--source-priority a,b,c)",
+        )
+        _require(
+            self.window_days is None or self.window_days >= 0,
+            f"window_days must not be negative, got {self.window_days}",
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class ScanConfig:
     """Everything a scan needs: how to read, and what to look for."""
 
     read: ReadConfig = field(default_factory=ReadConfig)
     repeats: RepeatConfig = field(default_factory=RepeatConfig)
+    matches: MatchConfig = field(default_factory=MatchConfig)
     find_repeats: bool = True
+    find_matches: bool = True

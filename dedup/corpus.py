@@ -1,18 +1,46 @@
-"""The scan pipeline: read documents, find repeats inside each, collect the findings."""
+"""The scan pipeline: repeats inside each document, then copies across documents.
+
+One streaming pass reads each document once: it finds the document's repeats, counts its words
+for the document frequencies, signs its 3-gram set (MinHash, in batches) and spills its text to a
+temporary file. Memory then holds signatures and a few numbers per document, never the texts.
+After the pass, LSH banding proposes candidate pairs, exact measures decide them (texts are read
+back from the spill), and clustering groups the copies.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date as Date
+from typing import Literal
 
-from dedup.config import ScanConfig
+import numpy as np
+import numpy.typing as npt
+import xxhash
+
+from dedup.cluster import cluster_pairs, representative
+from dedup.config import MatchConfig, ScanConfig
 from dedup.io.readers import DocumentReader
-from dedup.model import Document, Report
-from dedup.repeats import SHINGLE_N, find_repeats
-from dedup.text.normalize import normalize
-from dedup.text.segment import paragraphs as split_paragraphs
-from dedup.text.shingle import shingle_paragraphs
+from dedup.io.spill import TextSpill
+from dedup.lsh import band_key_matrix, candidate_pairs, pairs_sharing_keys
+from dedup.model import Cluster, Document, Match, MatchKind, Report
+from dedup.repeats import find_repeats
+from dedup.sketch import signatures
+from dedup.text.analyze import TextAnalysis, analyze
+from dedup.verify import (
+    DocumentFrequencies,
+    Profile,
+    align_paragraphs,
+    classify,
+    measure,
+    profile,
+)
 
 __all__ = ["scan", "scan_documents"]
+
+_BATCH = 512
+_PROFILE_CACHE = 4096
 
 
 def scan(inputs: Iterable[str], config: ScanConfig | None = None) -> Report:
@@ -28,15 +56,247 @@ def scan_documents(documents: Iterable[Document], config: ScanConfig | None = No
     """Scan documents already in memory (or any iterable of them)."""
     config = config or ScanConfig()
     report = Report()
-    for document in documents:
-        report.documents += 1
-        report.bytes_read += len(document.text)
-        if not config.find_repeats:
-            continue
-        paragraphs = split_paragraphs(document.text)
-        normalized = [normalize(document.text[p.start : p.end]) for p in paragraphs]
-        shingles = shingle_paragraphs(normalized, SHINGLE_N)
-        report.repeats.extend(
-            find_repeats(document, paragraphs, normalized, shingles, config.repeats)
-        )
+    with _Corpus(config.matches) as corpus:
+        for document in documents:
+            report.documents += 1
+            report.bytes_read += len(document.text)
+            analysis = analyze(document.text)
+            if config.find_repeats:
+                report.repeats.extend(find_repeats(document, analysis, config.repeats))
+            if config.find_matches:
+                corpus.add(document, analysis)
+        if config.find_matches:
+            report.matches, report.clusters = corpus.find_copies()
     return report
+
+
+@dataclass(slots=True)
+class _Corpus:
+    """What the pass keeps of each document for matching, indexed by ordinal."""
+
+    config: MatchConfig
+    ids: list[str] = field(default_factory=list)
+    ordinals: list[int] = field(default_factory=list)
+    lengths: list[int] = field(default_factory=list)
+    dates: list[str | None] = field(default_factory=list)
+    sources: list[str | None] = field(default_factory=list)
+    exact_keys: list[int] = field(default_factory=list)
+    eligible: list[bool] = field(default_factory=list)
+    signature_blocks: list[npt.NDArray[np.uint32]] = field(default_factory=list)
+    paragraph_key_blocks: list[npt.NDArray[np.uint64]] = field(default_factory=list)
+    paragraph_owner_blocks: list[npt.NDArray[np.int64]] = field(default_factory=list)
+    pending: list[TextAnalysis] = field(default_factory=list)
+    frequencies: DocumentFrequencies = field(default_factory=DocumentFrequencies)
+    spill: TextSpill = field(default_factory=TextSpill)
+    profiles: OrderedDict[int, Profile] = field(default_factory=OrderedDict)
+
+    def __enter__(self) -> _Corpus:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.spill.close()
+
+    def add(self, document: Document, analysis: TextAnalysis) -> None:
+        self.ids.append(document.id)
+        self.ordinals.append(document.ordinal)
+        self.lengths.append(len(document.text))
+        self.dates.append(document.date)
+        self.sources.append(document.source)
+        paragraph_hashes = analysis.normalized.hashes
+        nonempty = paragraph_hashes[paragraph_hashes != 0]
+        self.exact_keys.append(xxhash.xxh3_64_intdigest(nonempty.tobytes()) if len(nonempty) else 0)
+        tokens = analysis.shingles.tokens
+        self.eligible.append(len(tokens) >= self.config.min_tokens)
+        self.frequencies.add(np.unique(tokens))
+        self.spill.append(document.text)
+        self.pending.append(analysis)
+        if len(self.pending) >= _BATCH:
+            self._sign()
+
+    def _sign(self) -> None:
+        """Sign the pending documents' paragraphs; a document's signature is their minimum.
+
+        Paragraph signatures cost nothing extra (each shingle is still hashed once) and let a
+        document that reuses one paragraph of another meet it in the paragraph bands.
+        """
+        if not self.pending:
+            return
+        config = self.config
+        first_number = len(self.ids) - len(self.pending)
+        sets: list[npt.NDArray[np.uint32]] = []
+        row_doc: list[int] = []
+        row_eligible: list[bool] = []
+        for offset, analysis in enumerate(self.pending):
+            shingles = analysis.shingles
+            bounds = np.flatnonzero(np.diff(shingles.paragraph)) + 1
+            pieces = (
+                np.split(shingles.hashes, bounds) if len(shingles.hashes) else [shingles.hashes]
+            )
+            owners = shingles.paragraph[np.r_[0, bounds]] if len(shingles.hashes) else [-1]
+            for piece, paragraph in zip(pieces, owners, strict=True):
+                sets.append(piece)
+                row_doc.append(offset)
+                row_eligible.append(
+                    paragraph >= 0
+                    and shingles.token_counts[paragraph] >= config.paragraph_min_tokens
+                )
+        rows = signatures(sets, config.num_perm, config.seed)
+        doc_rows = np.flatnonzero(np.r_[True, np.diff(row_doc) != 0])
+        self.signature_blocks.append(np.minimum.reduceat(rows, doc_rows, axis=0))
+        eligible = np.array(row_eligible, dtype=bool)
+        if eligible.any():
+            keys = band_key_matrix(rows[eligible], config.paragraph_bands, config.paragraph_rows)
+            self.paragraph_key_blocks.append(keys)
+            owners = np.array(row_doc, dtype=np.int64)[eligible] + first_number
+            self.paragraph_owner_blocks.append(owners)
+        self.pending = []
+
+    def profile(self, number: int) -> Profile:
+        cached = self.profiles.get(number)
+        if cached is None:
+            cached = profile(self.spill.get(number))
+            self.profiles[number] = cached
+            if len(self.profiles) > _PROFILE_CACHE:
+                self.profiles.popitem(last=False)
+        else:
+            self.profiles.move_to_end(number)
+        return cached
+
+    def find_copies(self) -> tuple[list[Match], list[Cluster]]:
+        self._sign()
+        count = len(self.ids)
+        if count < 2:
+            return [], []
+        exact_groups = self._exact_groups()
+        exact_group_of = {m: g for g, members in enumerate(exact_groups) for m in members}
+        sigs = np.concatenate(self.signature_blocks)
+        eligible = np.array(self.eligible, dtype=bool)
+        pairs = candidate_pairs(sigs, self.config.bands, self.config.rows, eligible)
+        if self.paragraph_key_blocks:
+            paragraph_pairs = pairs_sharing_keys(
+                np.concatenate(self.paragraph_key_blocks),
+                np.concatenate(self.paragraph_owner_blocks),
+                self.config.max_paragraph_bucket,
+            )
+            pairs = np.unique(np.concatenate([pairs, paragraph_pairs]), axis=0)
+        matches: list[Match] = []
+        near_pairs: list[tuple[int, int]] = []
+        for a, b in pairs.tolist():
+            group = exact_group_of.get(a)
+            if group is not None and group == exact_group_of.get(b):
+                continue
+            if not self._within_window(a, b):
+                continue
+            verdict = self._verify(a, b)
+            if verdict is None:
+                continue
+            matches.append(verdict)
+            if verdict.kind == "near_duplicate":
+                near_pairs.append((a, b))
+        for members in exact_groups:
+            for member in members[1:]:
+                near_pairs.append((members[0], member))
+                matches.append(self._exact_match(members[0], member))
+        matches.sort(key=lambda m: (m.a_ordinal, m.b_ordinal))
+        clusters = self._clusters(near_pairs)
+        return matches, clusters
+
+    def _exact_groups(self) -> list[list[int]]:
+        groups: dict[int, list[int]] = {}
+        for number, key in enumerate(self.exact_keys):
+            if key:
+                groups.setdefault(key, []).append(number)
+        return [members for members in groups.values() if len(members) > 1]
+
+    def _within_window(self, a: int, b: int) -> bool:
+        window = self.config.window_days
+        if window is None:
+            return True
+        date_a, date_b = _parse_date(self.dates[a]), _parse_date(self.dates[b])
+        if date_a is None or date_b is None:
+            return True
+        return abs((date_a - date_b).days) <= window
+
+    def _verify(self, a: int, b: int) -> Match | None:
+        profile_a, profile_b = self.profile(a), self.profile(b)
+        scores = measure(profile_a, profile_b, self.frequencies)
+        verdict = classify(scores, self.config)
+        if verdict is None:
+            return None
+        kind, direction = verdict
+        return self._match(a, b, kind, direction, scores, align_paragraphs(profile_a, profile_b))
+
+    def _exact_match(self, a: int, b: int) -> Match:
+        scores = {
+            "jaccard": 1.0,
+            "containment_a": 1.0,
+            "containment_b": 1.0,
+            "weighted_a": 1.0,
+            "weighted_b": 1.0,
+            "sentences_a": 1.0,
+            "sentences_b": 1.0,
+        }
+        return self._match(a, b, "near_duplicate", None, scores, ())
+
+    def _match(
+        self,
+        a: int,
+        b: int,
+        kind: MatchKind,
+        direction: Literal["a_in_b", "b_in_a"] | None,
+        scores: dict[str, float],
+        aligned: tuple[tuple[int, int, float], ...],
+    ) -> Match:
+        return Match(
+            self.ids[a],
+            self.ids[b],
+            kind,
+            direction,
+            scores,
+            aligned,
+            self.ordinals[a],
+            self.ordinals[b],
+        )
+
+    def _clusters(self, near_pairs: list[tuple[int, int]]) -> list[Cluster]:
+        config = self.config
+        ranks = {source: rank for rank, source in enumerate(config.source_priority)}
+        source_ranks = [ranks.get(s or "", len(ranks)) for s in self.sources]
+
+        def choose(members: Sequence[int]) -> int:
+            return representative(members, config.keep, self.lengths, self.dates, source_ranks)
+
+        def are_copies(a: int, b: int) -> bool:
+            if self.exact_keys[a] and self.exact_keys[a] == self.exact_keys[b]:
+                return True
+            scores = measure(self.profile(a), self.profile(b), self.frequencies)
+            verdict = classify(scores, config)
+            return verdict is not None and verdict[0] == "near_duplicate"
+
+        clusters: list[Cluster] = []
+        for number, (keep, members) in enumerate(cluster_pairs(near_pairs, choose, are_copies)):
+            sources = sorted({s for m in members if (s := self.sources[m])})
+            dated = [m for m in members if self.dates[m]]
+            earliest = min(dated, key=lambda m: (self.dates[m] or "", m)) if dated else None
+            clusters.append(
+                Cluster(
+                    id=number,
+                    members=tuple(self.ids[m] for m in members),
+                    keep=self.ids[keep],
+                    sources=tuple(sources),
+                    syndicated=len(sources) > 1,
+                    earliest=self.ids[earliest] if earliest is not None else None,
+                    ordinals=tuple(self.ordinals[m] for m in members),
+                    keep_ordinal=self.ordinals[keep],
+                )
+            )
+        return clusters
+
+
+def _parse_date(value: str | None) -> Date | None:
+    if not value:
+        return None
+    try:
+        return Date.fromisoformat(value[:10])
+    except ValueError:
+        return None

@@ -91,6 +91,8 @@ class Match:
     direction: Literal["a_in_b", "b_in_a"] | None
     scores: dict[str, float]
     aligned: tuple[tuple[int, int, float], ...] = ()
+    a_ordinal: int = 0
+    b_ordinal: int = 0
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -114,6 +116,8 @@ class Cluster:
     sources: tuple[str, ...] = ()
     syndicated: bool = False
     earliest: str | None = None
+    ordinals: tuple[int, ...] = ()
+    keep_ordinal: int = 0
 
     def to_dict(self) -> dict[str, object]:
         return {

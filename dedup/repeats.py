@@ -5,72 +5,65 @@ A later paragraph repeats an earlier one when, after normalization, it is
 * ``exact``: the same text;
 * ``prefixed``: the same text behind a short prefix (a dateline, "و", "And"), or the earlier copy
   carried the prefix;
-* ``contained``: one lies inside the other (most of the shorter one's shingles, and a near-exact
-  alignment of its text inside the longer one);
+* ``contained``: one lies inside the other (most of the shorter one's word 3-grams);
 * ``edited``: lightly edited (a word dropped or changed), by rapidfuzz's normalized similarity.
 
-Candidates are the paragraph pairs that share a shingle; rapidfuzz scores only those.
+Candidates are the paragraph pairs that share a good part of their word 3-grams; rapidfuzz
+scores only those.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numba
 import numpy as np
+import numpy.typing as npt
 from rapidfuzz import fuzz
 
 from dedup.config import RepeatConfig
-from dedup.model import Document, Paragraph, Repeat, RepeatKind
-from dedup.text.normalize import normalize
-from dedup.text.segment import paragraphs as split_paragraphs
-from dedup.text.shingle import Shingles, shingle_paragraphs
+from dedup.model import Document, Repeat, RepeatKind
+from dedup.text.analyze import TextAnalysis, analyze
 
 __all__ = ["find_repeats", "find_repeats_in"]
 
 _EXCERPT_CHARS = 160
-SHINGLE_N = 3
+# Pairs sharing less than this share of the smaller paragraph's 3-grams are not compared.
+_MIN_OVERLAP = 0.3
+# Paragraphs compared pairwise in one document, at most (a dense count table of this size).
+_DENSE_LIMIT = 2000
 
 
 def find_repeats_in(document: Document, config: RepeatConfig | None = None) -> list[Repeat]:
-    """Repeats in a document: segments, normalizes and shingles it, then :func:`find_repeats`."""
-    text = document.text
-    paragraphs = split_paragraphs(text)
-    normalized = [normalize(text[p.start : p.end]) for p in paragraphs]
-    shingles = shingle_paragraphs(normalized, SHINGLE_N)
-    return find_repeats(document, paragraphs, normalized, shingles, config or RepeatConfig())
+    """Repeats in a document (analyzes its text, then :func:`find_repeats`)."""
+    return find_repeats(document, analyze(document.text), config or RepeatConfig())
 
 
-def find_repeats(
-    document: Document,
-    paragraphs: Sequence[Paragraph],
-    normalized: Sequence[str],
-    shingles: Shingles,
-    config: RepeatConfig,
-) -> list[Repeat]:
-    """Every later paragraph that repeats an earlier one, paired with the earliest it repeats.
-
-    ``shingles`` are the document's word ``SHINGLE_N``-grams per paragraph.
-    """
-    eligible = [i for i in range(len(paragraphs)) if shingles.token_counts[i] >= config.min_tokens]
+def find_repeats(document: Document, analysis: TextAnalysis, config: RepeatConfig) -> list[Repeat]:
+    """Every later paragraph that repeats an earlier one, paired with the earliest it repeats."""
+    paragraphs = analysis.paragraphs
     if len(paragraphs) < 2:
         return []
-    candidates = _candidate_pairs(shingles, eligible)
-    first_exact: dict[str, int] = {}
+    counts = analysis.shingles.token_counts
+    eligible = [i for i in range(len(paragraphs)) if counts[i] >= config.min_tokens]
+    hashes = analysis.normalized.hashes.tolist()
+    text_of = _LazyParagraphs(analysis)
+    candidates = _candidate_pairs(analysis, eligible)
+    first_exact: dict[int, int] = {}
     pairs: dict[int, tuple[int, RepeatKind, dict[str, float]]] = {}
     for j in eligible:
-        earlier_exact = first_exact.setdefault(normalized[j], j)
-        best: tuple[int, RepeatKind, dict[str, float]] | None = None
+        earlier_exact = first_exact.setdefault(hashes[j], j)
         if earlier_exact != j:
-            best = (earlier_exact, "exact", {"similarity": 100.0, "containment": 1.0})
-        else:
-            for i in sorted(candidates.get(j, ())):
-                verdict = _compare(normalized[i], normalized[j], config)
-                if verdict is not None:
-                    best = (i, *verdict)
-                    break
-        if best is not None:
-            pairs[j] = best
-    _extend_blocks(pairs, normalized, shingles, config)
+            pairs[j] = (earlier_exact, "exact", {"similarity": 100.0, "containment": 1.0})
+            continue
+        for i, overlap in sorted(candidates.get(j, {}).items()):
+            if overlap < _MIN_OVERLAP:
+                continue
+            verdict = _compare(text_of[i], text_of[j], overlap, config)
+            if verdict is not None:
+                pairs[j] = (i, *verdict)
+                break
+    _extend_blocks(pairs, hashes, counts, config)
     found: list[Repeat] = []
     for j in sorted(pairs):
         i, kind, scores = pairs[j]
@@ -82,10 +75,24 @@ def find_repeats(
     return found
 
 
+class _LazyParagraphs:
+    """Normalized paragraph strings, built only for the paragraphs compared."""
+
+    def __init__(self, analysis: TextAnalysis) -> None:
+        self._normalized = analysis.normalized
+        self._cache: dict[int, str] = {}
+
+    def __getitem__(self, index: int) -> str:
+        text = self._cache.get(index)
+        if text is None:
+            text = self._cache[index] = self._normalized.paragraph(index)
+        return text
+
+
 def _extend_blocks(
     pairs: dict[int, tuple[int, RepeatKind, dict[str, float]]],
-    normalized: Sequence[str],
-    shingles: Shingles,
+    hashes: Sequence[int],
+    counts: npt.NDArray[np.int32],
     config: RepeatConfig,
 ) -> None:
     """Add short paragraphs repeated exactly as part of a longer repeated block.
@@ -94,12 +101,11 @@ def _extend_blocks(
     printed twice in a row, or its neighbour is repeated at the same distance (a block transmitted
     twice), it belongs to the repeat.
     """
-    first_seen: dict[str, int] = {}
+    first_seen: dict[int, int] = {}
     short: dict[int, int] = {}
-    for j, form in enumerate(normalized):
-        i = first_seen.setdefault(form, j)
-        tokens = shingles.token_counts[j] if j < len(shingles.token_counts) else 0
-        if i != j and j not in pairs and config.min_block_tokens <= tokens < config.min_tokens:
+    for j, key in enumerate(hashes):
+        i = first_seen.setdefault(key, j)
+        if i != j and j not in pairs and config.min_block_tokens <= counts[j] < config.min_tokens:
             short[j] = i
     changed = True
     while changed and short:
@@ -117,38 +123,87 @@ def _extend_blocks(
                 changed = True
 
 
-def _candidate_pairs(shingles: Shingles, eligible: list[int]) -> dict[int, set[int]]:
-    """For each paragraph, the earlier eligible paragraphs that share at least one shingle."""
-    mask = np.isin(shingles.paragraph, eligible)
-    hashes = shingles.hashes[mask]
-    owners = shingles.paragraph[mask]
-    order = np.lexsort((owners, hashes))
-    hashes, owners = hashes[order], owners[order]
-    same_hash = hashes[1:] == hashes[:-1]
-    shared = np.flatnonzero(same_hash & (owners[1:] != owners[:-1]))
-    candidates: dict[int, set[int]] = {}
-    for position in shared:
-        # Walk back over the run of this hash to pair the later owner with every earlier one.
-        later = int(owners[position + 1])
-        k = position
-        while k >= 0 and hashes[k] == hashes[position + 1]:
-            if owners[k] != later:
-                candidates.setdefault(later, set()).add(int(owners[k]))
-            k -= 1
+def _candidate_pairs(analysis: TextAnalysis, eligible: list[int]) -> dict[int, dict[int, float]]:
+    """For each eligible paragraph, the earlier eligible ones sharing 3-grams with it, and the
+    share of the smaller one's distinct 3-grams they share."""
+    shingles = analysis.shingles
+    mask = np.zeros(len(analysis.paragraphs), dtype=np.bool_)
+    mask[eligible] = True
+    if len(eligible) > _DENSE_LIMIT:
+        mask[eligible[_DENSE_LIMIT:]] = False  # a table of this many rows is no article
+    firsts, laters, overlaps = _shared_shingles(shingles.hashes, shingles.paragraph, mask)
+    candidates: dict[int, dict[int, float]] = {}
+    for i, j, overlap in zip(firsts.tolist(), laters.tolist(), overlaps.tolist(), strict=True):
+        candidates.setdefault(j, {})[i] = overlap
     return candidates
 
 
+@numba.njit(cache=True, nogil=True)
+def _shared_shingles(
+    hashes: npt.NDArray[np.uint32],
+    paragraph: npt.NDArray[np.int32],
+    eligible: npt.NDArray[np.bool_],
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+    paragraphs = eligible.shape[0]
+    count = 0
+    for k in range(hashes.shape[0]):
+        if eligible[paragraph[k]]:
+            count += 1
+    keys = np.empty(count, dtype=np.uint64)
+    count = 0
+    for k in range(hashes.shape[0]):
+        if eligible[paragraph[k]]:
+            keys[count] = (np.uint64(hashes[k]) << np.uint64(32)) | np.uint64(paragraph[k])
+            count += 1
+    keys.sort()
+    distinct = np.zeros(paragraphs, dtype=np.int64)
+    shared = np.zeros((paragraphs, paragraphs), dtype=np.int32)
+    run_start = 0
+    k = 0
+    while k < count:
+        if k > 0 and keys[k] == keys[k - 1]:
+            k += 1
+            continue
+        owner = np.int64(keys[k] & np.uint64(0xFFFFFFFF))
+        distinct[owner] += 1
+        if k > 0 and (keys[k] >> np.uint64(32)) == (keys[run_start] >> np.uint64(32)):
+            for m in range(run_start, k):
+                if m > run_start and keys[m] == keys[m - 1]:
+                    continue
+                other = np.int64(keys[m] & np.uint64(0xFFFFFFFF))
+                shared[other, owner] += 1
+        else:
+            run_start = k
+        k += 1
+    pairs = 0
+    for i in range(paragraphs):
+        for j in range(i + 1, paragraphs):
+            if shared[i, j] > 0:
+                pairs += 1
+    firsts = np.empty(pairs, dtype=np.int64)
+    laters = np.empty(pairs, dtype=np.int64)
+    overlaps = np.empty(pairs, dtype=np.float64)
+    pairs = 0
+    for i in range(paragraphs):
+        for j in range(i + 1, paragraphs):
+            if shared[i, j] > 0:
+                firsts[pairs] = i
+                laters[pairs] = j
+                overlaps[pairs] = shared[i, j] / min(distinct[i], distinct[j])
+                pairs += 1
+    return firsts, laters, overlaps
+
+
 def _compare(
-    first: str, later: str, config: RepeatConfig
+    first: str, later: str, overlap: float, config: RepeatConfig
 ) -> tuple[RepeatKind, dict[str, float]] | None:
     similarity = round(fuzz.ratio(first, later), 2)
+    scores = {"similarity": similarity, "containment": round(overlap, 4)}
     short, long = (first, later) if len(first) <= len(later) else (later, first)
-    extra = len(long) - len(short)
-    if long.endswith(short) and extra <= config.max_prefix_chars:
+    if long.endswith(short) and len(long) - len(short) <= config.max_prefix_chars:
         return "prefixed", {"similarity": similarity, "containment": 1.0}
-    containment = round(fuzz.partial_ratio(short, long) / 100.0, 4) if short else 0.0
     if similarity >= config.min_similarity:
-        return "edited", {"similarity": similarity, "containment": containment}
-    if containment >= config.min_containment:
-        return "contained", {"similarity": similarity, "containment": containment}
+        return "edited", scores
+    if overlap >= config.min_containment:
+        return "contained", scores
     return None

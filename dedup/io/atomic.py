@@ -13,6 +13,12 @@ from typing import IO
 __all__ = ["atomic_directory", "atomic_file"]
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 @contextmanager
 def atomic_file(path: str | Path) -> Iterator[IO[bytes]]:
     """A binary file handle whose content replaces ``path`` only if the block completes."""
@@ -26,6 +32,8 @@ def atomic_file(path: str | Path) -> Iterator[IO[bytes]]:
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
+        # tempfile creates 0600; an output gets the permissions of any file the user creates
+        os.chmod(handle.name, 0o666 & ~_umask())
         os.replace(handle.name, target)
     except BaseException:
         Path(handle.name).unlink(missing_ok=True)
@@ -40,6 +48,7 @@ def atomic_directory(path: str | Path) -> Iterator[Path]:
     staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"))
     try:
         yield staging
+        os.chmod(staging, 0o777 & ~_umask())  # mkdtemp creates 0700
         if target.exists():
             old = target.with_name(f".{target.name}.old")
             shutil.rmtree(old, ignore_errors=True)

@@ -6,7 +6,7 @@ import bz2
 import gzip
 import io
 from pathlib import Path
-from typing import IO, Literal
+from typing import IO, Any, Literal
 
 __all__ = [
     "Compression",
@@ -47,18 +47,71 @@ def open_compressed(path: str | Path, compression: Compression) -> IO[bytes]:
     if compression == "bz2":
         return io.BufferedReader(bz2.open(path, "rb"), buffer_size=1 << 20)
     if compression == "zstd":
+        raw = open(path, "rb")  # noqa: SIM115 - closed with the returned stream
+        return io.BufferedReader(_ZstdReader(raw), buffer_size=1 << 20)
+    return open(path, "rb", buffering=1 << 20)
+
+
+class _ZstdReader(io.RawIOBase):
+    """Every frame of a zstd stream, decompressed; EOFError when the data ends inside a frame.
+
+    zstandard's own ``stream_reader`` returns what a truncated file holds without complaint, so
+    frames are decoded one by one and the last must be complete. Input is fed in small slices to
+    bound memory: zstd expands a run of one byte up to 32,768 times.
+    """
+
+    _SLICE = 4096
+
+    def __init__(self, raw: IO[bytes]) -> None:
         import zstandard
 
-        raw = open(path, "rb")  # noqa: SIM115 - closed with the returned stream
-        reader = zstandard.ZstdDecompressor().stream_reader(raw, closefd=True)
-        return io.BufferedReader(reader, buffer_size=1 << 20)
-    return open(path, "rb", buffering=1 << 20)
+        self._raw = raw
+        self._decompressor = zstandard.ZstdDecompressor()
+        self._frame: Any = None  # the open frame's decompressobj; None between frames
+        self._input = memoryview(b"")
+        self._output = memoryview(b"")
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._output:
+            if not self._input:
+                self._input = memoryview(self._raw.read(1 << 20))
+                if not self._input:
+                    if self._frame is not None:
+                        raise EOFError("zstd data ends inside a frame")
+                    return 0
+            piece, self._input = self._input[: self._SLICE], self._input[self._SLICE :]
+            self._output = memoryview(self._decompress(bytes(piece)))
+        size = min(len(buffer), len(self._output))
+        buffer[:size] = self._output[:size]
+        self._output = self._output[size:]
+        return size
+
+    def _decompress(self, data: bytes) -> bytes:
+        out: list[bytes] = []
+        while data:
+            if self._frame is None:
+                self._frame = self._decompressor.decompressobj()
+            out.append(self._frame.decompress(data))
+            if not self._frame.eof:
+                break
+            data = self._frame.unused_data  # the next frame starts here
+            self._frame = None
+        return b"".join(out)
+
+    def close(self) -> None:
+        if not self.closed:
+            self._raw.close()
+        super().close()
 
 
 def compressing_writer(handle: IO[bytes], compression: Compression) -> IO[bytes]:
     """A stream compressing into the open binary ``handle``; closing it leaves ``handle`` open."""
     if compression == "gzip":
-        return gzip.GzipFile(fileobj=handle, mode="wb")  # type: ignore[return-value]
+        # filename="": else the header records the temporary file's name
+        return gzip.GzipFile(filename="", fileobj=handle, mode="wb")  # type: ignore[return-value]
     if compression == "bz2":
         return bz2.BZ2File(handle, "wb")
     if compression == "zstd":

@@ -9,6 +9,7 @@ in their own format.
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import json
 import sys
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import IO, Any, Literal
 
 import orjson
+import zstandard
 
 from dedup.config import ReadConfig
 from dedup.errors import InputError
@@ -48,7 +50,7 @@ _FORMATS: dict[str, Format] = {
     ".parquet": "parquet",
     ".pq": "parquet",
 }
-_READ_ERRORS = (OSError, EOFError, zlib.error)
+_READ_ERRORS = (OSError, EOFError, zlib.error, zstandard.ZstdError)
 
 
 @dataclass(slots=True)
@@ -56,7 +58,8 @@ class Record:
     """One record as read: its 1-based line (record number), its fields, its raw bytes.
 
     A record that could not be parsed carries ``error`` instead of fields, so that a reader
-    skipping bad records can go on with the next line.
+    skipping bad records can go on with the next line. A CSV/TSV record carries its file's
+    header row as read (``header``), so that ``dedup clean`` can write it back unchanged.
     """
 
     path: str
@@ -64,6 +67,7 @@ class Record:
     fields: dict[str, Any]
     raw: bytes | None = None
     error: InputError | None = None
+    header: bytes | None = None
 
 
 def format_of(path: str) -> Format:
@@ -125,7 +129,7 @@ def iter_records(path: str, config: ReadConfig) -> Iterator[Record]:
 def _describe_read_error(error: BaseException) -> str:
     if isinstance(error, EOFError):
         return "compressed data is truncated (the file ends early)"
-    if isinstance(error, zlib.error):
+    if isinstance(error, zlib.error | zstandard.ZstdError | gzip.BadGzipFile):
         return f"compressed data is corrupt ({error})"
     text = str(error)
     if "Not a gzipped file" in text or "Invalid data stream" in text:
@@ -226,7 +230,7 @@ def _json_records(path: str, stream: IO[bytes], config: ReadConfig) -> Iterator[
             if pos >= len(text) or text[pos] != ",":
                 raise InputError("invalid JSON array (expected ',' or ']')", path, line)
             pos = _skip_space(text, pos + 1)
-        line += text.count("\n", 0, pos) - text.count("\n", 0, start)
+        line += text.count("\n", start, pos)
         start = pos
         try:
             value, end = decoder.raw_decode(text, pos)
@@ -253,8 +257,27 @@ def _csv_records(
     path: str, stream: IO[bytes], config: ReadConfig, delimiter: str
 ) -> Iterator[Record]:
     csv.field_size_limit(max(config.max_doc_bytes, 1 << 17))
-    text_stream = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
-    reader = csv.DictReader(text_stream, delimiter=delimiter)
+    # Decoded line by line so that bad UTF-8 is reported on its own line, and the bytes of each
+    # record are kept for ``dedup clean`` to write back unchanged.
+    text_stream = io.TextIOWrapper(stream, encoding="utf-8", errors="surrogateescape", newline="")
+    consumed: list[bytes] = []
+
+    def lines() -> Iterator[str]:
+        for number, line in enumerate(text_stream, 1):
+            try:
+                consumed.append(line.encode("utf-8"))
+            except UnicodeEncodeError as error:
+                byte = ord(line[error.start]) - 0xDC00  # surrogateescape's stand-in for the byte
+                offset = len(line[: error.start].encode("utf-8"))
+                raise InputError(
+                    f"invalid UTF-8 (byte 0x{byte:02x} at offset {offset}); "
+                    "convert the file to UTF-8",
+                    path,
+                    number,
+                ) from None
+            yield line.removeprefix("\ufeff") if number == 1 else line
+
+    reader = csv.DictReader(lines(), delimiter=delimiter)
     try:
         if reader.fieldnames is None:
             raise InputError("empty file: no header row", path)
@@ -265,12 +288,12 @@ def _csv_records(
                 path,
                 1,
             )
+        header = b"".join(consumed)
+        consumed.clear()
         for row in reader:
-            yield Record(path, reader.line_num, dict(row), None)
-    except UnicodeDecodeError as error:
-        raise InputError(
-            f"invalid UTF-8 ({error.reason}); convert the file to UTF-8", path, reader.line_num + 1
-        ) from None
+            raw = b"".join(consumed)
+            consumed.clear()
+            yield Record(path, reader.line_num, dict(row), raw, header=header)
     except csv.Error as error:
         raise InputError(f"invalid CSV ({error})", path, reader.line_num) from None
 

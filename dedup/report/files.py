@@ -21,6 +21,8 @@ from dedup.model import Report
 __all__ = ["CSV_COLUMNS", "REPORT_FORMATS", "findings", "write_report"]
 
 REPORT_FORMATS = (".jsonl", ".json", ".csv")
+# Scores may be numpy scalars; orjson writes them as plain numbers.
+_NUMPY = orjson.OPT_SERIALIZE_NUMPY
 CSV_COLUMNS = (
     "type",
     "doc",
@@ -63,8 +65,10 @@ def write_report(report: Report, path: str | Path) -> None:
     with atomic_file(path) as handle:
         if suffix == ".jsonl":
             for finding in findings(report):
-                handle.write(orjson.dumps(finding) + b"\n")
-            handle.write(orjson.dumps({"type": "summary", **report.summary()}) + b"\n")
+                handle.write(orjson.dumps(finding, option=_NUMPY) + b"\n")
+            handle.write(
+                orjson.dumps({"type": "summary", **report.summary()}, option=_NUMPY) + b"\n"
+            )
         elif suffix == ".json":
             document = {
                 "summary": report.summary(),
@@ -72,7 +76,7 @@ def write_report(report: Report, path: str | Path) -> None:
                 "matches": [m.to_dict() for m in report.matches],
                 "clusters": [c.to_dict() for c in report.clusters],
             }
-            handle.write(orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n")
+            handle.write(orjson.dumps(document, option=orjson.OPT_INDENT_2 | _NUMPY) + b"\n")
         else:
             handle.write(_csv_bytes(report))
 
@@ -98,6 +102,6 @@ def _csv_bytes(report: Report) -> bytes:
                 syndicated=finding["syndicated"],
             )
         if "scores" in finding:
-            row["scores"] = orjson.dumps(finding["scores"]).decode()
+            row["scores"] = orjson.dumps(finding["scores"], option=_NUMPY).decode()
         writer.writerow(row)
     return buffer.getvalue().encode("utf-8")

@@ -3,7 +3,8 @@
 The steps, in order:
 
 1. remove zero-width and bidi control characters, Arabic harakat, Quranic marks and tatweel;
-2. NFKC, case-fold, NFKC again (case-folding can leave text that is not NFKC);
+2. NFKC, case-fold, NFKC again (case-folding can leave text that is not NFKC), and remove the
+   marks of step 1 again (Arabic presentation forms decompose into letters with harakat);
 3. unify letter variants: alef forms (أ إ آ ٱ → ا), ى → ي, ة → ه, Persian and Kurdish
    ک → ك and ی → ي; Arabic-Indic and Persian digits → ASCII;
 4. punctuation, symbols and control characters → space;
@@ -14,12 +15,27 @@ The steps, in order:
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 import unicodedata
+from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
-__all__ = ["is_spaceless_char", "normalize", "space_spaceless", "tokenize"]
+import numba
+import numpy as np
+import numpy.typing as npt
+
+__all__ = [
+    "NormalizedParagraphs",
+    "is_spaceless_char",
+    "normalize",
+    "normalize_codepoints",
+    "reference_normalize",
+    "space_spaceless",
+    "tokenize",
+]
 
 _DELETE = (
     list(range(0x200B, 0x2010))  # zero-width space/joiners, LRM, RLM
@@ -94,13 +110,19 @@ def _separator_ranges() -> list[tuple[int, int]]:
 
 
 @cache
-def _patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], dict[int, int]]:
-    separators = re.compile(f"[{_char_class(_separator_ranges())}]+")
+def _separators() -> re.Pattern[str]:
+    # Building this class scans every code point (about a second): only the reference path and
+    # the table builder need it.
+    return re.compile(f"[{_char_class(_separator_ranges())}]+")
+
+
+@cache
+def _spaceless_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
     spaceless = _char_class(_SPACELESS_RANGES)
-    has_spaceless = re.compile(f"[{spaceless}]")
-    tokens = re.compile(f"[{spaceless}]|[^\\s{spaceless}]+")
-    ascii_table = {cp: 0x20 for cp in range(128) if not chr(cp).isalnum() and not chr(cp).isspace()}
-    return separators, has_spaceless, tokens, ascii_table
+    return re.compile(f"[{spaceless}]"), re.compile(f"[{spaceless}]|[^\\s{spaceless}]+")
+
+
+_ASCII_TABLE = {cp: 0x20 for cp in range(128) if not chr(cp).isalnum() and not chr(cp).isspace()}
 
 
 def is_spaceless_char(char: str) -> bool:
@@ -109,22 +131,34 @@ def is_spaceless_char(char: str) -> bool:
     return any(lo <= cp <= hi for lo, hi in _SPACELESS_RANGES)
 
 
-def normalize(text: str) -> str:
-    """Return ``text`` normalized for matching (see the module docstring for the steps)."""
-    separators, _, _, ascii_table = _patterns()
-    if text.isascii():
-        return " ".join(text.lower().translate(ascii_table).split())
+def reference_normalize(text: str) -> str:
+    """The normalization spelled out step by step in Python: the definition the fast path follows.
+
+    Slow (hundreds of nanoseconds a character); :func:`normalize` gives the same result.
+    """
+    separators = _separators()
     text = text.translate(_DELETE_TABLE)
     text = unicodedata.normalize("NFKC", text)
     text = unicodedata.normalize("NFKC", text.casefold())
-    text = text.translate(_LETTER_TABLE)
+    # Presentation forms decompose into letters with harakat: delete those too.
+    text = text.translate(_DELETE_TABLE).translate(_LETTER_TABLE)
     text = separators.sub(" ", text)
     return " ".join(text.split())
 
 
+def normalize(text: str) -> str:
+    """Return ``text`` normalized for matching (see the module docstring for the steps)."""
+    if text.isascii():
+        return " ".join(text.lower().translate(_ASCII_TABLE).split())
+    codepoints = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    spans = np.array([[0, len(codepoints)]], dtype=np.int64)
+    result = normalize_codepoints(codepoints, spans, split_spaceless=False)
+    return result.paragraph(0)
+
+
 def tokenize(normalized: str) -> list[str]:
     """Split normalized text into tokens: words, and single characters of spaceless scripts."""
-    _, has_spaceless, tokens, _ = _patterns()
+    has_spaceless, tokens = _spaceless_patterns()
     if normalized.isascii() or not has_spaceless.search(normalized):
         return normalized.split()
     return tokens.findall(normalized)
@@ -134,7 +168,223 @@ def space_spaceless(normalized: str) -> str:
     """Normalized text with every character of a spaceless script standing as its own token."""
     if normalized.isascii():
         return normalized
-    _, has_spaceless, tokens, _ = _patterns()
+    has_spaceless, tokens = _spaceless_patterns()
     if not has_spaceless.search(normalized):
         return normalized
     return " ".join(tokens.findall(normalized))
+
+
+# The fast path: one table lookup per code point in a compiled loop. Each table entry is the code
+# point a character becomes, or one of these markers; _SPACELESS flags a spaceless-script result.
+_DELETED = -1
+_COMPLEX = -2  # needs the reference path: expands, composes, or is a combining mark
+_SPACE = 0x20
+_SPACELESS = 1 << 24
+_TABLE_SIZE = 0x30000
+_FIRST_EXPANSION = -16  # entries -16, -17, … name expansion 0, 1, … stored after the table
+_MAX_EXPANSION = 4
+_HANGUL_JAMO = ((0x1100, 0x11FF), (0x3130, 0x318F), (0xA960, 0xA97F), (0xD7B0, 0xD7FF))
+
+
+_TABLE_VERSION = 3
+
+
+@cache
+def _tables() -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int32]]:
+    """(normalizing table, table for text that is already normalized), cached on disk.
+
+    Building takes about a second; the cache file is named after this Python's Unicode version,
+    so an upgrade builds a new one. A cache that cannot be read or written is simply rebuilt.
+    """
+    name = f"normalize-v{_TABLE_VERSION}-unicode-{unicodedata.unidata_version}.npy"
+    path = Path(os.environ.get("DEDUP_CACHE_DIR") or Path.home() / ".cache" / "dedup") / name
+    try:
+        both = np.load(path, allow_pickle=False)
+        if both.ndim == 2 and both.shape[0] == 2 and both.dtype == np.int32:
+            return both[0], both[1]
+    except (OSError, ValueError):
+        pass
+    table, identity = _build_tables()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(f".{os.getpid()}.tmp")
+        with open(temporary, "wb") as handle:
+            np.save(handle, np.stack([table, identity]), allow_pickle=False)
+        os.replace(temporary, path)
+    except OSError:
+        pass
+    return table, identity
+
+
+def _build_tables() -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int32]]:
+    separators = _separators()
+    spaceless = np.zeros(_TABLE_SIZE, dtype=bool)
+    for lo, hi in _SPACELESS_RANGES:
+        spaceless[lo : min(hi, _TABLE_SIZE - 1) + 1] = True
+    table = np.empty(_TABLE_SIZE, dtype=np.int32)
+    identity = np.arange(_TABLE_SIZE, dtype=np.int32)
+    deleted = set(_DELETE)
+    jamo = [cp for lo, hi in _HANGUL_JAMO for cp in range(lo, hi + 1)]
+    expansions: list[str] = []
+    for cp in range(_TABLE_SIZE):
+        char = chr(cp)
+        if char.isspace():
+            table[cp] = identity[cp] = _SPACE
+            continue
+        if 0xD800 <= cp <= 0xDFFF:
+            table[cp] = _COMPLEX
+            continue
+        if cp in deleted:
+            table[cp] = _DELETED
+            continue
+        if unicodedata.category(char)[0] == "M":
+            table[cp] = _COMPLEX
+            continue
+        result = unicodedata.normalize("NFKC", char)
+        result = unicodedata.normalize("NFKC", result.casefold())
+        result = result.translate(_DELETE_TABLE).translate(_LETTER_TABLE)
+        result = separators.sub(" ", result)
+        if result.strip() == "":
+            table[cp] = _SPACE if result else _DELETED
+        elif any(unicodedata.category(c)[0] == "M" for c in result):
+            table[cp] = _COMPLEX
+        elif len(result) == 1:
+            table[cp] = ord(result)
+        elif len(result) <= _MAX_EXPANSION:
+            table[cp] = _FIRST_EXPANSION - len(expansions)
+            expansions.append(result)
+        else:
+            table[cp] = _COMPLEX
+    table[jamo] = _COMPLEX
+    mapped = table >= 0
+    targets = np.where(mapped, table, 0)
+    table[mapped & spaceless[np.minimum(targets, _TABLE_SIZE - 1)]] |= _SPACELESS
+    identity[spaceless] |= _SPACELESS
+    # Expansions (ligatures, ß → ss) are stored after the table: _MAX_EXPANSION entries each.
+    tail = np.full((len(expansions), _MAX_EXPANSION), _DELETED, dtype=np.int32)
+    for k, result in enumerate(expansions):
+        for m, char in enumerate(result):
+            code = ord(char)
+            tail[k, m] = (
+                _SPACE if char == " " else code | (_SPACELESS if is_spaceless_char(char) else 0)
+            )
+    return np.concatenate([table, tail.ravel()]), np.concatenate([identity, tail.ravel()])
+
+
+@numba.njit(cache=True, nogil=True)
+def _normalize_kernel(
+    codepoints: npt.NDArray[np.uint32],
+    spans: npt.NDArray[np.int64],
+    table: npt.NDArray[np.int32],
+    beyond_table_is_complex: bool,
+    split_spaceless: bool,
+) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.int64], npt.NDArray[np.uint64], bool]:
+    size = codepoints.shape[0]
+    table_size = 0x30000
+    out = np.empty(6 * size + spans.shape[0] + 1, dtype=np.uint32)
+    offsets = np.zeros(spans.shape[0] + 1, dtype=np.int64)
+    hashes = np.zeros(spans.shape[0], dtype=np.uint64)
+    n = 0
+    for p in range(spans.shape[0]):
+        if p > 0:
+            out[n] = 10  # paragraph separator
+            n += 1
+        start = n
+        pending_space = False
+        h = np.uint64(0xCBF29CE484222325)
+        for i in range(spans[p, 0], spans[p, 1]):
+            c = codepoints[i]
+            if c < table_size:
+                v = table[c]
+            elif beyond_table_is_complex:
+                return out[:0], offsets, hashes, True
+            else:
+                v = np.int32(c)
+            if v == -2:
+                return out[:0], offsets, hashes, True
+            if v == -1:
+                continue
+            if v <= -16:  # an expansion: up to four values stored after the table
+                base = table_size + (-16 - v) * 4
+                parts = 4
+            else:
+                base = -1
+                parts = 1
+            for m in range(parts):
+                if base >= 0:
+                    v = table[base + m]
+                    if v == -1:
+                        break
+                if v == 32:
+                    pending_space = n > start
+                    continue
+                is_spaceless = (v & (1 << 24)) != 0
+                v = v & 0xFFFFFF
+                if split_spaceless and is_spaceless and n > start:
+                    pending_space = True
+                if pending_space:
+                    out[n] = 32
+                    h = (h ^ np.uint64(32)) * np.uint64(0x100000001B3)
+                    n += 1
+                    pending_space = False
+                out[n] = v
+                h = (h ^ np.uint64(v)) * np.uint64(0x100000001B3)
+                n += 1
+                if split_spaceless and is_spaceless:
+                    pending_space = True
+        offsets[p + 1] = n
+        hashes[p] = h if n > start else np.uint64(0)
+    # offsets[p] is where paragraph p - 1 ended: paragraph p starts after its separator.
+    for p in range(1, spans.shape[0]):
+        offsets[p] += 1
+    return out[:n], offsets, hashes, False
+
+
+@dataclass(frozen=True, slots=True)
+class NormalizedParagraphs:
+    """The normalized paragraphs of a document as code points, joined by ``"\n"``.
+
+    ``offsets[p]:ends[p]`` is paragraph ``p``; ``hashes[p]`` a 64-bit hash of its normalized text
+    (0 when empty), so equal paragraphs are found without building strings.
+    """
+
+    codepoints: npt.NDArray[np.uint32]
+    starts: npt.NDArray[np.int64]
+    ends: npt.NDArray[np.int64]
+    hashes: npt.NDArray[np.uint64]
+
+    def __len__(self) -> int:
+        return len(self.hashes)
+
+    def paragraph(self, index: int) -> str:
+        piece = self.codepoints[self.starts[index] : self.ends[index]]
+        return piece.tobytes().decode("utf-32-le")
+
+
+def normalize_codepoints(
+    codepoints: npt.NDArray[np.uint32], spans: npt.NDArray[np.int64], split_spaceless: bool
+) -> NormalizedParagraphs:
+    """Normalize the paragraphs at ``spans`` (code point ``[start, end)`` rows) of a document."""
+    table, identity = _tables()
+    out, offsets, hashes, complex_text = _normalize_kernel(
+        codepoints, spans, table, True, split_spaceless
+    )
+    if complex_text:
+        # Rare: combining marks, Hangul jamo, expanding characters. Take the reference path,
+        # then let the kernel hash (and split spaceless scripts in) its already-normal text.
+        text = codepoints.tobytes().decode("utf-32-le", "surrogatepass")
+        pieces = [reference_normalize(text[start:end]) for start, end in spans.tolist()]
+        joined = "\n".join(pieces)
+        normal = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        lengths = np.array([len(piece) for piece in pieces], dtype=np.int64)
+        ends = np.cumsum(lengths + 1) - 1
+        new_spans = np.stack([ends - lengths, ends], axis=1) if len(pieces) else spans
+        out, offsets, hashes, _ = _normalize_kernel(
+            normal, new_spans, identity, False, split_spaceless
+        )
+    starts = offsets[:-1].copy()
+    ends = np.empty_like(starts)
+    if len(starts):
+        ends[:-1] = starts[1:] - 1
+        ends[-1] = len(out)
+    return NormalizedParagraphs(out, starts, ends, hashes)

@@ -14,11 +14,12 @@ import numba
 import numpy as np
 import numpy.typing as npt
 
-from dedup.text.normalize import space_spaceless
+from dedup.text.normalize import NormalizedParagraphs, space_spaceless
 
-__all__ = ["MAX_N", "Shingles", "shingle_paragraphs"]
+__all__ = ["MAX_N", "Shingles", "shingle_normalized", "shingle_paragraphs"]
 
 U32 = npt.NDArray[np.uint32]
+U64 = npt.NDArray[np.uint64]
 
 # Odd 64-bit multipliers, one per n-gram position (from the SplitMix64 sequence).
 _POSITION_MULTIPLIERS = np.array(
@@ -41,11 +42,13 @@ MAX_N = len(_POSITION_MULTIPLIERS)
 
 @dataclass(frozen=True, slots=True)
 class Shingles:
-    """The shingle hashes of a document, the paragraph of each, and each paragraph's token count."""
+    """A document's shingle hashes with the paragraph of each, its token hashes in order, and
+    each paragraph's token count."""
 
     hashes: U32
     paragraph: npt.NDArray[np.int32]
     token_counts: npt.NDArray[np.int32]
+    tokens: U64
 
     def of_paragraph(self, index: int) -> U32:
         selected: U32 = self.hashes[self.paragraph == index]
@@ -65,7 +68,7 @@ def _fmix64(h: np.uint64) -> np.uint64:
 @numba.njit(cache=True, nogil=True)
 def _shingle_kernel(
     codepoints: npt.NDArray[np.uint32], n: int, multipliers: npt.NDArray[np.uint64]
-) -> tuple[U32, npt.NDArray[np.int32], npt.NDArray[np.int32]]:
+) -> tuple[U32, npt.NDArray[np.int32], npt.NDArray[np.int32], U64]:
     # codepoints: paragraphs joined by "\n", tokens within a paragraph separated by one " ".
     size = codepoints.shape[0]
     token_hash = np.empty(size // 2 + 1, dtype=np.uint64)
@@ -112,16 +115,23 @@ def _shingle_kernel(
             out_paragraph[count] = p
             count += 1
         start += length
-    return out[:count], out_paragraph[:count], token_counts
+    return out[:count], out_paragraph[:count], token_counts, token_hash[:tokens]
 
 
 def shingle_paragraphs(normalized_paragraphs: Sequence[str], n: int) -> Shingles:
     """Shingle a document given the normalized text of each of its paragraphs."""
-    if not 1 <= n <= MAX_N:
-        raise ValueError(f"n must be between 1 and {MAX_N}, got {n}")
     joined = "\n".join(space_spaceless(p) for p in normalized_paragraphs)
     codepoints = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
-    hashes, paragraph, counts = _shingle_kernel(codepoints, n, _POSITION_MULTIPLIERS)
-    if not normalized_paragraphs:
-        counts = counts[:0]
-    return Shingles(hashes, paragraph, counts)
+    return _shingle(codepoints, len(normalized_paragraphs), n)
+
+
+def shingle_normalized(normalized: NormalizedParagraphs, n: int) -> Shingles:
+    """Shingle paragraphs normalized with ``split_spaceless=True`` (no strings built)."""
+    return _shingle(normalized.codepoints, len(normalized), n)
+
+
+def _shingle(codepoints: npt.NDArray[np.uint32], paragraphs: int, n: int) -> Shingles:
+    if not 1 <= n <= MAX_N:
+        raise ValueError(f"n must be between 1 and {MAX_N}, got {n}")
+    hashes, paragraph, counts, tokens = _shingle_kernel(codepoints, n, _POSITION_MULTIPLIERS)
+    return Shingles(hashes, paragraph, counts[:paragraphs], tokens)

@@ -1,0 +1,84 @@
+"""Explain why two texts match: every score, the verdict, and the shared passages side by side."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from dedup.config import MatchConfig
+from dedup.model import Document, MatchKind
+from dedup.verify import DocumentFrequencies, Profile, align_paragraphs, classify, measure, profile
+
+__all__ = ["AlignedPassage", "Comparison", "compare"]
+
+
+@dataclass(frozen=True, slots=True)
+class AlignedPassage:
+    """A paragraph of A, the paragraph of B that shares most text with it, and the share."""
+
+    a_index: int
+    b_index: int
+    score: float
+    a_text: str
+    b_text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """The outcome of comparing two documents."""
+
+    a: Document
+    b: Document
+    scores: dict[str, float]
+    kind: MatchKind | None
+    direction: Literal["a_in_b", "b_in_a"] | None
+    aligned: tuple[AlignedPassage, ...]
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "a": self.a.id,
+            "b": self.b.id,
+            "kind": self.kind,
+            "direction": self.direction,
+            "scores": self.scores,
+            "aligned": [
+                {
+                    "a": p.a_index,
+                    "b": p.b_index,
+                    "score": p.score,
+                    "a_text": p.a_text,
+                    "b_text": p.b_text,
+                }
+                for p in self.aligned
+            ],
+        }
+
+
+def compare(
+    a: Document,
+    b: Document,
+    config: MatchConfig | None = None,
+    frequencies: DocumentFrequencies | None = None,
+) -> Comparison:
+    """Compare two documents as a scan would verify them.
+
+    ``frequencies`` are the corpus's word frequencies; without them (or with too few documents)
+    every word weighs the same, so weighted scores equal plain word containment.
+    """
+    config = config or MatchConfig()
+    profile_a, profile_b = profile(a.text), profile(b.text)
+    scores = measure(profile_a, profile_b, frequencies or DocumentFrequencies())
+    verdict = classify(scores, config)
+    kind, direction = verdict if verdict is not None else (None, None)
+    aligned = tuple(
+        AlignedPassage(
+            i, j, score, _paragraph(profile_a, a.text, i), _paragraph(profile_b, b.text, j)
+        )
+        for i, j, score in align_paragraphs(profile_a, profile_b)
+    )
+    return Comparison(a, b, scores, kind, direction, aligned)
+
+
+def _paragraph(profile: Profile, text: str, index: int) -> str:
+    paragraph = profile.paragraphs[index]
+    return text[paragraph.start : paragraph.end]

@@ -1,0 +1,61 @@
+"""A temporary on-disk store of document texts, so a scan's memory does not grow with the text."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from array import array
+from types import TracebackType
+
+__all__ = ["TextSpill"]
+
+
+class TextSpill:
+    """Append texts, read any of them back by number; the file is deleted on close."""
+
+    def __init__(self, directory: str | None = None) -> None:
+        self._file = tempfile.TemporaryFile(dir=directory, prefix="dedup-spill-")  # noqa: SIM115
+        self._offsets = array("q", [0])
+        self._pending: list[bytes] = []
+        self._pending_size = 0
+
+    def append(self, text: str) -> int:
+        """Store ``text``; returns its number."""
+        data = text.encode("utf-8", "surrogatepass")
+        self._pending.append(data)
+        self._pending_size += len(data)
+        self._offsets.append(self._offsets[-1] + len(data))
+        if self._pending_size > 1 << 22:
+            self._flush()
+        return len(self._offsets) - 2
+
+    def __len__(self) -> int:
+        return len(self._offsets) - 1
+
+    def get(self, number: int) -> str:
+        """The text stored as ``number``."""
+        self._flush()
+        start, end = self._offsets[number], self._offsets[number + 1]
+        return os.pread(self._file.fileno(), end - start, start).decode("utf-8", "surrogatepass")
+
+    def _flush(self) -> None:
+        if self._pending:
+            self._file.seek(0, os.SEEK_END)
+            self._file.write(b"".join(self._pending))
+            self._file.flush()
+            self._pending.clear()
+            self._pending_size = 0
+
+    def close(self) -> None:
+        self._file.close()
+
+    def __enter__(self) -> TextSpill:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()

@@ -1,0 +1,109 @@
+"""Candidate pairs from MinHash signatures by banding, with numpy sorts instead of hash tables.
+
+Each band's rows are folded into one 64-bit key; documents with equal keys in any band become
+candidates. Nothing is kept per band entry but one integer in a transient array, so a million
+signatures band in seconds. Results are approximate by design: verification decides.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = [
+    "band_key_matrix",
+    "band_keys",
+    "candidate_pairs",
+    "collision_probability",
+    "pairs_sharing_keys",
+]
+
+U32 = npt.NDArray[np.uint32]
+Pairs = npt.NDArray[np.int64]
+
+# Runs of equal keys longer than this are linked as a star (to their first member) rather than
+# pairwise, so a key shared by thousands of documents costs linear, not quadratic, work.
+_FULL_PAIRS_UP_TO = 8
+
+
+def collision_probability(similarity: float, bands: int, rows: int) -> float:
+    """The chance that two sets of Jaccard ``similarity`` share at least one band."""
+    return float(1.0 - (1.0 - similarity**rows) ** bands)
+
+
+def band_keys(signatures: U32, band: int, rows: int) -> npt.NDArray[np.uint64]:
+    """One 64-bit key per signature for ``band``: exact for ``rows <= 2``, hashed beyond."""
+    columns = signatures[:, band * rows : (band + 1) * rows].astype(np.uint64)
+    if rows == 1:
+        return columns[:, 0].copy()
+    if rows == 2:
+        return (columns[:, 0] << np.uint64(32)) | columns[:, 1]
+    key = np.full(len(signatures), 0xCBF29CE484222325, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for r in range(rows):
+            key = (key ^ columns[:, r]) * np.uint64(0x100000001B3)
+    return key
+
+
+def band_key_matrix(signatures: U32, bands: int, rows: int) -> npt.NDArray[np.uint64]:
+    """All band keys of ``signatures``: a ``(len(signatures), bands)`` array."""
+    if bands * rows > signatures.shape[1]:
+        raise ValueError(f"{bands} bands x {rows} rows need {bands * rows} permutations")
+    keys = np.empty((len(signatures), bands), dtype=np.uint64)
+    for band in range(bands):
+        keys[:, band] = band_keys(signatures, band, rows)
+    return keys
+
+
+def candidate_pairs(
+    signatures: U32,
+    bands: int,
+    rows: int,
+    eligible: npt.NDArray[np.bool_] | None = None,
+) -> Pairs:
+    """Unique ``(i, j)`` pairs, ``i < j``, of signature rows that share a band.
+
+    ``eligible`` masks out rows that must not be paired (empty or too short documents).
+    """
+    owners = np.arange(len(signatures), dtype=np.int64)
+    if eligible is not None:
+        owners = owners[eligible]
+    return pairs_sharing_keys(band_key_matrix(signatures[owners], bands, rows), owners)
+
+
+def pairs_sharing_keys(
+    keys: npt.NDArray[np.uint64], owners: npt.NDArray[np.int64], max_bucket: int | None = None
+) -> Pairs:
+    """Unique owner pairs ``(i, j)``, ``i < j``, whose rows share a key in some column.
+
+    Several rows may have one owner (the paragraphs of a document); pairs of one owner are
+    dropped. A key shared by more than ``max_bucket`` rows is ignored (boilerplate); without a
+    bound, long runs are linked as a star to their first row.
+    """
+    found: list[Pairs] = []
+    for band in range(keys.shape[1]):
+        column = keys[:, band]
+        order = np.argsort(column, kind="stable")
+        sorted_keys = column[order]
+        starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
+        lengths = np.diff(np.r_[starts, len(sorted_keys)])
+        if max_bucket is not None:
+            keep = lengths <= max_bucket
+            starts, lengths = starts[keep], lengths[keep]
+        pairs_start = starts[lengths == 2]
+        if len(pairs_start):
+            found.append(np.stack([order[pairs_start], order[pairs_start + 1]], axis=1))
+        for start, length in zip(starts[lengths > 2], lengths[lengths > 2], strict=True):
+            members = order[start : start + length]
+            if length <= _FULL_PAIRS_UP_TO or max_bucket is not None:
+                i, j = np.triu_indices(length, k=1)
+                found.append(np.stack([members[i], members[j]], axis=1))
+            else:
+                found.append(np.stack([np.full(length - 1, members[0]), members[1:]], axis=1))
+    if not found:
+        return np.empty((0, 2), dtype=np.int64)
+    pairs = owners[np.concatenate(found)]
+    pairs = pairs[pairs[:, 0] != pairs[:, 1]]
+    pairs.sort(axis=1)
+    packed = np.unique((pairs[:, 0] << 32) | pairs[:, 1])
+    return np.stack([packed >> 32, packed & 0xFFFFFFFF], axis=1)

@@ -1,0 +1,234 @@
+"""Exact verification of candidate pairs, and the evidence a person needs to see why.
+
+Measures, all exact (no sketch estimates):
+
+* ``jaccard``, ``containment_a``, ``containment_b``: on the word 3-gram sets
+  (``containment_a = |A ∩ B| / |A|``: the share of A found in B);
+* ``weighted_a``, ``weighted_b``: the same containment on the sets of words, each word weighted
+  by its inverse document frequency in the corpus. Syndicated copies are reworded, retitled and
+  trimmed, so their n-gram overlap is low, but they keep the rare words (names, numbers, places);
+  template texts (a congratulation cable to another president) share n-grams but not rare words.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+from rapidfuzz import fuzz, process
+
+from dedup.config import MatchConfig
+from dedup.model import MatchKind, Paragraph
+from dedup.text.analyze import TextAnalysis, analyze
+from dedup.text.normalize import normalize
+from dedup.text.shingle import Shingles
+
+__all__ = [
+    "DocumentFrequencies",
+    "Profile",
+    "align_paragraphs",
+    "classify",
+    "containment",
+    "jaccard",
+    "measure",
+    "profile",
+    "profile_of",
+    "sentence_coverage",
+    "sentences",
+]
+
+U32 = npt.NDArray[np.uint32]
+U64 = npt.NDArray[np.uint64]
+# A near-duplicate has a direction only when one side is clearly the trimmed one.
+_LOPSIDED = 0.2
+_SENTENCE_END = re.compile(r"(?<=[.!?؟])\s+|\n+")
+_SENTENCE_MATCH = 80
+_ALIGN_FROM_WEIGHTED = 0.3
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """What verification needs of one document: its analysis and its distinct shingles and words."""
+
+    text: str
+    analysis: TextAnalysis
+    shingle_set: U32
+    token_set: U64
+
+    @property
+    def shingles(self) -> Shingles:
+        return self.analysis.shingles
+
+    @property
+    def paragraphs(self) -> list[Paragraph]:
+        return self.analysis.paragraphs
+
+
+def profile(text: str) -> Profile:
+    """Analyze ``text`` for verification."""
+    return profile_of(text, analyze(text))
+
+
+def profile_of(text: str, analysis: TextAnalysis) -> Profile:
+    """The profile of a text already analyzed."""
+    shingles = analysis.shingles
+    return Profile(text, analysis, np.unique(shingles.hashes), np.unique(shingles.tokens))
+
+
+def sentences(text: str) -> list[str]:
+    """Normalized sentences of ``text`` with at least three words."""
+    pieces = (normalize(piece) for piece in _SENTENCE_END.split(text))
+    return [piece for piece in pieces if piece.count(" ") >= 2]
+
+
+def sentence_coverage(a: list[str], b: list[str]) -> float:
+    """Share of ``a``'s characters in sentences that have a close match in ``b``.
+
+    A sentence matches when rapidfuzz's ``token_set_ratio`` is at least 80: reordered clauses,
+    a dropped word or a changed honorific still match; a sentence about another person does not.
+    """
+    if not a or not b:
+        return 0.0
+    best = process.cdist(a, b, scorer=fuzz.token_set_ratio, dtype=np.uint8).max(axis=1)
+    weights = np.fromiter((len(sentence) for sentence in a), dtype=np.float64, count=len(a))
+    return float(weights[best >= _SENTENCE_MATCH].sum() / weights.sum())
+
+
+class DocumentFrequencies:
+    """Approximate document frequencies of tokens, in a fixed table of hashed bins.
+
+    Collisions can only raise a count, so a rare word may look a little commoner than it is; with
+    2**22 bins that is rare at any corpus size. Below ``min_documents`` every word weighs the
+    same: too few documents to tell rare from common.
+    """
+
+    def __init__(self, bins_log2: int = 22, min_documents: int = 50) -> None:
+        self.mask = np.uint64((1 << bins_log2) - 1)
+        self.counts = np.zeros(1 << bins_log2, dtype=np.uint32)
+        self.documents = 0
+        self.min_documents = min_documents
+
+    def add(self, token_set: U64) -> None:
+        """Count one document's distinct tokens."""
+        self.counts[(token_set & self.mask).astype(np.int64)] += 1
+        self.documents += 1
+
+    def weights(self, token_set: U64) -> npt.NDArray[np.float64]:
+        """Inverse document frequency of each token: ``log(N / df)``, at least a small floor."""
+        if self.documents < self.min_documents:
+            return np.ones(len(token_set))
+        df = np.maximum(self.counts[(token_set & self.mask).astype(np.int64)], 1)
+        return np.maximum(np.log(self.documents / df), 0.01)
+
+
+def jaccard(a: npt.NDArray[np.generic], b: npt.NDArray[np.generic]) -> float:
+    """Exact Jaccard similarity of two sorted unique arrays."""
+    if len(a) == 0 and len(b) == 0:
+        return 1.0
+    shared = len(np.intersect1d(a, b, assume_unique=True))
+    return shared / (len(a) + len(b) - shared)
+
+
+def containment(a: npt.NDArray[np.generic], b: npt.NDArray[np.generic]) -> float:
+    """Exact share of ``a`` found in ``b`` (sorted unique arrays)."""
+    if len(a) == 0:
+        return 0.0
+    return len(np.intersect1d(a, b, assume_unique=True)) / len(a)
+
+
+def measure(a: Profile, b: Profile, frequencies: DocumentFrequencies) -> dict[str, float]:
+    """Every exact measure of a pair, rounded for reports."""
+    shared = len(np.intersect1d(a.shingle_set, b.shingle_set, assume_unique=True))
+    union = len(a.shingle_set) + len(b.shingle_set) - shared
+    common, in_a, _ = np.intersect1d(
+        a.token_set, b.token_set, assume_unique=True, return_indices=True
+    )
+    weights_a = frequencies.weights(a.token_set)
+    weights_b = frequencies.weights(b.token_set)
+    shared_weight = float(weights_a[in_a].sum()) if len(common) else 0.0
+    scores = {
+        "jaccard": round(shared / union, 4) if union else 1.0,
+        "containment_a": round(shared / len(a.shingle_set), 4) if len(a.shingle_set) else 0.0,
+        "containment_b": round(shared / len(b.shingle_set), 4) if len(b.shingle_set) else 0.0,
+        "weighted_a": _share(shared_weight, float(weights_a.sum())),
+        "weighted_b": _share(shared_weight, float(weights_b.sum())),
+        "sentences_a": 0.0,
+        "sentences_b": 0.0,
+    }
+    # Sentence alignment is the costly measure: only where the words say it could matter.
+    if max(scores["weighted_a"], scores["weighted_b"]) >= _ALIGN_FROM_WEIGHTED:
+        sentences_a, sentences_b = sentences(a.text), sentences(b.text)
+        scores["sentences_a"] = round(sentence_coverage(sentences_a, sentences_b), 4)
+        scores["sentences_b"] = round(sentence_coverage(sentences_b, sentences_a), 4)
+    return scores
+
+
+def _share(part: float, whole: float) -> float:
+    return round(min(part / whole, 1.0), 4) if whole > 0 and math.isfinite(whole) else 0.0
+
+
+def align_paragraphs(
+    a: Profile, b: Profile, min_score: float = 0.5
+) -> tuple[tuple[int, int, float], ...]:
+    """Paragraph pairs that share text: for each paragraph of ``a``, its best match in ``b``.
+
+    The score is the share of the shorter paragraph's 3-grams found in the other.
+    """
+    sets_b = [np.unique(b.shingles.of_paragraph(j)) for j in range(len(b.paragraphs))]
+    aligned: list[tuple[int, int, float]] = []
+    for i in range(len(a.paragraphs)):
+        set_a = np.unique(a.shingles.of_paragraph(i))
+        if len(set_a) == 0:
+            continue
+        best_j, best = -1, 0.0
+        for j, set_b in enumerate(sets_b):
+            if len(set_b) == 0:
+                continue
+            shared = len(np.intersect1d(set_a, set_b, assume_unique=True))
+            score = shared / min(len(set_a), len(set_b))
+            if score > best:
+                best_j, best = j, score
+        if best >= min_score:
+            aligned.append((i, best_j, round(best, 4)))
+    return tuple(aligned)
+
+
+def classify(
+    scores: dict[str, float], config: MatchConfig
+) -> tuple[MatchKind, Literal["a_in_b", "b_in_a"] | None] | None:
+    """Decide a measured pair: near-duplicate, partial copy (with direction), or neither.
+
+    Near-duplicate: the smaller text's rarer words are mostly in the larger, nearly all its
+    sentences have a close match there, and a fair part of the larger's sentences match back
+    (a retitled, re-credited, trimmed or lightly extended copy). Partial: a large share of one
+    text's sentences, rarer words or 3-grams is found in the other.
+    """
+    weighted_small = max(scores["weighted_a"], scores["weighted_b"])
+    sentences_small = max(scores["sentences_a"], scores["sentences_b"])
+    sentences_large = min(scores["sentences_a"], scores["sentences_b"])
+    contained_a, contained_b = scores["containment_a"], scores["containment_b"]
+    by_sentences = scores["sentences_a"] != scores["sentences_b"]
+    a_inside = (
+        scores["sentences_a"] > scores["sentences_b"]
+        if by_sentences
+        else contained_a >= contained_b
+    )
+    direction: Literal["a_in_b", "b_in_a"] = "a_in_b" if a_inside else "b_in_a"
+    if (
+        weighted_small >= config.near_weighted_small
+        and sentences_small >= config.near_sentences_small
+        and sentences_large >= config.near_sentences_large
+    ):
+        lopsided = sentences_small - sentences_large >= _LOPSIDED
+        return "near_duplicate", direction if lopsided else None
+    if (
+        max(contained_a, contained_b) >= config.partial_containment
+        or weighted_small >= config.partial_weighted
+        or sentences_small >= config.partial_sentences
+    ):
+        return "partial", direction
+    return None

@@ -1,0 +1,323 @@
+"""Bad input: one line on stderr naming file (and line), exit 2, no traceback, no output left.
+
+With ``--skip-bad`` every bad record is skipped and counted, and the run exits 0.
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import os
+import stat
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import zstandard
+from conftest import Invoke
+from texts import EN_LEAD, EN_OTHER, doc
+
+from dedup.io.atomic import atomic_directory, atomic_file
+
+GOOD_LINE = b'{"id": "good", "text": "a good record"}\n'
+GOOD_LINE_2 = b'{"id": "good2", "text": "another good record"}\n'
+MANY_LINES = b"".join(b'{"id": "%d", "text": "record number %d"}\n' % (i, i) for i in range(400))
+HUGE = 50_000_000  # bytes; the default --max-doc-bytes is 10,000,000
+TOO_LARGE = "document is larger than 10,000,000 bytes (raise --max-doc-bytes)"
+
+
+def huge_text(path: Path) -> None:
+    with open(path, "wb") as handle:
+        for _ in range(HUGE // 1_000_000):
+            handle.write(b"word " * 200_000)
+
+
+def huge_jsonl(path: Path) -> None:
+    with open(path, "wb") as handle:
+        handle.write(GOOD_LINE + b'{"id": "huge", "text": "')
+        for _ in range(HUGE // 1_000_000):
+            handle.write(b"word " * 200_000)
+        handle.write(b'"}\n' + GOOD_LINE_2)
+
+
+@dataclass(frozen=True)
+class Bad:
+    """A bad input file: its content, the error it must give, and what survives --skip-bad."""
+
+    name: str
+    content: bytes | Callable[[Path], None]
+    message: str
+    good_records: int  # records of this file still read with --skip-bad
+
+    def write(self, folder: Path) -> Path:
+        path = folder / self.name
+        if callable(self.content):
+            self.content(path)
+        else:
+            path.write_bytes(self.content)
+        return path
+
+
+CASES = [
+    Bad(
+        "broken.jsonl",
+        GOOD_LINE + b'{"id": "b", "text": "x",}\n' + GOOD_LINE_2,
+        "broken.jsonl:2: invalid JSON (trailing comma is not allowed: line 1 column 26 (char 25))",
+        2,
+    ),
+    Bad(
+        "unterminated.jsonl",
+        GOOD_LINE + b'{"id": "b", "text": "no end\n',
+        "unterminated.jsonl:2: invalid JSON "
+        "(unexpected control character in string: line 1 column 28 (char 27))",
+        1,
+    ),
+    Bad(
+        "latin1.txt",
+        b"caf\xe9 au lait\n",
+        "latin1.txt: invalid UTF-8 (byte 0xe9 at offset 3); convert the file to UTF-8",
+        0,
+    ),
+    Bad(
+        "latin1.jsonl",
+        GOOD_LINE + b'{"id": "b", "text": "caf\xe9"}\n' + GOOD_LINE_2,
+        "latin1.jsonl:2: invalid UTF-8 (byte 0xe9 at offset 24); convert the file to UTF-8",
+        2,
+    ),
+    Bad(
+        "latin1.csv",
+        b"id,text\na,good\nb,caf\xe9\nc,fine\n",
+        "latin1.csv:3: invalid UTF-8 (byte 0xe9 at offset 5); convert the file to UTF-8",
+        1,  # the file cannot be read past a line that is not UTF-8
+    ),
+    Bad(
+        "no_text.jsonl",
+        GOOD_LINE + b'{"id": "b", "body": "the text is under another name"}\n' + GOOD_LINE_2,
+        "no_text.jsonl:2: no 'text' field (use --text-field)",
+        2,
+    ),
+    Bad(
+        "text_not_string.jsonl",
+        GOOD_LINE + b'{"id": "b", "text": ["a", "list"]}\n',
+        "text_not_string.jsonl:2: field 'text' is list, not text",
+        1,
+    ),
+    Bad(
+        "no_text.csv",
+        b"id,body\na,hello\n",
+        "no_text.csv:1: no 'text' column (columns: id, body; use --text-field)",
+        0,
+    ),
+    Bad("empty.txt", b"", "empty.txt: empty file", 0),
+    Bad("empty.jsonl", b"\n  \n", "empty.jsonl: empty file: no JSON records", 0),
+    Bad("empty.csv", b"", "empty.csv: empty file: no header row", 0),
+    Bad("empty.json", b"[]", "empty.json: empty file: the JSON array has no records", 0),
+    Bad(
+        "image.txt",
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10",
+        "image.txt: binary data (NUL byte), not text",
+        0,
+    ),
+    Bad(
+        "nul.jsonl",
+        GOOD_LINE + b'{"id": "b", "text": "a\x00b"}\n',
+        "nul.jsonl:2: binary data (NUL byte), not text",
+        1,
+    ),
+    Bad(
+        "escaped_nul.jsonl",
+        b'{"id": "b", "text": "a\\u0000b"}\n' + GOOD_LINE,
+        "escaped_nul.jsonl:1: binary data (NUL character) in the text",
+        1,
+    ),
+    Bad("huge.txt", huge_text, f"huge.txt: {TOO_LARGE}", 0),
+    Bad("huge.jsonl", huge_jsonl, f"huge.jsonl:2: {TOO_LARGE}", 2),
+    Bad(
+        "cut.jsonl.gz",
+        gzip.compress(MANY_LINES)[:300],
+        "cut.jsonl.gz: compressed data is truncated (the file ends early)",
+        0,
+    ),
+    Bad(
+        "cut.txt.bz2",
+        bz2.compress(doc(EN_LEAD, EN_OTHER).encode())[:100],
+        "cut.txt.bz2: compressed data is truncated (the file ends early)",
+        0,
+    ),
+    Bad(
+        "cut.jsonl.zst",
+        zstandard.ZstdCompressor().compress(MANY_LINES)[:300],
+        "cut.jsonl.zst: compressed data is truncated (the file ends early)",
+        0,
+    ),
+    Bad(
+        "corrupt.jsonl.gz",
+        b"\x1f\x8bnot really gzip",
+        "corrupt.jsonl.gz: compressed data is corrupt (Unknown compression method)",
+        0,
+    ),
+    Bad(
+        "corrupt.txt",
+        b"\x28\xb5\x2f\xfd" + b"not really zstd" * 10,
+        "corrupt.txt: compressed data is corrupt "
+        "(zstd decompressor error: Unsupported frame parameter)",
+        0,
+    ),
+]
+
+
+@pytest.fixture(params=CASES, ids=[case.name for case in CASES])
+def bad(request: pytest.FixtureRequest, workdir: Path) -> Bad:
+    case: Bad = request.param
+    case.write(workdir)
+    Path("good.txt").write_text(doc(EN_LEAD, EN_OTHER), encoding="utf-8")
+    return case
+
+
+def test_scan_stops_with_one_line_and_exit_2(bad: Bad, invoke: Invoke) -> None:
+    result = invoke("scan", "good.txt", bad.name)
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        2,
+        "",
+        f"dedup: error: {bad.message}\n",
+    )
+
+
+def test_scan_skip_bad_skips_and_counts(bad: Bad, invoke: Invoke) -> None:
+    result = invoke("scan", "good.txt", bad.name, "--skip-bad")
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert result.stdout.splitlines()[0] == (
+        f"documents read: {1 + bad.good_records} (skipped 1 bad records)"
+    )
+
+
+def test_clean_leaves_no_output_and_no_temporary_file(
+    bad: Bad, invoke: Invoke, workdir: Path
+) -> None:
+    out = workdir / "out"
+    out.mkdir()
+    result = invoke("clean", bad.name, "-o", f"out/{bad.name}", "--removed", "out/removed.jsonl")
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        2,
+        "",
+        f"dedup: error: {bad.message}\n",
+    )
+    assert sorted(p.name for p in out.iterdir()) == []
+
+
+def test_clean_skip_bad_writes_the_good_records(bad: Bad, invoke: Invoke, workdir: Path) -> None:
+    result = invoke("clean", bad.name, "--skip-bad", "-o", f"out/{bad.name}")
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert result.stdout == (
+        f"wrote {bad.good_records} documents to out/{bad.name}: "
+        "removed 0 repeated paragraphs (0 bytes); skipped 1 bad records\n"
+    )
+    assert sorted(p.name for p in (workdir / "out").iterdir()) == [bad.name]
+
+
+def test_clean_skip_bad_keeps_good_jsonl_lines_unchanged(workdir: Path, invoke: Invoke) -> None:
+    Path("broken.jsonl").write_bytes(GOOD_LINE + b"{not json\n" + GOOD_LINE_2)
+    result = invoke("clean", "broken.jsonl", "--skip-bad", "-o", "clean.jsonl")
+    assert result.exit_code == 0
+    assert Path("clean.jsonl").read_bytes() == GOOD_LINE + GOOD_LINE_2
+
+
+def test_several_bad_records_are_all_counted(workdir: Path, invoke: Invoke) -> None:
+    Path("mixed.jsonl").write_bytes(
+        GOOD_LINE + b"{oops\n" + b"[1, 2]\n" + b'{"id": "x"}\n' + GOOD_LINE_2 + b'"a string"\n'
+    )
+    result = invoke("scan", "mixed.jsonl", "--skip-bad")
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[0] == "documents read: 2 (skipped 4 bad records)"
+    strict = invoke("scan", "mixed.jsonl")
+    assert strict.stderr.startswith("dedup: error: mixed.jsonl:2: invalid JSON (")
+
+
+def test_max_doc_bytes_can_be_raised_and_lowered(workdir: Path, invoke: Invoke) -> None:
+    Path("small.txt").write_text("0123456789", encoding="utf-8")
+    lowered = invoke("scan", "small.txt", "--max-doc-bytes", "9")
+    assert (lowered.exit_code, lowered.stderr) == (
+        2,
+        "dedup: error: small.txt: document is larger than 9 bytes (raise --max-doc-bytes)\n",
+    )
+    exact = invoke("scan", "small.txt", "--max-doc-bytes", "10")
+    assert (exact.exit_code, exact.stdout.splitlines()[0]) == (0, "documents read: 1")
+
+
+def test_invalid_max_doc_bytes_is_a_config_error(workdir: Path, invoke: Invoke) -> None:
+    Path("small.txt").write_text("x", encoding="utf-8")
+    result = invoke("scan", "small.txt", "--max-doc-bytes", "0")
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "dedup: error: max_doc_bytes must be positive, got 0 (--max-doc-bytes)\n",
+    )
+
+
+def test_missing_input(workdir: Path, invoke: Invoke) -> None:
+    result = invoke("scan", "nowhere.jsonl")
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        2,
+        "",
+        "dedup: error: nowhere.jsonl: no such file or folder\n",
+    )
+
+
+def test_clean_cannot_read_stdin_twice(workdir: Path, invoke: Invoke) -> None:
+    result = invoke("clean", "-", "-o", "out.jsonl", input=GOOD_LINE)
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "dedup: error: clean reads its inputs twice and cannot take '-': save stdin to a file\n",
+    )
+    assert not Path("out.jsonl").exists()
+
+
+# --- atomic outputs -----------------------------------------------------------------------------
+
+
+def test_atomic_file_leaves_nothing_when_the_block_fails(tmp_path: Path) -> None:
+    target = tmp_path / "out.jsonl"
+    with pytest.raises(RuntimeError, match="mid-write"), atomic_file(target) as handle:
+        handle.write(b"partial")
+        raise RuntimeError("mid-write")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_atomic_file_keeps_the_old_content_when_the_block_fails(tmp_path: Path) -> None:
+    target = tmp_path / "out.jsonl"
+    target.write_bytes(b"old\n")
+    with pytest.raises(RuntimeError), atomic_file(target) as handle:
+        handle.write(b"new\n")
+        raise RuntimeError("mid-write")
+    assert [p.name for p in tmp_path.iterdir()] == ["out.jsonl"]
+    assert target.read_bytes() == b"old\n"
+
+
+def test_atomic_directory_leaves_nothing_when_the_block_fails(tmp_path: Path) -> None:
+    with pytest.raises(RuntimeError), atomic_directory(tmp_path / "out") as staging:
+        (staging / "a.txt").write_text("partial", encoding="utf-8")
+        raise RuntimeError("mid-write")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_atomic_directory_replaces_an_existing_folder(tmp_path: Path) -> None:
+    target = tmp_path / "out"
+    target.mkdir()
+    (target / "stale.txt").write_text("old", encoding="utf-8")
+    with atomic_directory(target) as staging:
+        (staging / "fresh.txt").write_text("new", encoding="utf-8")
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]
+    assert [p.name for p in target.iterdir()] == ["fresh.txt"]
+
+
+def test_outputs_get_ordinary_permissions(tmp_path: Path) -> None:
+    umask = os.umask(0o022)
+    try:
+        with atomic_file(tmp_path / "file.jsonl") as handle:
+            handle.write(b"x\n")
+        with atomic_directory(tmp_path / "folder"):
+            pass
+    finally:
+        os.umask(umask)
+    assert stat.S_IMODE((tmp_path / "file.jsonl").stat().st_mode) == 0o644
+    assert stat.S_IMODE((tmp_path / "folder").stat().st_mode) == 0o755

@@ -1,0 +1,530 @@
+"""The ``dedup`` command: exact output, report files, exit codes, and ``clean`` in every format."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import orjson
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from conftest import Invoke
+from texts import (
+    AR_DATELINE,
+    AR_HEAD,
+    AR_LEAD,
+    AR_OTHER,
+    EN_HEAD,
+    EN_LEAD,
+    EN_OTHER,
+    EN_THIRD,
+    ZH_HEAD,
+    ZH_LEAD,
+    ZH_OTHER,
+    doc,
+)
+
+EN_TEXT = doc(EN_HEAD, EN_LEAD, EN_OTHER, EN_LEAD)
+AR_TEXT = doc(AR_HEAD, AR_LEAD, AR_OTHER, AR_DATELINE + AR_LEAD)
+ZH_TEXT = doc(ZH_HEAD, ZH_LEAD, ZH_OTHER)
+EN_CLEAN = doc(EN_HEAD, EN_LEAD, EN_OTHER)
+AR_CLEAN = doc(AR_HEAD, AR_LEAD, AR_OTHER)
+
+# A record nobody touches, written with spacing and escapes that a re-serializer would change.
+ZH_LINE = (
+    '{"id": "zh-1",   "text": '
+    + orjson.dumps(ZH_TEXT).decode().replace("城", "\\u57ce")
+    + ', "source": "\\u65b0\\u534e"}\n'
+).encode()
+
+CORPUS = (
+    orjson.dumps({"id": "en-1", "text": EN_TEXT, "source": "Wire"})
+    + b"\n"
+    + orjson.dumps({"id": "ar-1", "text": AR_TEXT})
+    + b"\n"
+    + ZH_LINE
+)
+
+SUMMARY = {
+    "documents": 3,
+    "skipped": 0,
+    "repeats": 2,
+    "documents_with_repeats": 2,
+    "matches": 0,
+    "near_duplicates": 0,
+    "partial_copies": 0,
+    "clusters": 0,
+    "duplicate_documents": 0,
+}
+
+
+def span(start: int, length: int, index: int) -> dict[str, int]:
+    return {"index": index, "start": start, "end": start + length}
+
+
+EN_FIRST = span(EN_TEXT.index(EN_LEAD), len(EN_LEAD), 1)
+EN_REPEAT = span(EN_TEXT.rindex(EN_LEAD), len(EN_LEAD), 3)
+AR_FIRST = span(AR_TEXT.index(AR_LEAD), len(AR_LEAD), 1)
+AR_REPEAT = span(AR_TEXT.index(AR_DATELINE), len(AR_DATELINE + AR_LEAD), 3)
+
+REPEATS = [
+    {
+        "type": "repeat",
+        "doc": "en-1",
+        "first": EN_FIRST,
+        "repeat": EN_REPEAT,
+        "kind": "exact",
+        "scores": {"similarity": 100.0, "containment": 1.0},
+        "excerpt": EN_LEAD,
+    },
+    {
+        "type": "repeat",
+        "doc": "ar-1",
+        "first": AR_FIRST,
+        "repeat": AR_REPEAT,
+        "kind": "prefixed",
+        "scores": {"similarity": 94.7, "containment": 1.0},
+        "excerpt": (AR_DATELINE + AR_LEAD)[:160],
+    },
+]
+
+SCAN_STDOUT = (
+    "documents read: 3\n"
+    "repeated paragraphs: 2 in 2 documents\n"
+    "  en-1: paragraph 3 repeats 1 (exact): "
+    "The city council voted on Tuesday to approve a new budget that increa…\n"
+    "  ar-1: paragraph 3 repeats 1 (prefixed): "
+    "اربيل (كوردستان24)- قال مسؤول كبير في حكومة إقليم كوردستان اليوم الثل…\n"
+    "near-duplicate clusters: 0 (0 documents beyond the one kept)\n"
+    "partial copies: 0\n"
+)
+
+
+@pytest.fixture
+def corpus(workdir: Path) -> Path:
+    path = workdir / "corpus.jsonl"
+    path.write_bytes(CORPUS)
+    return path
+
+
+# --- scan ---------------------------------------------------------------------------------------
+
+
+def test_scan_prints_the_summary(corpus: Path, invoke: Invoke) -> None:
+    result = invoke("scan", "corpus.jsonl")
+    assert (result.exit_code, result.stdout, result.stderr) == (0, SCAN_STDOUT, "")
+
+
+def test_scan_examples_limit(corpus: Path, invoke: Invoke) -> None:
+    result = invoke("scan", "corpus.jsonl", "--examples", "1")
+    assert result.stdout.splitlines()[2:4] == [
+        "  en-1: paragraph 3 repeats 1 (exact): "
+        "The city council voted on Tuesday to approve a new budget that increa…",
+        "  … and 1 more (see --report)",
+    ]
+
+
+def test_scan_quiet_prints_nothing(corpus: Path, invoke: Invoke) -> None:
+    result = invoke("scan", "corpus.jsonl", "-q")
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")
+
+
+def test_report_jsonl(corpus: Path, invoke: Invoke) -> None:
+    result = invoke("scan", "corpus.jsonl", "--report", "findings.jsonl", "-q")
+    assert result.exit_code == 0
+    lines = [orjson.loads(line) for line in Path("findings.jsonl").read_bytes().splitlines()]
+    assert lines == [*REPEATS, {"type": "summary", **SUMMARY}]
+
+
+def test_report_json(corpus: Path, invoke: Invoke) -> None:
+    result = invoke("scan", "corpus.jsonl", "--report", "findings.json", "-q")
+    assert result.exit_code == 0
+    assert orjson.loads(Path("findings.json").read_bytes()) == {
+        "summary": SUMMARY,
+        "repeats": REPEATS,
+        "matches": [],
+        "clusters": [],
+    }
+
+
+def test_report_csv(corpus: Path, invoke: Invoke) -> None:
+    result = invoke("scan", "corpus.jsonl", "--report", "findings.csv", "-q")
+    assert result.exit_code == 0
+    text = Path("findings.csv").read_text(encoding="utf-8")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    empty = dict.fromkeys(("a", "b", "direction", "cluster", "members", "keep", "syndicated"), "")
+    assert rows == [
+        {
+            "type": "repeat",
+            "doc": "en-1",
+            "first_index": "1",
+            "first_start": str(EN_FIRST["start"]),
+            "first_end": str(EN_FIRST["end"]),
+            "repeat_index": "3",
+            "repeat_start": str(EN_REPEAT["start"]),
+            "repeat_end": str(EN_REPEAT["end"]),
+            "kind": "exact",
+            "scores": '{"similarity":100.0,"containment":1.0}',
+            **empty,
+        },
+        {
+            "type": "repeat",
+            "doc": "ar-1",
+            "first_index": "1",
+            "first_start": str(AR_FIRST["start"]),
+            "first_end": str(AR_FIRST["end"]),
+            "repeat_index": "3",
+            "repeat_start": str(AR_REPEAT["start"]),
+            "repeat_end": str(AR_REPEAT["end"]),
+            "kind": "prefixed",
+            "scores": '{"similarity":94.7,"containment":1.0}',
+            **empty,
+        },
+    ]
+    assert text.splitlines()[0] == (
+        "type,doc,first_index,first_start,first_end,repeat_index,repeat_start,repeat_end,"
+        "a,b,kind,direction,cluster,members,keep,syndicated,scores"
+    )
+
+
+def test_several_reports_at_once(corpus: Path, invoke: Invoke) -> None:
+    result = invoke("scan", "corpus.jsonl", "--report", "a.jsonl", "--report", "b.json", "-q")
+    assert result.exit_code == 0
+    assert orjson.loads(Path("b.json").read_bytes())["repeats"] == REPEATS
+    assert len(Path("a.jsonl").read_bytes().splitlines()) == 3
+
+
+def test_report_without_findings(workdir: Path, invoke: Invoke) -> None:
+    Path("plain.jsonl").write_bytes(ZH_LINE)
+    result = invoke("scan", "plain.jsonl", "--report", "r.jsonl")
+    assert result.stdout == "documents read: 1\nrepeated paragraphs: 0 in 0 documents\n"
+    assert [orjson.loads(line) for line in Path("r.jsonl").read_bytes().splitlines()] == [
+        {
+            "type": "summary",
+            **SUMMARY,
+            "documents": 1,
+            "repeats": 0,
+            "documents_with_repeats": 0,
+        }
+    ]
+
+
+@pytest.mark.parametrize(("name", "shown"), [("findings.txt", "'.txt'"), ("findings", "'(none)'")])
+def test_unknown_report_extension(corpus: Path, invoke: Invoke, name: str, shown: str) -> None:
+    result = invoke("scan", "corpus.jsonl", "--report", name)
+    assert (result.exit_code, result.stderr) == (
+        2,
+        f"dedup: error: unknown report format {shown} for {name}: use one of .jsonl, .json, .csv\n",
+    )
+    assert not Path(name).exists()
+
+
+def test_fail_on_repeats(corpus: Path, invoke: Invoke) -> None:
+    over = invoke("scan", "corpus.jsonl", "--fail-on-repeats", "0")
+    assert (over.exit_code, over.stdout, over.stderr) == (
+        1,
+        SCAN_STDOUT,
+        "dedup: 2 repeated paragraphs, over the limit of 0 (--fail-on-repeats)\n",
+    )
+    at_limit = invoke("scan", "corpus.jsonl", "--fail-on-repeats", "2", "-q")
+    assert (at_limit.exit_code, at_limit.stderr) == (0, "")
+
+
+def test_fail_on_repeats_still_writes_the_report(corpus: Path, invoke: Invoke) -> None:
+    result = invoke("scan", "corpus.jsonl", "--fail-on-repeats", "1", "--report", "r.jsonl", "-q")
+    assert result.exit_code == 1
+    assert len(Path("r.jsonl").read_bytes().splitlines()) == 3
+
+
+def test_repeat_options_reach_the_finder(corpus: Path, invoke: Invoke) -> None:
+    # a prefixed copy scores 94.7: still found by its suffix whatever the similarity threshold
+    strict = invoke("scan", "corpus.jsonl", "--min-similarity", "100", "-q", "--report", "r.json")
+    assert strict.exit_code == 0
+    assert orjson.loads(Path("r.json").read_bytes())["summary"]["repeats"] == 2
+    long_only = invoke("scan", "corpus.jsonl", "--min-tokens", "30", "--report", "r.json")
+    assert long_only.stdout.splitlines()[1] == "repeated paragraphs: 0 in 0 documents"
+
+
+def test_invalid_repeat_option_is_one_line(corpus: Path, invoke: Invoke) -> None:
+    result = invoke("scan", "corpus.jsonl", "--min-containment", "1.5")
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "dedup: error: min_containment must be in (0, 1], got 1.5\n",
+    )
+
+
+def test_missing_argument_is_a_usage_error(invoke: Invoke) -> None:
+    result = invoke("scan")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == "Error: Missing argument 'INPUT...'."
+
+
+def test_version(invoke: Invoke) -> None:
+    result = invoke("--version")
+    assert (result.exit_code, result.stdout) == (0, "dedup, version 0.1.0\n")
+
+
+def test_python_m_dedup_help() -> None:
+    completed = subprocess.run(
+        [sys.executable, "-m", "dedup", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert (completed.returncode, completed.stderr) == (0, "")
+    lines = completed.stdout.splitlines()
+    assert lines[0] == "Usage: dedup [OPTIONS] COMMAND [ARGS]..."
+    commands = lines[lines.index("Commands:") + 1 :]
+    assert {line.split()[0] for line in commands} >= {"clean", "scan"}
+
+
+# --- clean --------------------------------------------------------------------------------------
+
+
+def removed_bytes(*pieces: str) -> int:
+    return sum(len(("\n\n" + piece).encode()) for piece in pieces)
+
+
+CLEAN_STDOUT = (
+    "wrote 3 documents to {out}: removed 2 repeated paragraphs "
+    f"({removed_bytes(EN_LEAD, AR_DATELINE + AR_LEAD):,} bytes)\n"
+)
+
+CLEAN_JSONL = (
+    orjson.dumps({"id": "en-1", "text": EN_CLEAN, "source": "Wire"})
+    + b"\n"
+    + orjson.dumps({"id": "ar-1", "text": AR_CLEAN})
+    + b"\n"
+    + ZH_LINE
+)
+
+AUDIT = [
+    {
+        "doc": "en-1",
+        "action": "remove_paragraph",
+        "reason": "repeat",
+        "paragraph": EN_REPEAT,
+        "text": EN_LEAD,
+        "duplicates": EN_FIRST,
+        "duplicates_text": EN_LEAD,
+    },
+    {
+        "doc": "ar-1",
+        "action": "remove_paragraph",
+        "reason": "repeat",
+        "paragraph": AR_REPEAT,
+        "text": AR_DATELINE + AR_LEAD,
+        "duplicates": AR_FIRST,
+        "duplicates_text": AR_LEAD,
+    },
+]
+
+
+def test_clean_jsonl_changes_only_the_repeated_paragraphs(corpus: Path, invoke: Invoke) -> None:
+    result = invoke("clean", "corpus.jsonl", "-o", "clean.jsonl", "--removed", "removed.jsonl")
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        0,
+        CLEAN_STDOUT.format(out="clean.jsonl"),
+        "",
+    )
+    assert Path("clean.jsonl").read_bytes() == CLEAN_JSONL
+    audit = [orjson.loads(line) for line in Path("removed.jsonl").read_bytes().splitlines()]
+    assert audit == AUDIT
+
+
+def test_clean_output_has_no_repeats_left(corpus: Path, invoke: Invoke) -> None:
+    invoke("clean", "corpus.jsonl", "-o", "clean.jsonl", "-q")
+    rescan = invoke("scan", "clean.jsonl")
+    assert rescan.stdout.splitlines()[:2] == [
+        "documents read: 3",
+        "repeated paragraphs: 0 in 0 documents",
+    ]
+
+
+def test_clean_gzip_jsonl_writes_gzip(corpus: Path, invoke: Invoke) -> None:
+    Path("corpus.jsonl.gz").write_bytes(gzip.compress(CORPUS))
+    result = invoke("clean", "corpus.jsonl.gz", "-o", "clean.jsonl.gz")
+    assert (result.exit_code, result.stdout) == (0, CLEAN_STDOUT.format(out="clean.jsonl.gz"))
+    written = Path("clean.jsonl.gz").read_bytes()
+    assert written[:2] == b"\x1f\x8b"
+    assert written[3] & 0x08 == 0  # no file name in the header (it would be the temporary one)
+    assert gzip.decompress(written) == CLEAN_JSONL
+
+
+def test_clean_text_file_removes_the_paragraph_and_its_separator(
+    workdir: Path, invoke: Invoke
+) -> None:
+    Path("story.txt").write_text(doc(EN_HEAD, EN_LEAD, EN_OTHER, EN_LEAD, EN_THIRD), "utf-8")
+    result = invoke("clean", "story.txt", "-o", "clean.txt", "--removed", "removed.jsonl")
+    assert (result.exit_code, result.stdout) == (
+        0,
+        f"wrote 1 documents to clean.txt: removed 1 repeated paragraphs "
+        f"({len(EN_LEAD) + 2} bytes)\n",
+    )
+    assert Path("clean.txt").read_text("utf-8") == doc(EN_HEAD, EN_LEAD, EN_OTHER, EN_THIRD)
+    [entry] = [orjson.loads(line) for line in Path("removed.jsonl").read_bytes().splitlines()]
+    assert (entry["doc"], entry["paragraph"]["index"], entry["duplicates"]["index"]) == (
+        "story.txt",
+        3,
+        1,
+    )
+
+
+def test_clean_text_file_without_repeats_is_copied_byte_for_byte(
+    workdir: Path, invoke: Invoke
+) -> None:
+    original = ("\ufeff" + doc(EN_HEAD, EN_LEAD, EN_OTHER)).replace("\n", "\r\n").encode()
+    Path("story.txt").write_bytes(original)
+    result = invoke("clean", "story.txt", "-o", "clean.txt", "--removed", "removed.jsonl")
+    assert (
+        result.stdout == "wrote 1 documents to clean.txt: removed 0 repeated paragraphs (0 bytes)\n"
+    )
+    assert Path("clean.txt").read_bytes() == original
+    assert Path("removed.jsonl").read_bytes() == b""
+
+
+def test_clean_csv_keeps_other_rows_byte_identical(workdir: Path, invoke: Invoke) -> None:
+    header = b"id,text,note\n"
+    untouched = [
+        b'"2","Quoted ""as exported"", with a comma",y\n',
+        b"3,plain row,z\n",
+    ]
+    repeated = b'1,"' + EN_TEXT.encode() + b'",x\n'
+    Path("docs.csv").write_bytes(header + repeated + b"".join(untouched))
+    result = invoke("clean", "docs.csv", "-o", "clean.csv")
+    assert result.exit_code == 0
+    assert Path("clean.csv").read_bytes() == (
+        header + b'1,"' + EN_CLEAN.encode() + b'",x\n' + b"".join(untouched)
+    )
+
+
+def test_clean_tsv_with_windows_line_endings(workdir: Path, invoke: Invoke) -> None:
+    text = "\n\n".join([EN_HEAD, EN_LEAD, EN_OTHER, EN_LEAD])
+    header = b"id\ttext\r\n"
+    untouched = b"b\tnothing repeated here\r\n"
+    Path("docs.tsv").write_bytes(header + b'a\t"' + text.encode() + b'"\r\n' + untouched)
+    result = invoke("clean", "docs.tsv", "-o", "clean.tsv")
+    assert result.exit_code == 0
+    cleaned = "\n\n".join([EN_HEAD, EN_LEAD, EN_OTHER])
+    assert Path("clean.tsv").read_bytes() == (
+        header + b'a\t"' + cleaned.encode() + b'"\r\n' + untouched
+    )
+
+
+def test_clean_csv_row_longer_than_its_header(workdir: Path, invoke: Invoke) -> None:
+    Path("ragged.csv").write_bytes(
+        b'id,text\n1,"' + EN_TEXT.encode() + b'",extra cell\n2,short,more,cells\n'
+    )
+    result = invoke("clean", "ragged.csv", "-o", "clean.csv")
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert Path("clean.csv").read_bytes() == (
+        b'id,text\n1,"' + EN_CLEAN.encode() + b'",extra cell\n2,short,more,cells\n'
+    )
+
+
+def test_clean_parquet(workdir: Path, invoke: Invoke) -> None:
+    pq.write_table(pa.table({"id": ["en-1", "zh-1"], "text": [EN_TEXT, ZH_TEXT]}), "docs.parquet")
+    result = invoke("clean", "docs.parquet", "-o", "clean.parquet")
+    assert result.exit_code == 0
+    assert pq.read_table("clean.parquet").to_pylist() == [
+        {"id": "en-1", "text": EN_CLEAN},
+        {"id": "zh-1", "text": ZH_TEXT},
+    ]
+
+
+def test_clean_folder_mirrors_it(workdir: Path, invoke: Invoke) -> None:
+    Path("corpus/sub").mkdir(parents=True)
+    Path("corpus/en.txt").write_text(EN_TEXT, "utf-8")
+    Path("corpus/sub/ar.txt").write_text(AR_TEXT, "utf-8")
+    Path("corpus/sub/zh.txt").write_text(ZH_TEXT, "utf-8")
+    result = invoke("clean", "corpus", "-o", "clean")
+    assert result.stdout == CLEAN_STDOUT.format(out="clean")
+    written = sorted(str(p.relative_to("clean")) for p in Path("clean").rglob("*") if p.is_file())
+    assert written == ["en.txt", "sub/ar.txt", "sub/zh.txt"]
+    assert Path("clean/en.txt").read_text("utf-8") == EN_CLEAN
+    assert Path("clean/sub/ar.txt").read_text("utf-8") == AR_CLEAN
+    assert Path("clean/sub/zh.txt").read_text("utf-8") == ZH_TEXT
+
+
+def test_clean_two_inputs_with_one_name_is_refused(workdir: Path, invoke: Invoke) -> None:
+    Path("a").mkdir()
+    Path("b").mkdir()
+    Path("a/x.txt").write_text(EN_TEXT, "utf-8")
+    Path("b/x.txt").write_text(ZH_TEXT, "utf-8")
+    result = invoke("clean", "a/x.txt", "b/x.txt", "-o", "out")
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "dedup: error: two inputs would both be written to x.txt in the output\n",
+    )
+    assert not Path("out").exists()
+
+
+def test_report_that_cannot_be_written_is_one_line(corpus: Path, invoke: Invoke) -> None:
+    result = invoke("scan", "corpus.jsonl", "--report", "corpus.jsonl/r.jsonl")
+    assert (result.exit_code, result.stderr) == (2, "dedup: error: corpus.jsonl: File exists\n")
+
+
+def test_clean_output_that_cannot_be_written_is_one_line(
+    corpus: Path, invoke: Invoke, workdir: Path
+) -> None:
+    result = invoke(
+        "clean", "corpus.jsonl", "-o", "corpus.jsonl/clean.jsonl", "--removed", "removed.jsonl"
+    )
+    assert (result.exit_code, result.stderr) == (2, "dedup: error: corpus.jsonl: File exists\n")
+    assert Path("corpus.jsonl").read_bytes() == CORPUS
+    assert sorted(p.name for p in workdir.iterdir()) == ["corpus.jsonl"]  # no audit, no temp
+
+
+def test_clean_audit_that_cannot_be_written_stops_before_any_output(
+    corpus: Path, invoke: Invoke
+) -> None:
+    result = invoke(
+        "clean", "corpus.jsonl", "-o", "out/clean.jsonl", "--removed", "corpus.jsonl/r.jsonl"
+    )
+    assert (result.exit_code, result.stderr) == (2, "dedup: error: corpus.jsonl: File exists\n")
+    assert not Path("out").exists()
+
+
+def test_clean_text_keeps_byte_order_mark_and_windows_line_endings(
+    workdir: Path, invoke: Invoke
+) -> None:
+    def crlf(text: str) -> bytes:
+        return ("\ufeff" + text).replace("\n", "\r\n").encode()
+
+    Path("story.txt").write_bytes(crlf(doc(EN_HEAD, EN_LEAD, EN_OTHER, EN_LEAD, EN_THIRD)))
+    result = invoke("clean", "story.txt", "-o", "clean.txt")
+    assert result.exit_code == 0
+    assert Path("clean.txt").read_bytes() == crlf(doc(EN_HEAD, EN_LEAD, EN_OTHER, EN_THIRD))
+
+
+def test_clean_several_inputs_into_an_existing_file_is_refused(
+    workdir: Path, invoke: Invoke
+) -> None:
+    Path("a.txt").write_text(EN_TEXT, "utf-8")
+    Path("b.txt").write_text(ZH_TEXT, "utf-8")
+    Path("existing.txt").write_text("keep me", "utf-8")
+    result = invoke("clean", "a.txt", "b.txt", "-o", "existing.txt")
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "dedup: error: existing.txt is a file: several inputs or a folder are cleaned into a "
+        "folder (-o FOLDER)\n",
+    )
+    assert Path("existing.txt").read_text("utf-8") == "keep me"
+    assert sorted(p.name for p in workdir.iterdir()) == ["a.txt", "b.txt", "existing.txt"]
+
+
+def test_clean_one_input_into_an_existing_folder_is_refused(workdir: Path, invoke: Invoke) -> None:
+    Path("a.txt").write_text(EN_TEXT, "utf-8")
+    Path("out").mkdir()
+    result = invoke("clean", "a.txt", "-o", "out")
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "dedup: error: out is a folder: one input file is cleaned into one file (-o FILE)\n",
+    )
+    assert list(Path("out").iterdir()) == []

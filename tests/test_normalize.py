@@ -1,0 +1,178 @@
+"""Normalization for matching: idempotent, script-aware, and exact on the cases that matter."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dedup import normalize, tokenize
+from dedup.text.normalize import is_spaceless_char, reference_normalize, space_spaceless
+
+arabic = st.characters(min_codepoint=0x0600, max_codepoint=0x06FF)
+arabic_supplement = st.characters(min_codepoint=0x0750, max_codepoint=0x077F)
+persian_digits = st.characters(min_codepoint=0x06F0, max_codepoint=0x06F9)
+controls = st.sampled_from(
+    ["\u200b", "\u200c", "\u200d", "\u200e", "\u200f", "\u202a", "\u202e", "\u2066", "\ufeff"]
+)
+cjk = st.characters(min_codepoint=0x4E00, max_codepoint=0x4FFF)
+ascii_printable = st.characters(min_codepoint=0x20, max_codepoint=0x7E)
+white_space = st.sampled_from([" ", "\t", "\n", "\r", "\u00a0", "\u3000"])
+mixed = st.one_of(
+    arabic, arabic_supplement, persian_digits, controls, cjk, ascii_printable, white_space
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_idempotent_on_any_text(text: str) -> None:
+    once = normalize(text)
+    assert normalize(once) == once
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=mixed))
+def test_idempotent_on_arabic_and_mixed_scripts(text: str) -> None:
+    once = normalize(text)
+    assert normalize(once) == once
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=mixed))
+def test_output_is_single_spaced_without_edge_space(text: str) -> None:
+    once = normalize(text)
+    assert once == " ".join(once.split())
+
+
+@pytest.mark.parametrize("char", ["\ufc5e", "\ufc60", "\ufd3d", "\ufe70", "\ufe7c", "\ufc5b"])
+def test_presentation_forms_normalize_in_one_pass(char: str) -> None:
+    once = normalize("ب" + char)
+    assert normalize(once) == once
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # harakat (fatha, damma, kasra, shadda, sukun, tanwin) and superscript alef
+        ("مُحَمَّدٌ", "محمد"),
+        ("كَتَبَ الطَّالِبُ دَرْسًا", "كتب الطالب درسا"),
+        ("هٰذا", "هذا"),
+        # tatweel (kashida)
+        ("العـــربية", "العربيه"),
+        # alef forms
+        ("أحمد إبراهيم آمن ٱلله", "احمد ابراهيم امن الله"),
+        # alef maqsura and ta marbuta
+        ("مستشفى على", "مستشفي علي"),
+        ("مدرسة جميلة", "مدرسه جميله"),
+        # Persian and Kurdish kaf and yeh
+        ("کتاب یک", "كتاب يك"),
+        # Arabic-Indic and Persian digits
+        ("١٢٣٤٥٦٧٨٩٠", "1234567890"),
+        ("۱۲۳۴۵۶۷۸۹۰", "1234567890"),
+        ("عام ٢٠١٧ و۲۰۱۸", "عام 2017 و2018"),
+        # Arabic punctuation
+        ("قال، ثم؛ لماذا؟", "قال ثم لماذا"),
+        ("كلمة،كلمة", "كلمه كلمه"),
+        # lam-alef ligature (NFKC)
+        ("ﻻ", "لا"),
+    ],
+)
+def test_arabic(text: str, expected: str) -> None:
+    assert normalize(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("a\u200bb\u200cc\u200dd", "abcd"),  # zero-width space, non-joiner, joiner
+        ("e\u200ef\u200fg", "efg"),  # LRM, RLM
+        ("\u202ah\u202bi\u202cj\u202dk\u202el", "hijkl"),  # bidi embeddings and overrides
+        ("\u2066m\u2067n\u2068o\u2069", "mno"),  # bidi isolates
+        ("\ufeffp\u2060q", "pq"),  # BOM, word joiner
+        ("soft\u00adhyphen", "softhyphen"),
+        ("عر\u061cبي", "عربي"),  # Arabic letter mark
+        ("زن\u200cها", "زنها"),  # ZWNJ inside a Persian word
+    ],
+)
+def test_invisible_controls_are_removed(text: str, expected: str) -> None:
+    assert normalize(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Hello, World! (test)", "hello world test"),
+        ("«quote» “curly” ‘single’ — dash… end", "quote curly single dash end"),
+        ("co-operate; e.g. a/b", "co operate e g a b"),
+        ("ÉCOLE Straße", "école strasse"),
+        ("ｆｕｌｌ ｗｉｄｔｈ １２", "full width 12"),
+        ("  many   spaces\t\nhere\r\n", "many spaces here"),
+        ("price: $5 + 10% = €", "price 5 10"),
+        ("", ""),
+        ("...", ""),
+    ],
+)
+def test_punctuation_symbols_case_and_space(text: str, expected: str) -> None:
+    assert normalize(text) == expected
+
+
+def test_ascii_and_unicode_paths_agree() -> None:
+    # normalize takes a fast path for ASCII; a non-ASCII character must not change the result
+    # for the ASCII part.
+    text = "The Quick-Brown FOX; jumped (over) 3 dogs!"
+    assert normalize(text + " é") == normalize(text) + " é"
+
+
+def test_tokenize_splits_cjk_into_characters_and_keeps_latin_words() -> None:
+    assert tokenize(normalize("东京Tokyo 2024年 hello世界!")) == [
+        "东",
+        "京",
+        "tokyo",
+        "2024",
+        "年",
+        "hello",
+        "世",
+        "界",
+    ]
+
+
+def test_tokenize_other_scripts_by_white_space() -> None:
+    assert tokenize(normalize("قال المسؤول، إن")) == ["قال", "المسؤول", "ان"]
+    assert tokenize("hello world") == ["hello", "world"]
+
+
+def test_tokenize_japanese_and_thai_are_spaceless() -> None:
+    assert tokenize("ひらがなカタカナ") == list("ひらがなカタカナ")
+    assert tokenize("ภาษาไทย") == list("ภาษาไทย")
+
+
+def test_space_spaceless() -> None:
+    assert space_spaceless("东京tokyo 2024年") == "东 京 tokyo 2024 年"
+    assert space_spaceless("plain ascii") == "plain ascii"
+    assert space_spaceless("عربي فقط") == "عربي فقط"
+
+
+def test_is_spaceless_char() -> None:
+    assert [is_spaceless_char(c) for c in "中あカไa ب"] == [
+        True,
+        True,
+        True,
+        True,
+        False,
+        False,
+        False,
+    ]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_fast_path_equals_reference_on_any_text(text: str) -> None:
+    assert normalize(text) == reference_normalize(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(alphabet=st.one_of(mixed, st.characters(min_codepoint=0xFB50, max_codepoint=0xFEFF)))
+)
+def test_fast_path_equals_reference_on_arabic_forms(text: str) -> None:
+    assert normalize(text) == reference_normalize(text)

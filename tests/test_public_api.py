@@ -1,0 +1,41 @@
+"""The public API: ``dedup.__all__`` is sorted and names exactly what the package exports."""
+
+from __future__ import annotations
+
+from importlib import resources
+from types import ModuleType
+
+import dedup
+
+
+def test_all_is_sorted() -> None:
+    assert list(dedup.__all__) == sorted(dedup.__all__)
+
+
+def test_all_has_no_duplicates() -> None:
+    assert len(set(dedup.__all__)) == len(dedup.__all__)
+
+
+def test_all_equals_the_public_names() -> None:
+    public = {
+        name
+        for name, value in vars(dedup).items()
+        if not name.startswith("_") and not isinstance(value, ModuleType)
+    }
+    assert set(dedup.__all__) == public
+
+
+def test_every_export_is_defined_in_the_package() -> None:
+    for name in dedup.__all__:
+        value = getattr(dedup, name)
+        assert getattr(value, "__module__", "").startswith("dedup."), name
+
+
+def test_star_import_gives_all() -> None:
+    namespace: dict[str, object] = {}
+    exec("from dedup import *", namespace)
+    assert set(namespace) - {"__builtins__"} == set(dedup.__all__)
+
+
+def test_py_typed_is_shipped() -> None:
+    assert resources.files("dedup").joinpath("py.typed").is_file()

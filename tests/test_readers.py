@@ -1,0 +1,370 @@
+"""Every input format dedup reads, compression by extension and by magic bytes, ids and metadata."""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import json
+import time
+from pathlib import Path
+
+import orjson
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+import zstandard
+from conftest import Invoke
+from texts import AR_LEAD, EN_LEAD, EN_OTHER, doc
+
+from dedup import Document, InputError, ReadConfig, read_documents
+from dedup.io.compression import compression_of
+
+
+def read(*inputs: str | Path, **settings: object) -> list[Document]:
+    return list(read_documents([str(i) for i in inputs], ReadConfig(**settings)))  # type: ignore[arg-type]
+
+
+def summary(docs: list[Document]) -> list[tuple[str, str, int | None]]:
+    return [(d.id, d.text, d.line) for d in docs]
+
+
+JSONL = (
+    b'{"id": "a", "text": "first document"}\n'
+    b"\n"
+    b'{"id": "b", "text": "second document"}\n'
+    b'{"text": "third, without an id"}\n'
+)
+JSONL_DOCS = [
+    ("a", "first document", 1),
+    ("b", "second document", 3),
+    ("docs.jsonl:4", "third, without an id", 4),
+]
+
+
+# --- plain formats ------------------------------------------------------------------------------
+
+
+def test_text_file_is_one_document_named_by_its_path(workdir: Path) -> None:
+    text = doc(EN_LEAD, AR_LEAD)
+    Path("story.txt").write_text(text, encoding="utf-8")
+    [document] = read("story.txt")
+    assert (document.id, document.text, document.path, document.line) == (
+        "story.txt",
+        text,
+        "story.txt",
+        None,
+    )
+
+
+def test_text_file_byte_order_mark_is_dropped(workdir: Path) -> None:
+    Path("bom.txt").write_bytes(b"\xef\xbb\xbfhello\n")
+    assert summary(read("bom.txt")) == [("bom.txt", "hello\n", None)]
+
+
+def test_folder_is_searched_recursively_for_the_glob(workdir: Path) -> None:
+    Path("corpus/sub").mkdir(parents=True)
+    Path("corpus/b.txt").write_text("bee", encoding="utf-8")
+    Path("corpus/sub/a.txt").write_text("ay", encoding="utf-8")
+    Path("corpus/notes.md").write_text("markdown", encoding="utf-8")
+    assert summary(read("corpus")) == [
+        ("corpus/b.txt", "bee", None),
+        ("corpus/sub/a.txt", "ay", None),
+    ]
+    assert summary(read("corpus", glob="*.md")) == [("corpus/notes.md", "markdown", None)]
+
+
+def test_folder_glob_through_the_cli(workdir: Path, invoke: Invoke) -> None:
+    Path("corpus").mkdir()
+    Path("corpus/a.md").write_text(EN_LEAD, encoding="utf-8")
+    Path("corpus/b.md").write_text(EN_OTHER, encoding="utf-8")
+    Path("corpus/c.txt").write_text(AR_LEAD, encoding="utf-8")
+    result = invoke("scan", "corpus", "--glob", "*.md")
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[0] == "documents read: 2"
+
+
+def test_folder_without_matching_files_is_an_error(workdir: Path) -> None:
+    Path("empty_corpus").mkdir()
+    Path("empty_corpus/a.md").write_text("x", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        read("empty_corpus")
+    assert str(caught.value) == "empty_corpus: no files matching '*.txt' in this folder (--glob)"
+
+
+def test_jsonl_records_with_line_numbers_and_id_fallback(workdir: Path) -> None:
+    Path("docs.jsonl").write_bytes(JSONL)
+    assert summary(read("docs.jsonl")) == JSONL_DOCS
+
+
+def test_ndjson_extension_and_byte_order_mark(workdir: Path) -> None:
+    Path("docs.ndjson").write_bytes(b"\xef\xbb\xbf" + b'{"id": "a", "text": "x"}\n')
+    assert summary(read("docs.ndjson")) == [("a", "x", 1)]
+
+
+def test_id_fallback_for_empty_and_non_string_ids(workdir: Path) -> None:
+    Path("ids.jsonl").write_text(
+        '{"id": "", "text": "empty id"}\n'
+        '{"id": null, "text": "null id"}\n'
+        '{"id": 7, "text": "numeric id"}\n'
+        '{"id": 0, "text": "zero id"}\n',
+        encoding="utf-8",
+    )
+    assert [d.id for d in read("ids.jsonl")] == ["ids.jsonl:1", "ids.jsonl:2", "7", "0"]
+
+
+def test_custom_text_and_id_fields(workdir: Path) -> None:
+    Path("custom.jsonl").write_text(
+        '{"key": "k1", "body": "the body", "text": "not this"}\n', encoding="utf-8"
+    )
+    assert summary(read("custom.jsonl", text_field="body", id_field="key")) == [
+        ("k1", "the body", 1)
+    ]
+
+
+def test_json_array_records_are_numbered_by_position(workdir: Path) -> None:
+    records = [{"id": "a", "text": "one"}, {"text": "two"}, {"id": "c", "text": "three"}]
+    Path("docs.json").write_text(json.dumps(records, indent=2), encoding="utf-8")
+    assert summary(read("docs.json")) == [
+        ("a", "one", 1),
+        ("docs.json:2", "two", 2),
+        ("c", "three", 3),
+    ]
+
+
+def test_json_file_holding_jsonl_is_read_as_jsonl(workdir: Path) -> None:
+    Path("lines.json").write_bytes(JSONL)
+    assert summary(read("lines.json")) == [
+        ("a", "first document", 1),
+        ("b", "second document", 3),
+        ("lines.json:4", "third, without an id", 4),
+    ]
+
+
+def test_json_array_error_names_the_line_of_the_bad_element(workdir: Path) -> None:
+    Path("bad.json").write_text('[\n  {"text": "ok"},\n  {"text": "x"} {"text": "y"}\n]\n')
+    with pytest.raises(InputError) as caught:
+        read("bad.json")
+    assert str(caught.value) == "bad.json:3: invalid JSON array (expected ',' or ']')"
+
+
+def test_json_array_error_deep_in_a_large_array(workdir: Path) -> None:
+    elements = [orjson.dumps({"id": str(i), "text": "word " * 40}).decode() for i in range(20_000)]
+    elements[-1] = "7"
+    Path("large.json").write_text("[\n" + ",\n".join(elements) + "\n]\n", encoding="utf-8")
+    started = time.perf_counter()
+    with pytest.raises(InputError) as caught:
+        read("large.json")
+    # Counting lines from the start of the text for every element made this quadratic: about
+    # a minute for these 20,000 elements. Linear, it takes a fraction of a second.
+    assert time.perf_counter() - started < 5
+    assert str(caught.value) == "large.json:20001: expected a JSON object, got int"
+
+
+def test_csv_with_quoted_multiline_field(workdir: Path) -> None:
+    Path("docs.csv").write_text(
+        'id,text,source\na,"line one\n\nline ""two""",paper\n,plain,radio\n', encoding="utf-8"
+    )
+    assert summary(read("docs.csv")) == [
+        ("a", 'line one\n\nline "two"', 4),
+        ("docs.csv:5", "plain", 5),
+    ]
+
+
+def test_tsv_and_tab_extensions(workdir: Path) -> None:
+    content = "id\ttext\na\tfirst, with a comma\nb\tsecond\n"
+    Path("docs.tsv").write_text(content, encoding="utf-8")
+    Path("docs.tab").write_text(content, encoding="utf-8")
+    expected = [("a", "first, with a comma", 2), ("b", "second", 3)]
+    assert summary(read("docs.tsv")) == expected
+    assert summary(read("docs.tab")) == expected
+
+
+def test_csv_byte_order_mark_is_not_part_of_the_first_column(workdir: Path) -> None:
+    Path("bom.csv").write_bytes(b"\xef\xbb\xbfid,text\r\na,hello\r\n")
+    assert summary(read("bom.csv")) == [("a", "hello", 2)]
+
+
+def test_parquet(workdir: Path) -> None:
+    table = pa.table(
+        {
+            "id": ["p1", None, "p3"],
+            "text": [EN_LEAD, AR_LEAD, "third"],
+            "outlet": ["Reuters", "Kurdistan24", None],
+        }
+    )
+    pq.write_table(table, "docs.parquet", row_group_size=2)
+    docs = read("docs.parquet", source_field="outlet")
+    assert summary(docs) == [
+        ("p1", EN_LEAD, 1),
+        ("docs.parquet:2", AR_LEAD, 2),
+        ("p3", "third", 3),
+    ]
+    assert [d.source for d in docs] == ["Reuters", "Kurdistan24", None]
+
+
+def test_parquet_without_the_text_column(workdir: Path) -> None:
+    pq.write_table(pa.table({"id": ["a"], "body": ["x"]}), "docs.pq")
+    with pytest.raises(InputError) as caught:
+        read("docs.pq")
+    assert str(caught.value) == "docs.pq: no 'text' column (columns: id, body; use --text-field)"
+
+
+# --- compression --------------------------------------------------------------------------------
+
+COMPRESSORS = {
+    "gzip": gzip.compress,
+    "bz2": bz2.compress,
+    "zstd": lambda data: zstandard.ZstdCompressor().compress(data),
+}
+
+
+@pytest.mark.parametrize(
+    ("name", "compression"),
+    [("docs.jsonl.gz", "gzip"), ("docs.jsonl.bz2", "bz2"), ("docs.jsonl.zst", "zstd")],
+)
+def test_compressed_by_extension(workdir: Path, name: str, compression: str) -> None:
+    Path(name).write_bytes(COMPRESSORS[compression](JSONL))
+    assert compression_of(name) == compression
+    docs = read(name)
+    assert summary(docs) == [
+        ("a", "first document", 1),
+        ("b", "second document", 3),
+        (f"{name}:4", "third, without an id", 4),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "compression"),
+    [
+        ("gzip_inside.jsonl.bz2", "gzip"),
+        ("bz2_inside.jsonl.zst", "bz2"),
+        ("zstd_inside.jsonl", "zstd"),
+        ("gzip_inside.txt", "gzip"),
+    ],
+)
+def test_compressed_by_magic_bytes_despite_the_name(
+    workdir: Path, name: str, compression: str
+) -> None:
+    content = JSONL if ".jsonl" in name else doc(EN_LEAD, EN_OTHER).encode()
+    Path(name).write_bytes(COMPRESSORS[compression](content))
+    assert compression_of(name) == compression
+    docs = read(name)
+    if ".jsonl" in name:
+        assert [d.text for d in docs] == [
+            "first document",
+            "second document",
+            "third, without an id",
+        ]
+    else:
+        assert summary(docs) == [(name, doc(EN_LEAD, EN_OTHER), None)]
+
+
+def test_zstd_of_several_frames_is_read_whole(workdir: Path) -> None:
+    compress = zstandard.ZstdCompressor().compress
+    Path("frames.jsonl.zst").write_bytes(
+        compress(b'{"id": "a", "text": "one"}\n') + compress(b'{"id": "b", "text": "two"}\n')
+    )
+    assert summary(read("frames.jsonl.zst")) == [("a", "one", 1), ("b", "two", 2)]
+
+
+def test_compressed_csv(workdir: Path) -> None:
+    Path("docs.csv.gz").write_bytes(gzip.compress(b"id,text\na,hello\n"))
+    assert summary(read("docs.csv.gz")) == [("a", "hello", 2)]
+
+
+def test_uncompressed_file_with_compressed_extension_is_read_plain(workdir: Path) -> None:
+    Path("plain.jsonl.gz").write_bytes(b'{"id": "a", "text": "not compressed"}\n')
+    assert compression_of("plain.jsonl.gz") is None
+    assert summary(read("plain.jsonl.gz")) == [("a", "not compressed", 1)]
+
+
+# --- stdin --------------------------------------------------------------------------------------
+
+
+def test_stdin_is_jsonl(workdir: Path, invoke: Invoke) -> None:
+    lines = [
+        {"id": "s1", "text": doc("Headline", EN_LEAD, EN_OTHER, EN_LEAD)},
+        {"text": "no id here"},
+    ]
+    stdin = b"".join(orjson.dumps(line) + b"\n" for line in lines)
+    result = invoke("scan", "-", "--report", "r.jsonl", input=stdin)
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[:2] == [
+        "documents read: 2",
+        "repeated paragraphs: 1 in 1 documents",
+    ]
+    findings = [orjson.loads(line) for line in Path("r.jsonl").read_bytes().splitlines()]
+    assert [(f["doc"], f["first"]["index"], f["repeat"]["index"]) for f in findings[:-1]] == [
+        ("s1", 1, 3)
+    ]
+
+
+def test_stdin_id_fallback_names_dash_and_line(invoke: Invoke) -> None:
+    text = doc("Headline", EN_LEAD, EN_OTHER, EN_LEAD)
+    stdin = orjson.dumps({"text": "first"}) + b"\n" + orjson.dumps({"text": text}) + b"\n"
+    result = invoke("scan", "-", input=stdin)
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[2].startswith("  -:2: paragraph 3 repeats 1 (exact): ")
+
+
+# --- metadata -----------------------------------------------------------------------------------
+
+
+def test_meta_fields_from_jsonl(workdir: Path) -> None:
+    Path("meta.jsonl").write_text(
+        '{"id": "a", "text": "x", "outlet": "SPA", "day": "2015-07-21", "headline": "Title A",'
+        ' "link": "https://example.com/a"}\n'
+        '{"id": "b", "text": "y", "outlet": "", "day": 20150722, "headline": null}\n',
+        encoding="utf-8",
+    )
+    docs = read(
+        "meta.jsonl",
+        source_field="outlet",
+        date_field="day",
+        title_field="headline",
+        url_field="link",
+    )
+    assert [(d.source, d.date, d.title, d.url) for d in docs] == [
+        ("SPA", "2015-07-21", "Title A", "https://example.com/a"),
+        (None, "20150722", None, None),
+    ]
+
+
+def test_meta_fields_are_none_unless_asked_for(workdir: Path) -> None:
+    Path("meta.jsonl").write_text(
+        '{"id": "a", "text": "x", "source": "SPA", "date": "2015", "title": "T", "url": "u"}\n',
+        encoding="utf-8",
+    )
+    [document] = read("meta.jsonl")
+    assert (document.source, document.date, document.title, document.url) == (
+        None,
+        None,
+        None,
+        None,
+    )
+
+
+def test_meta_fields_from_csv(workdir: Path) -> None:
+    Path("meta.csv").write_text(
+        "id,text,source,date,title,url\na,x,SPA,2015-07-21,T,https://e.com\n", encoding="utf-8"
+    )
+    [document] = read(
+        "meta.csv", source_field="source", date_field="date", title_field="title", url_field="url"
+    )
+    assert (document.source, document.date, document.title, document.url) == (
+        "SPA",
+        "2015-07-21",
+        "T",
+        "https://e.com",
+    )
+
+
+def test_documents_are_numbered_across_inputs(workdir: Path) -> None:
+    Path("one.jsonl").write_text('{"id": "x", "text": "a"}\n{"id": "x", "text": "b"}\n')
+    Path("two.txt").write_text("c", encoding="utf-8")
+    docs = read("one.jsonl", "two.txt")
+    assert [(d.id, d.ordinal, d.path) for d in docs] == [
+        ("x", 0, "one.jsonl"),
+        ("x", 1, "one.jsonl"),
+        ("two.txt", 2, "two.txt"),
+    ]

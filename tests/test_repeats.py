@@ -1,0 +1,197 @@
+"""Planted repeats inside one document, in Arabic, English and Chinese: exactly these are found."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from texts import (
+    AR_DATELINE,
+    AR_HEAD,
+    AR_LEAD,
+    AR_OTHER,
+    AR_THIRD,
+    EN_HEAD,
+    EN_LEAD,
+    EN_OTHER,
+    EN_THIRD,
+    ZH_HEAD,
+    ZH_LEAD,
+    ZH_OTHER,
+    doc,
+)
+
+from dedup import Document, RepeatConfig, find_repeats_in, normalize, shingle_paragraphs
+
+
+def found(text: str, config: RepeatConfig | None = None) -> list[tuple[int, int, str]]:
+    repeats = find_repeats_in(Document(id="d", text=text), config)
+    return [(r.first.index, r.repeat.index, r.kind) for r in repeats]
+
+
+def drop_word(paragraph: str, position: int) -> str:
+    words = paragraph.split()
+    return " ".join(words[:position] + words[position + 1 :])
+
+
+# --- Arabic -------------------------------------------------------------------------------------
+
+
+def test_arabic_exact() -> None:
+    assert found(doc(AR_HEAD, AR_LEAD, AR_OTHER, AR_LEAD)) == [(1, 3, "exact")]
+
+
+def test_arabic_exact_despite_harakat_tatweel_and_letter_variants() -> None:
+    decorated = AR_LEAD.replace("قال", "قَالَ").replace("الموازنة", "المـوازنه").replace("إن", "ان")
+    assert decorated != AR_LEAD
+    assert found(doc(AR_HEAD, AR_LEAD, AR_OTHER, decorated)) == [(1, 3, "exact")]
+
+
+def test_arabic_dateline_prefixed_lead() -> None:
+    assert found(doc(AR_HEAD, AR_LEAD, AR_OTHER, AR_DATELINE + AR_LEAD)) == [(1, 3, "prefixed")]
+
+
+def test_arabic_dateline_on_the_first_copy() -> None:
+    assert found(doc(AR_HEAD, AR_DATELINE + AR_LEAD, AR_OTHER, AR_LEAD)) == [(1, 3, "prefixed")]
+
+
+def test_arabic_waw_glued_to_the_first_word() -> None:
+    assert ("و" + AR_LEAD).startswith("وقال")
+    assert found(doc(AR_HEAD, AR_LEAD, AR_OTHER, "و" + AR_LEAD)) == [(1, 3, "prefixed")]
+
+
+def test_arabic_contained() -> None:
+    assert found(doc(AR_HEAD, AR_LEAD, AR_OTHER, AR_LEAD + " " + AR_THIRD)) == [(1, 3, "contained")]
+
+
+def test_arabic_edited_by_a_dropped_word() -> None:
+    assert found(doc(AR_HEAD, AR_LEAD, AR_OTHER, drop_word(AR_LEAD, 5))) == [(1, 3, "edited")]
+
+
+def test_arabic_short_stock_phrase_is_not_flagged() -> None:
+    stock = "المصدر وكالة الأنباء السعودية"
+    text = doc(AR_HEAD, AR_LEAD, stock, AR_OTHER, stock, AR_THIRD)
+    assert found(text) == []
+
+
+def test_arabic_block_printed_twice_with_its_headline() -> None:
+    text = doc(AR_HEAD, AR_LEAD, AR_OTHER, AR_HEAD, AR_LEAD, AR_OTHER)
+    assert found(text) == [(0, 3, "exact"), (1, 4, "exact"), (2, 5, "exact")]
+
+
+def test_arabic_distinct_paragraphs_are_not_flagged() -> None:
+    assert found(doc(AR_HEAD, AR_LEAD, AR_OTHER, AR_THIRD)) == []
+
+
+# --- English ------------------------------------------------------------------------------------
+
+
+def test_english_exact() -> None:
+    assert found(doc(EN_HEAD, EN_LEAD, EN_OTHER, EN_LEAD)) == [(1, 3, "exact")]
+
+
+def test_english_exact_despite_case_and_punctuation() -> None:
+    shouted = EN_LEAD.upper().replace(",", "").replace(".", "!")
+    assert found(doc(EN_HEAD, EN_LEAD, EN_OTHER, shouted)) == [(1, 3, "exact")]
+
+
+def test_english_dateline_prefixed_lead() -> None:
+    text = doc(EN_HEAD, EN_LEAD, EN_OTHER, "LONDON (Reuters) - " + EN_LEAD)
+    assert found(text) == [(1, 3, "prefixed")]
+
+
+def test_english_and_prefixed_lead() -> None:
+    text = doc(EN_HEAD, EN_LEAD, EN_OTHER, "And " + EN_LEAD[0].lower() + EN_LEAD[1:])
+    assert found(text) == [(1, 3, "prefixed")]
+
+
+def test_english_contained() -> None:
+    assert found(doc(EN_HEAD, EN_LEAD, EN_OTHER, EN_LEAD + " " + EN_THIRD)) == [(1, 3, "contained")]
+
+
+def test_english_contained_the_other_way() -> None:
+    text = doc(EN_HEAD, EN_LEAD + " " + EN_THIRD, EN_OTHER, EN_LEAD)
+    assert found(text) == [(1, 3, "contained")]
+
+
+def test_english_edited_by_a_dropped_word() -> None:
+    assert found(doc(EN_HEAD, EN_LEAD, EN_OTHER, drop_word(EN_LEAD, 7))) == [(1, 3, "edited")]
+
+
+def test_english_short_stock_phrase_is_not_flagged() -> None:
+    stock = "Reporting by Jane Smith"
+    assert found(doc(EN_HEAD, EN_LEAD, stock, EN_OTHER, stock, EN_THIRD)) == []
+
+
+def test_english_block_printed_twice_with_its_headline() -> None:
+    text = doc(EN_HEAD, EN_LEAD, EN_OTHER, EN_HEAD, EN_LEAD, EN_OTHER)
+    assert found(text) == [(0, 3, "exact"), (1, 4, "exact"), (2, 5, "exact")]
+
+
+def test_short_paragraph_printed_twice_in_a_row_is_flagged() -> None:
+    assert found(doc(EN_LEAD, EN_HEAD, EN_HEAD, EN_OTHER)) == [(1, 2, "exact")]
+
+
+def test_every_later_copy_points_at_the_first() -> None:
+    text = doc(EN_HEAD, EN_LEAD, EN_OTHER, EN_LEAD, EN_THIRD, EN_LEAD)
+    assert found(text) == [(1, 3, "exact"), (1, 5, "exact")]
+
+
+def test_repeat_fields() -> None:
+    text = doc(EN_HEAD, EN_LEAD, EN_OTHER, EN_LEAD)
+    [repeat] = find_repeats_in(Document(id="story-1", text=text, ordinal=4))
+    first_start = len(EN_HEAD) + 2
+    repeat_start = first_start + len(EN_LEAD) + 2 + len(EN_OTHER) + 2
+    assert (repeat.doc, repeat.ordinal, repeat.kind) == ("story-1", 4, "exact")
+    assert (repeat.first.start, repeat.first.end) == (first_start, first_start + len(EN_LEAD))
+    assert (repeat.repeat.start, repeat.repeat.end) == (repeat_start, repeat_start + len(EN_LEAD))
+    assert repeat.scores == {"similarity": 100.0, "containment": 1.0}
+    assert repeat.excerpt == EN_LEAD[:160]
+
+
+def test_min_tokens_decides_what_is_compared_alone() -> None:
+    text = doc(EN_LEAD, "Reporting by Jane Smith", EN_OTHER, "Reporting by Jane Smith")
+    assert found(text) == []
+    assert found(text, RepeatConfig(min_tokens=4)) == [(1, 3, "exact")]
+
+
+def test_single_paragraph_and_empty_documents() -> None:
+    assert found(EN_LEAD) == []
+    assert found("") == []
+
+
+# --- Chinese ------------------------------------------------------------------------------------
+
+
+def test_chinese_repeated_paragraph_is_found() -> None:
+    assert found(doc(ZH_HEAD, ZH_LEAD, ZH_OTHER, ZH_LEAD)) == [(1, 3, "exact")]
+
+
+def test_chinese_edited_repeat_is_found() -> None:
+    edited = ZH_LEAD.replace("大量", "")
+    assert found(doc(ZH_HEAD, ZH_LEAD, ZH_OTHER, edited)) == [(1, 3, "edited")]
+
+
+def test_chinese_is_shingled_by_characters() -> None:
+    normalized = normalize(ZH_LEAD)
+    shingles = shingle_paragraphs([normalized], 3)
+    by_hand = shingle_paragraphs([" ".join(ZH_LEAD)], 3)
+    assert shingles.token_counts.tolist() == [len(ZH_LEAD)]
+    assert len(shingles.hashes) == len(ZH_LEAD) - 2
+    assert np.array_equal(shingles.hashes, by_hand.hashes)
+
+
+def test_shingles_stay_inside_their_paragraph() -> None:
+    shingles = shingle_paragraphs(["a b c d", "e f", "", "g h i"], 3)
+    assert shingles.token_counts.tolist() == [4, 2, 0, 3]
+    assert shingles.paragraph.tolist() == [0, 0, 1, 3]
+    assert len(shingles.of_paragraph(0)) == 2
+    # "b c d" and "g h i" have different words; identical 3-grams hash alike
+    again = shingle_paragraphs(["x b c d"], 3)
+    assert shingles.hashes[1] == again.hashes[1]
+    assert shingles.hashes[0] != again.hashes[0]
+
+
+@pytest.mark.parametrize("n", [0, 11])
+def test_shingle_size_out_of_range(n: int) -> None:
+    with pytest.raises(ValueError, match=f"n must be between 1 and 10, got {n}"):
+        shingle_paragraphs(["a b c"], n)
