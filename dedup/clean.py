@@ -67,12 +67,16 @@ def clean(
     output: str | Path,
     config: ScanConfig | None = None,
     removed_path: str | Path | None = None,
+    drop_partial: bool = False,
 ) -> CleanResult:
-    """Scan ``inputs``, then write them to ``output`` without the repeats found.
+    """Scan ``inputs``, then write them to ``output`` without the copies found.
 
-    One input file gives one output file (same format and compression); several inputs or a
-    folder give an output folder that mirrors them. ``removed_path`` receives a JSONL audit of
-    every removal: what was removed, why, and what it duplicated.
+    Repeated paragraphs are cut from their documents; of each near-duplicate cluster only the
+    kept document is written; with ``drop_partial``, a document found inside another (a partial
+    copy) is dropped too. One input file gives one output file (same format and compression);
+    several inputs or a folder give an output folder that mirrors them (a text file whose
+    document is dropped is not written). ``removed_path`` receives a JSONL audit of every
+    removal: what was removed, why, and what it duplicated or which document was kept.
     """
     config = config or ScanConfig()
     inputs = list(inputs)
@@ -98,11 +102,18 @@ def clean(
         first_of[repeat.ordinal, repeat.repeat.index] = repeat.first
 
     audit: list[dict[str, Any]] = []
+    drops = _documents_to_drop(report, drop_partial)
     reader = DocumentReader(inputs, config.read)
 
     def cleaned_records() -> Iterator[tuple[Record, str | None]]:
         for record, document in reader.records():
             if document is None:
+                continue
+            drop = drops.get(document.ordinal)
+            if drop is not None:
+                audit.append({"doc": document.id, "action": "drop_document", **drop})
+                result.documents_dropped += 1
+                result.bytes_removed += len(document.text.encode())
                 continue
             remove = by_ordinal.get(document.ordinal)
             if not remove:
@@ -132,6 +143,35 @@ def clean(
         [str(Path(output) / t) for t in targets.values()] if not single else [str(output)]
     )
     return result
+
+
+def _documents_to_drop(report: Report, drop_partial: bool) -> dict[int, dict[str, Any]]:
+    """Audit entries by ordinal of the documents a clean corpus leaves out."""
+    drops: dict[int, dict[str, Any]] = {}
+    kept = {cluster.keep_ordinal for cluster in report.clusters}
+    for cluster in report.clusters:
+        for ordinal in cluster.ordinals:
+            if ordinal != cluster.keep_ordinal:
+                drops[ordinal] = {
+                    "reason": "near_duplicate",
+                    "cluster": cluster.id,
+                    "kept": cluster.keep,
+                }
+    if drop_partial:
+        for match in report.matches:
+            if match.kind != "partial" or match.direction is None:
+                continue
+            inner, inner_id, outer_id = (
+                (match.a_ordinal, match.a, match.b)
+                if match.direction == "a_in_b"
+                else (match.b_ordinal, match.b, match.a)
+            )
+            outer = match.b_ordinal if match.direction == "a_in_b" else match.a_ordinal
+            if inner in drops or inner in kept or outer in drops:
+                continue  # never drop both sides, nor what a cluster keeps
+            drops[inner] = {"reason": "partial_copy", "contained_in": outer_id, "id": inner_id}
+            del drops[inner]["id"]
+    return drops
 
 
 def _cleaned_text(
@@ -186,7 +226,10 @@ def _write_tree(
         destination = staging / relative
         destination.parent.mkdir(parents=True, exist_ok=True)
         with open(destination, "wb") as handle:
-            written += _write_file(file, pending.take(file), handle, config)
+            count = _write_file(file, pending.take(file), handle, config)
+        if count == 0 and format_of(file) == "text":
+            destination.unlink()  # its one document was dropped as a copy
+        written += count
     return written
 
 

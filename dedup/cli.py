@@ -7,13 +7,21 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import click
+import orjson
 
 from dedup.clean import clean as clean_corpus
-from dedup.config import ReadConfig, RepeatConfig, ScanConfig
+from dedup.config import MatchConfig, ReadConfig, RepeatConfig, ScanConfig
 from dedup.corpus import scan as scan_corpus
 from dedup.errors import DedupError
+from dedup.explain import compare_files, compare_in_corpus
 from dedup.model import Report
-from dedup.report import REPORT_FORMATS, render_summary, write_report
+from dedup.report import (
+    REPORT_FORMATS,
+    check_report_path,
+    render_comparison,
+    render_summary,
+    write_report,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -95,6 +103,51 @@ def repeat_options(command: F) -> F:
     return command
 
 
+def match_options(command: F) -> F:
+    """Options of the cross-document copy finder."""
+    options = [
+        click.option(
+            "--copies/--no-copies",
+            "find_copies",
+            default=True,
+            show_default=True,
+            help="Look for near-duplicate and partial copies across documents.",
+        ),
+        click.option(
+            "--repeats/--no-repeats",
+            "find_repeats",
+            default=True,
+            show_default=True,
+            help="Look for repeated paragraphs inside documents.",
+        ),
+        click.option(
+            "--keep",
+            type=click.Choice(["first", "longest", "earliest", "source"]),
+            default="first",
+            show_default=True,
+            help="Which document of a cluster a clean corpus keeps: the first read, "
+            "the longest, the earliest (--date-field), or by --source-priority.",
+        ),
+        click.option(
+            "--source-priority",
+            default=None,
+            metavar="A,B,...",
+            help="Outlets in order of preference for --keep source.",
+        ),
+        click.option(
+            "--window",
+            "window_days",
+            type=float,
+            default=None,
+            metavar="DAYS",
+            help="Only compare documents whose dates (--date-field) are this close.",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
 def _scan_config(options: dict[str, Any]) -> ScanConfig:
     read = ReadConfig(
         text_field=options["text_field"],
@@ -112,7 +165,28 @@ def _scan_config(options: dict[str, Any]) -> ScanConfig:
         min_similarity=options["min_similarity"],
         min_containment=options["min_containment"],
     )
-    return ScanConfig(read=read, repeats=repeats)
+    if "find_copies" not in options:
+        return ScanConfig(read=read, repeats=repeats)
+    priority = tuple(
+        name.strip() for name in (options["source_priority"] or "").split(",") if name.strip()
+    )
+    keep = options["keep"]
+    if priority and keep == "first" and not _given("keep"):
+        keep = "source"
+    matches = MatchConfig(keep=keep, source_priority=priority, window_days=options["window_days"])
+    return ScanConfig(
+        read=read,
+        repeats=repeats,
+        matches=matches,
+        find_repeats=options["find_repeats"],
+        find_matches=options["find_copies"],
+    )
+
+
+def _given(name: str) -> bool:
+    """Whether the user set option ``name`` on the command line (not its default)."""
+    context = click.get_current_context()
+    return context.get_parameter_source(name) == click.core.ParameterSource.COMMANDLINE
 
 
 class _Group(click.Group):
@@ -150,6 +224,7 @@ def cli() -> None:
 @click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
 @read_options
 @repeat_options
+@match_options
 @click.option(
     "--report",
     "reports",
@@ -166,6 +241,13 @@ def cli() -> None:
     help="Exit 1 when more than N repeated paragraphs are found.",
 )
 @click.option(
+    "--fail-on-duplicates",
+    type=int,
+    default=None,
+    metavar="N",
+    help="Exit 1 when more than N documents are near-duplicates of a kept one.",
+)
+@click.option(
     "--examples",
     type=int,
     default=5,
@@ -179,22 +261,27 @@ def scan(
     inputs: tuple[str, ...],
     reports: tuple[str, ...],
     fail_on_repeats: int | None,
+    fail_on_duplicates: int | None,
     examples: int,
     quiet: bool,
     **options: Any,
 ) -> None:
-    """Find repeated paragraphs in INPUT... (files, folders, or - for JSONL on stdin).
+    """Find repeated paragraphs inside documents and copies across them in INPUT... (files,
+    folders, or - for JSONL on stdin).
 
     \b
-    Example:
+    Examples:
       dedup scan articles.jsonl.gz --report findings.jsonl --fail-on-repeats 0
+      dedup scan news.jsonl --source-field source --date-field date --keep earliest
     """
+    for path in reports:
+        check_report_path(path)
     report = scan_corpus(inputs, _scan_config(options))
     for path in reports:
         write_report(report, path)
     if not quiet:
         click.echo(render_summary(report, examples), nl=False)
-    _exit_for_limits(report, fail_on_repeats)
+    _exit_for_limits(report, fail_on_repeats, fail_on_duplicates)
 
 
 @cli.command()
@@ -214,33 +301,97 @@ def scan(
 )
 @read_options
 @repeat_options
+@match_options
+@click.option(
+    "--drop-partial",
+    is_flag=True,
+    help="Also drop a document found inside another (a partial copy).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing.")
 def clean(
-    inputs: tuple[str, ...], output: str, removed: str | None, quiet: bool, **options: Any
+    inputs: tuple[str, ...],
+    output: str,
+    removed: str | None,
+    drop_partial: bool,
+    quiet: bool,
+    **options: Any,
 ) -> None:
-    """Write INPUT... to OUTPUT without repeated paragraphs, in the input's own format.
+    """Write INPUT... to OUTPUT without repeated paragraphs and without near-duplicate
+    documents (one of each cluster is kept), in the input's own format.
 
     \b
     Example:
-      dedup clean articles.jsonl -o clean.jsonl --removed removed.jsonl
+      dedup clean articles.jsonl -o clean.jsonl --removed removed.jsonl --keep earliest
     """
-    result = clean_corpus(inputs, output, _scan_config(options), removed)
+    result = clean_corpus(inputs, output, _scan_config(options), removed, drop_partial)
     if not quiet:
         click.echo(
             f"wrote {result.documents_written} documents to {output}: "
-            f"removed {result.paragraphs_removed} repeated paragraphs "
-            f"({result.bytes_removed:,} bytes)"
+            f"removed {result.paragraphs_removed} repeated paragraphs and "
+            f"{result.documents_dropped} duplicate documents ({result.bytes_removed:,} bytes)"
             + (f"; skipped {result.report.skipped} bad records" if result.report.skipped else "")
         )
 
 
-def _exit_for_limits(report: Report, fail_on_repeats: int | None) -> None:
+@cli.command()
+@click.argument("a", metavar="A")
+@click.argument("b", metavar="B")
+@click.option(
+    "--in",
+    "corpus",
+    default=None,
+    metavar="INPUT",
+    help="Read A and B as document ids in INPUT; its word frequencies weigh the words.",
+)
+@read_options
+@click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON.")
+@click.option(
+    "--passages", type=int, default=10, show_default=True, help="How many aligned passages to show."
+)
+def compare(
+    a: str, b: str, corpus: str | None, as_json: bool, passages: int, **options: Any
+) -> None:
+    """Explain how similar A and B are: every score, the verdict, the shared passages.
+
+    A and B are files holding one document each, or with --in, two ids of one input.
+
+    \b
+    Examples:
+      dedup compare story-a.txt story-b.txt
+      dedup compare --in news.jsonl.gz snn-0001 snn-0420
+    """
+    read = _scan_config({**options, **_REPEAT_DEFAULTS}).read
+    comparison = compare_in_corpus(corpus, a, b, read) if corpus else compare_files(a, b, read)
+    if as_json:
+        click.echo(orjson.dumps(comparison.to_dict(), option=orjson.OPT_INDENT_2).decode())
+    else:
+        click.echo(render_comparison(comparison, passages), nl=False)
+
+
+_REPEAT_DEFAULTS = {
+    "min_tokens": RepeatConfig().min_tokens,
+    "min_similarity": RepeatConfig().min_similarity,
+    "min_containment": RepeatConfig().min_containment,
+}
+
+
+def _exit_for_limits(
+    report: Report, fail_on_repeats: int | None, fail_on_duplicates: int | None
+) -> None:
+    over: list[str] = []
     if fail_on_repeats is not None and len(report.repeats) > fail_on_repeats:
-        click.echo(
-            f"dedup: {len(report.repeats)} repeated paragraphs, over the limit of "
-            f"{fail_on_repeats} (--fail-on-repeats)",
-            err=True,
+        over.append(
+            f"{len(report.repeats)} repeated paragraphs, over the limit of "
+            f"{fail_on_repeats} (--fail-on-repeats)"
         )
+    duplicates = report.summary()["duplicate_documents"]
+    if fail_on_duplicates is not None and duplicates > fail_on_duplicates:
+        over.append(
+            f"{duplicates} duplicate documents, over the limit of "
+            f"{fail_on_duplicates} (--fail-on-duplicates)"
+        )
+    if over:
+        click.echo(f"dedup: {'; '.join(over)}", err=True)
         sys.exit(EXIT_FINDINGS)
 
 

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import Literal
 
-from dedup.config import MatchConfig
+from dedup.config import MatchConfig, ReadConfig
+from dedup.errors import InputError
+from dedup.io.readers import read_documents
 from dedup.model import Document, MatchKind
 from dedup.verify import DocumentFrequencies, Profile, align_paragraphs, classify, measure, profile
 
-__all__ = ["AlignedPassage", "Comparison", "compare"]
+__all__ = ["AlignedPassage", "Comparison", "compare", "compare_files", "compare_in_corpus"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,3 +85,36 @@ def compare(
 def _paragraph(profile: Profile, text: str, index: int) -> str:
     paragraph = profile.paragraphs[index]
     return text[paragraph.start : paragraph.end]
+
+
+def compare_files(path_a: str, path_b: str, read: ReadConfig | None = None) -> Comparison:
+    """Compare the one document in each of two files."""
+    read = read or ReadConfig()
+    return compare(_only_document(path_a, read), _only_document(path_b, read))
+
+
+def compare_in_corpus(
+    corpus: str, id_a: str, id_b: str, read: ReadConfig | None = None
+) -> Comparison:
+    """Compare two documents of ``corpus`` by id, weighing words by the corpus's frequencies."""
+    read = read or ReadConfig()
+    frequencies = DocumentFrequencies()
+    found: dict[str, Document] = {}
+    for document in read_documents([corpus], read):
+        frequencies.add(profile(document.text).token_set)
+        if document.id in (id_a, id_b) and document.id not in found:
+            found[document.id] = document
+    for wanted in (id_a, id_b):
+        if wanted not in found:
+            raise InputError(f"no document with id {wanted!r} (--id-field {read.id_field})", corpus)
+    return compare(found[id_a], found[id_b], frequencies=frequencies)
+
+
+def _only_document(path: str, read: ReadConfig) -> Document:
+    documents = list(itertools.islice(read_documents([path], read), 2))
+    if len(documents) != 1:
+        raise InputError(
+            "holds several documents: give two files of one document each, or --in FILE ID ID",
+            path,
+        )
+    return documents[0]

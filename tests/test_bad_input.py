@@ -211,7 +211,7 @@ def test_clean_skip_bad_writes_the_good_records(bad: Bad, invoke: Invoke, workdi
     assert (result.exit_code, result.stderr) == (0, "")
     assert result.stdout == (
         f"wrote {bad.good_records} documents to out/{bad.name}: "
-        "removed 0 repeated paragraphs (0 bytes); skipped 1 bad records\n"
+        "removed 0 repeated paragraphs and 0 duplicate documents (0 bytes); skipped 1 bad records\n"
     )
     assert sorted(p.name for p in (workdir / "out").iterdir()) == [bad.name]
 

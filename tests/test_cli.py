@@ -292,7 +292,7 @@ def removed_bytes(*pieces: str) -> int:
 
 
 CLEAN_STDOUT = (
-    "wrote 3 documents to {out}: removed 2 repeated paragraphs "
+    "wrote 3 documents to {out}: removed 2 repeated paragraphs and 0 duplicate documents "
     f"({removed_bytes(EN_LEAD, AR_DATELINE + AR_LEAD):,} bytes)\n"
 )
 
@@ -364,7 +364,7 @@ def test_clean_text_file_removes_the_paragraph_and_its_separator(
     result = invoke("clean", "story.txt", "-o", "clean.txt", "--removed", "removed.jsonl")
     assert (result.exit_code, result.stdout) == (
         0,
-        f"wrote 1 documents to clean.txt: removed 1 repeated paragraphs "
+        f"wrote 1 documents to clean.txt: removed 1 repeated paragraphs and 0 duplicate documents "
         f"({len(EN_LEAD) + 2} bytes)\n",
     )
     assert Path("clean.txt").read_text("utf-8") == doc(EN_HEAD, EN_LEAD, EN_OTHER, EN_THIRD)
@@ -383,7 +383,8 @@ def test_clean_text_file_without_repeats_is_copied_byte_for_byte(
     Path("story.txt").write_bytes(original)
     result = invoke("clean", "story.txt", "-o", "clean.txt", "--removed", "removed.jsonl")
     assert (
-        result.stdout == "wrote 1 documents to clean.txt: removed 0 repeated paragraphs (0 bytes)\n"
+        result.stdout == "wrote 1 documents to clean.txt: removed 0 repeated paragraphs "
+        "and 0 duplicate documents (0 bytes)\n"
     )
     assert Path("clean.txt").read_bytes() == original
     assert Path("removed.jsonl").read_bytes() == b""

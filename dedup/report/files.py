@@ -18,7 +18,7 @@ from dedup.errors import ConfigError
 from dedup.io.atomic import atomic_file
 from dedup.model import Report
 
-__all__ = ["CSV_COLUMNS", "REPORT_FORMATS", "findings", "write_report"]
+__all__ = ["CSV_COLUMNS", "REPORT_FORMATS", "check_report_path", "findings", "write_report"]
 
 REPORT_FORMATS = (".jsonl", ".json", ".csv")
 # Scores may be numpy scalars; orjson writes them as plain numbers.
@@ -54,14 +54,20 @@ def findings(report: Report) -> Iterator[dict[str, Any]]:
         yield cluster.to_dict()
 
 
-def write_report(report: Report, path: str | Path) -> None:
-    """Write ``report`` to ``path`` atomically, in the format its extension names."""
+def check_report_path(path: str | Path) -> None:
+    """Raise ConfigError unless ``path`` names a report format (checked before a long scan)."""
     suffix = Path(path).suffix.lower()
     if suffix not in REPORT_FORMATS:
         raise ConfigError(
             f"unknown report format {suffix or '(none)'!r} for {path}: "
             f"use one of {', '.join(REPORT_FORMATS)}"
         )
+
+
+def write_report(report: Report, path: str | Path) -> None:
+    """Write ``report`` to ``path`` atomically, in the format its extension names."""
+    check_report_path(path)
+    suffix = Path(path).suffix.lower()
     with atomic_file(path) as handle:
         if suffix == ".jsonl":
             for finding in findings(report):
