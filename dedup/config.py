@@ -96,10 +96,7 @@ class MatchConfig:
     pairs of ../shared/data (``bench/copies_quality.py``): ``near_*`` decide near-duplicates,
     ``partial_*`` partial copies. "weighted" is the IDF-weighted share of a text's words found in
     the other; "sentences" the share of its sentences with a close match; "small"/"large" the
-    higher and lower of the two directions. A near-duplicate either matches both ways
-    (``near_weighted_small``, ``near_sentences_large``) or is contained: nearly all the smaller
-    text is in the larger (``near_sentences_small``, ``near_contained_weighted``) and it makes
-    up a fair part of the larger (``near_contained_large``).
+    higher and lower of the two directions.
     """
 
     num_perm: int = 128
@@ -111,11 +108,9 @@ class MatchConfig:
     paragraph_rows: int = 4
     paragraph_min_tokens: int = 10
     max_paragraph_bucket: int = 50
-    near_weighted_small: float = 0.7
-    near_sentences_small: float = 0.95
-    near_sentences_large: float = 0.65
-    near_contained_weighted: float = 0.85
-    near_contained_large: float = 0.4
+    near_weighted_small: float = 0.65
+    near_sentences_small: float = 0.75
+    near_sentences_large: float = 0.3
     partial_containment: float = 0.45
     partial_weighted: float = 0.5
     partial_sentences: float = 0.75
@@ -138,8 +133,6 @@ class MatchConfig:
             "near_weighted_small",
             "near_sentences_small",
             "near_sentences_large",
-            "near_contained_weighted",
-            "near_contained_large",
             "partial_containment",
             "partial_weighted",
             "partial_sentences",

@@ -1,10 +1,10 @@
 """The scan pipeline: repeats inside each document, then copies across documents.
 
-One streaming pass reads each document once: it finds the document's repeats, counts its words
-for the document frequencies, signs its 3-gram set (MinHash, in batches) and spills its text to a
-temporary file. Memory then holds signatures and a few numbers per document, never the texts.
-After the pass, LSH banding proposes candidate pairs, exact measures decide them (texts are read
-back from the spill), and clustering groups the copies.
+One streaming pass reads each document once: worker processes find the document's repeats, count
+its words for the document frequencies and sign its 3-grams (:mod:`dedup.digest`); this process
+spills its text to a temporary file. Memory then holds signatures and a few numbers per
+document, never the texts. After the pass, LSH banding proposes candidate pairs, exact measures
+decide them (texts are read back from the spill), and clustering groups the copies.
 """
 
 from __future__ import annotations
@@ -17,17 +17,14 @@ from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
-import xxhash
 
 from dedup.cluster import cluster_pairs, representative
 from dedup.config import MatchConfig, ScanConfig
+from dedup.digest import WORD_BINS_LOG2, Digest, digest_stream
 from dedup.io.readers import DocumentReader
 from dedup.io.spill import TextSpill
-from dedup.lsh import band_key_matrix, candidate_pairs, pairs_sharing_keys
+from dedup.lsh import candidate_pairs, pairs_sharing_keys
 from dedup.model import Cluster, Document, Match, MatchKind, Report
-from dedup.repeats import find_repeats
-from dedup.sketch import signatures
-from dedup.text.analyze import TextAnalysis, analyze
 from dedup.verify import (
     DocumentFrequencies,
     Profile,
@@ -39,7 +36,6 @@ from dedup.verify import (
 
 __all__ = ["scan", "scan_documents"]
 
-_BATCH = 512
 _PROFILE_CACHE = 4096
 
 
@@ -52,19 +48,22 @@ def scan(inputs: Iterable[str], config: ScanConfig | None = None) -> Report:
     return report
 
 
-def scan_documents(documents: Iterable[Document], config: ScanConfig | None = None) -> Report:
-    """Scan documents already in memory (or any iterable of them)."""
+def scan_documents(
+    documents: Iterable[Document], config: ScanConfig | None = None, workers: int | None = None
+) -> Report:
+    """Scan documents already in memory (or any iterable of them).
+
+    ``workers`` processes digest the documents (default: one per core).
+    """
     config = config or ScanConfig()
     report = Report()
     with _Corpus(config.matches) as corpus:
-        for document in documents:
-            report.documents += 1
-            report.bytes_read += len(document.text)
-            analysis = analyze(document.text)
-            if config.find_repeats:
-                report.repeats.extend(find_repeats(document, analysis, config.repeats))
+        for batch, digest in digest_stream(documents, config, workers):
+            report.documents += len(batch)
+            report.bytes_read += sum(len(d.text) for d in batch)
+            report.repeats.extend(digest.repeats)
             if config.find_matches:
-                corpus.add(document, analysis)
+                corpus.add(batch, digest)
         if config.find_matches:
             report.matches, report.clusters = corpus.find_copies()
     return report
@@ -85,8 +84,9 @@ class _Corpus:
     signature_blocks: list[npt.NDArray[np.uint32]] = field(default_factory=list)
     paragraph_key_blocks: list[npt.NDArray[np.uint64]] = field(default_factory=list)
     paragraph_owner_blocks: list[npt.NDArray[np.int64]] = field(default_factory=list)
-    pending: list[TextAnalysis] = field(default_factory=list)
-    frequencies: DocumentFrequencies = field(default_factory=DocumentFrequencies)
+    frequencies: DocumentFrequencies = field(
+        default_factory=lambda: DocumentFrequencies(bins_log2=WORD_BINS_LOG2)
+    )
     spill: TextSpill = field(default_factory=TextSpill)
     profiles: OrderedDict[int, Profile] = field(default_factory=OrderedDict)
 
@@ -96,60 +96,23 @@ class _Corpus:
     def __exit__(self, *exc: object) -> None:
         self.spill.close()
 
-    def add(self, document: Document, analysis: TextAnalysis) -> None:
-        self.ids.append(document.id)
-        self.ordinals.append(document.ordinal)
-        self.lengths.append(len(document.text))
-        self.dates.append(document.date)
-        self.sources.append(document.source)
-        paragraph_hashes = analysis.normalized.hashes
-        nonempty = paragraph_hashes[paragraph_hashes != 0]
-        self.exact_keys.append(xxhash.xxh3_64_intdigest(nonempty.tobytes()) if len(nonempty) else 0)
-        tokens = analysis.shingles.tokens
-        self.eligible.append(len(tokens) >= self.config.min_tokens)
-        self.frequencies.add(np.unique(tokens))
-        self.spill.append(document.text)
-        self.pending.append(analysis)
-        if len(self.pending) >= _BATCH:
-            self._sign()
-
-    def _sign(self) -> None:
-        """Sign the pending documents' paragraphs; a document's signature is their minimum.
-
-        Paragraph signatures cost nothing extra (each shingle is still hashed once) and let a
-        document that reuses one paragraph of another meet it in the paragraph bands.
-        """
-        if not self.pending:
-            return
-        config = self.config
-        first_number = len(self.ids) - len(self.pending)
-        sets: list[npt.NDArray[np.uint32]] = []
-        row_doc: list[int] = []
-        row_eligible: list[bool] = []
-        for offset, analysis in enumerate(self.pending):
-            shingles = analysis.shingles
-            bounds = np.flatnonzero(np.diff(shingles.paragraph)) + 1
-            pieces = (
-                np.split(shingles.hashes, bounds) if len(shingles.hashes) else [shingles.hashes]
-            )
-            owners = shingles.paragraph[np.r_[0, bounds]] if len(shingles.hashes) else [-1]
-            for piece, paragraph in zip(pieces, owners, strict=True):
-                sets.append(piece)
-                row_doc.append(offset)
-                row_eligible.append(
-                    paragraph >= 0
-                    and shingles.token_counts[paragraph] >= config.paragraph_min_tokens
-                )
-        rows = signatures(sets, config.num_perm, config.seed)
-        doc_rows = np.flatnonzero(np.r_[True, np.diff(row_doc) != 0])
-        self.signature_blocks.append(np.minimum.reduceat(rows, doc_rows, axis=0))
-        eligible = np.array(row_eligible, dtype=bool)
-        if eligible.any():
-            keys = band_key_matrix(rows[eligible], config.paragraph_bands, config.paragraph_rows)
-            self.paragraph_key_blocks.append(keys)
-            owners = np.array(row_doc, dtype=np.int64)[eligible] + first_number
-            self.paragraph_owner_blocks.append(owners)
-        self.pending = []
+    def add(self, batch: list[Document], digest: Digest) -> None:
+        first_number = len(self.ids)
+        for document in batch:
+            self.ids.append(document.id)
+            self.ordinals.append(document.ordinal)
+            self.lengths.append(len(document.text))
+            self.dates.append(document.date)
+            self.sources.append(document.source)
+            self.spill.append(document.text)
+        self.exact_keys.extend(digest.exact_keys.tolist())
+        self.eligible.extend((digest.token_counts >= self.config.min_tokens).tolist())
+        np.add.at(self.frequencies.counts, digest.word_bins, 1)
+        self.frequencies.documents += len(batch)
+        self.signature_blocks.append(digest.signatures)
+        if len(digest.paragraph_rows):
+            self.paragraph_key_blocks.append(digest.paragraph_keys)
+            self.paragraph_owner_blocks.append(digest.paragraph_rows + first_number)
 
     def profile(self, number: int) -> Profile:
         cached = self.profiles.get(number)
@@ -163,7 +126,6 @@ class _Corpus:
         return cached
 
     def find_copies(self) -> tuple[list[Match], list[Cluster]]:
-        self._sign()
         count = len(self.ids)
         if count < 2:
             return [], []

@@ -16,7 +16,14 @@ import numba
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["EMPTY", "permutations", "signature", "signatures", "to_lean_minhash"]
+__all__ = [
+    "EMPTY",
+    "permutations",
+    "signature",
+    "signatures",
+    "signatures_of_runs",
+    "to_lean_minhash",
+]
 
 U32 = npt.NDArray[np.uint32]
 EMPTY = np.uint32(0xFFFFFFFF)
@@ -24,11 +31,15 @@ EMPTY = np.uint32(0xFFFFFFFF)
 
 @cache
 def permutations(num_perm: int, seed: int) -> tuple[U32, U32]:
-    """datasketch's affine32 permutation parameters ``(a, b)`` for ``num_perm`` and ``seed``."""
-    from datasketch import MinHash
+    """datasketch's affine32 permutation parameters ``(a, b)`` for ``num_perm`` and ``seed``.
 
-    a, b = MinHash(num_perm=num_perm, seed=seed, scheme="affine32").permutations
-    return np.ascontiguousarray(a, dtype=np.uint32), np.ascontiguousarray(b, dtype=np.uint32)
+    Drawn as datasketch draws them (a test compares the two), without importing datasketch,
+    which costs most of a second.
+    """
+    generator = np.random.RandomState(seed)
+    a = generator.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = generator.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return np.ascontiguousarray(a), np.ascontiguousarray(b)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -66,6 +77,16 @@ def signatures(shingle_sets: Sequence[U32], num_perm: int = 128, seed: int = 1) 
     )
     out = np.empty((len(shingle_sets), num_perm), dtype=np.uint32)
     _minhash_kernel(hashes, offsets, a, b, out)
+    return out
+
+
+def signatures_of_runs(
+    hashes: U32, offsets: npt.NDArray[np.int64], num_perm: int = 128, seed: int = 1
+) -> U32:
+    """One signature per run ``hashes[offsets[k]:offsets[k + 1]]``, without splitting arrays."""
+    a, b = permutations(num_perm, seed)
+    out = np.empty((len(offsets) - 1, num_perm), dtype=np.uint32)
+    _minhash_kernel(np.ascontiguousarray(hashes, dtype=np.uint32), offsets, a, b, out)
     return out
 
 

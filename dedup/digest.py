@@ -1,0 +1,172 @@
+"""The per-document pass: digest batches of documents into what matching keeps, on all cores.
+
+A batch of documents becomes a :class:`Digest`: each document's repeats, MinHash signature,
+exact-duplicate key, word count and distinct word bins (for document frequencies), and the band
+keys of its paragraphs. Nothing of the text is kept. Batches are digested in worker processes
+(forked, so compiled kernels and tables are shared) while the reading process parses the next
+ones; results come back in input order.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+
+import numpy as np
+import numpy.typing as npt
+import xxhash
+
+from dedup.config import ScanConfig
+from dedup.lsh import band_key_matrix
+from dedup.model import Document, Repeat
+from dedup.repeats import find_repeats
+from dedup.sketch import EMPTY, signatures_of_runs
+from dedup.text.analyze import analyze
+
+__all__ = ["BATCH_SIZE", "WORD_BINS_LOG2", "Digest", "digest_batch", "digest_stream"]
+
+BATCH_SIZE = 256
+# Distinct words are counted in 2**22 hashed bins (see verify.DocumentFrequencies).
+WORD_BINS_LOG2 = 22
+_WORD_MASK = np.uint64((1 << WORD_BINS_LOG2) - 1)
+
+
+@dataclass(slots=True)
+class Digest:
+    """What the pass keeps of a batch of documents (row ``k`` is the batch's ``k``-th document)."""
+
+    repeats: list[Repeat] = field(default_factory=list)
+    signatures: npt.NDArray[np.uint32] = field(default_factory=lambda: np.empty((0, 0), np.uint32))
+    exact_keys: npt.NDArray[np.uint64] = field(default_factory=lambda: np.empty(0, np.uint64))
+    token_counts: npt.NDArray[np.int64] = field(default_factory=lambda: np.empty(0, np.int64))
+    word_bins: npt.NDArray[np.int32] = field(default_factory=lambda: np.empty(0, np.int32))
+    paragraph_keys: npt.NDArray[np.uint64] = field(
+        default_factory=lambda: np.empty((0, 0), np.uint64)
+    )
+    paragraph_rows: npt.NDArray[np.int64] = field(default_factory=lambda: np.empty(0, np.int64))
+
+
+def digest_batch(documents: list[Document], config: ScanConfig) -> Digest:
+    """Digest one batch of documents (see the module docstring)."""
+    matches = config.matches
+    digest = Digest()
+    hashes: list[npt.NDArray[np.uint32]] = []
+    paragraph_of: list[npt.NDArray[np.int64]] = []
+    eligible_paragraphs: list[npt.NDArray[np.bool_]] = []
+    exact_keys = np.zeros(len(documents), dtype=np.uint64)
+    token_counts = np.zeros(len(documents), dtype=np.int64)
+    bins: list[npt.NDArray[np.int32]] = []
+    for row, document in enumerate(documents):
+        analysis = analyze(document.text)
+        if config.find_repeats:
+            digest.repeats.extend(find_repeats(document, analysis, config.repeats))
+        if not config.find_matches:
+            continue
+        shingles = analysis.shingles
+        paragraph_hashes = analysis.normalized.hashes
+        nonempty = paragraph_hashes[paragraph_hashes != 0]
+        if len(nonempty):
+            exact_keys[row] = xxhash.xxh3_64_intdigest(nonempty.tobytes())
+        token_counts[row] = len(shingles.tokens)
+        bins.append(np.unique((shingles.tokens & _WORD_MASK).astype(np.int32)))
+        hashes.append(shingles.hashes)
+        # (document, paragraph) as one sortable number: runs of it are the paragraphs.
+        paragraph_of.append(row * (1 << 32) + shingles.paragraph.astype(np.int64))
+        eligible_paragraphs.append(shingles.token_counts >= matches.paragraph_min_tokens)
+    if not config.find_matches:
+        return digest
+    digest.exact_keys = exact_keys
+    digest.token_counts = token_counts
+    digest.word_bins = np.concatenate(bins) if bins else np.empty(0, np.int32)
+    all_hashes = np.concatenate(hashes)
+    run_ids = np.concatenate(paragraph_of)
+    signatures = np.full((len(documents), matches.num_perm), EMPTY, dtype=np.uint32)
+    digest.signatures = signatures
+    if len(run_ids) == 0:
+        return digest
+    starts = np.flatnonzero(np.r_[True, run_ids[1:] != run_ids[:-1]])
+    offsets = np.r_[starts, len(all_hashes)].astype(np.int64)
+    rows = signatures_of_runs(all_hashes, offsets, matches.num_perm, matches.seed)
+    run_doc = run_ids[starts] >> 32
+    run_paragraph = run_ids[starts] & 0xFFFFFFFF
+    doc_starts = np.flatnonzero(np.r_[True, run_doc[1:] != run_doc[:-1]])
+    signatures[run_doc[doc_starts]] = np.minimum.reduceat(rows, doc_starts, axis=0)
+    # Which runs are paragraphs long enough to be banded on their own.
+    first_flag = np.zeros(len(documents) + 1, dtype=np.int64)
+    first_flag[1:] = np.cumsum([len(flags) for flags in eligible_paragraphs])
+    flags = np.concatenate(eligible_paragraphs)
+    eligible = flags[first_flag[run_doc] + run_paragraph]
+    if eligible.any():
+        digest.paragraph_keys = band_key_matrix(
+            rows[eligible], matches.paragraph_bands, matches.paragraph_rows
+        )
+        digest.paragraph_rows = run_doc[eligible]
+    return digest
+
+
+def digest_stream(
+    documents: Iterable[Document], config: ScanConfig, workers: int | None = None
+) -> Iterator[tuple[list[Document], Digest]]:
+    """Digest ``documents`` in batches, in input order: ``(batch, digest)`` pairs.
+
+    ``workers`` processes do the work (default: one per core); with one worker, or a stream of
+    a single batch, everything runs in this process. Texts travel to the workers; only digests
+    (numbers and repeats) travel back.
+    """
+    workers = workers or os.cpu_count() or 1
+    batches = _batches(documents)
+    first = next(batches, None)
+    if first is None:
+        return
+    second = next(batches, None)
+    if workers <= 1 or second is None:
+        yield first, digest_batch(first, config)
+        if second is not None:
+            yield second, digest_batch(second, config)
+            for batch in batches:
+                yield batch, digest_batch(batch, config)
+        return
+    _warm_up(config)  # load compiled kernels once here, so forked workers start with them
+    context = get_context("fork")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        pending: list[tuple[list[Document], Future[Digest]]] = []
+        for batch in _chain(first, second, batches):
+            pending.append((batch, pool.submit(digest_batch, _lean(batch), config)))
+            # Keep a bounded number of batches in flight: memory stays flat on any input.
+            while len(pending) > 2 * workers:
+                done_batch, future = pending.pop(0)
+                yield done_batch, future.result()
+        for done_batch, future in pending:
+            yield done_batch, future.result()
+
+
+def _warm_up(config: ScanConfig) -> None:
+    sample = "Warm up the kernels.\n\nWarm up the kernels once more, then fork."
+    digest_batch([Document("warm-up", sample)], config)
+
+
+def _lean(batch: list[Document]) -> list[Document]:
+    """The fields a worker needs (ids, text, ordinal), without metadata to pickle."""
+    return [Document(d.id, d.text, ordinal=d.ordinal) for d in batch]
+
+
+def _batches(documents: Iterable[Document]) -> Iterator[list[Document]]:
+    batch: list[Document] = []
+    for document in documents:
+        batch.append(document)
+        if len(batch) >= BATCH_SIZE:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _chain(
+    first: list[Document], second: list[Document], rest: Iterator[list[Document]]
+) -> Iterator[list[Document]]:
+    yield first
+    yield second
+    yield from rest

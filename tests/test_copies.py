@@ -1,0 +1,185 @@
+"""Copies across documents: planted near-duplicates, partial copies, and clustering guards."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dedup import Document, Report, ScanConfig, scan_documents
+from dedup.cluster import cluster_pairs
+from dedup.config import MatchConfig
+
+S1 = [
+    "Storm closes northern ports",
+    "Three northern ports closed on Monday as a winter storm brought winds of more than a "
+    "hundred kilometres an hour to the coast, stranding dozens of cargo ships offshore.",
+    "Harbour authorities said the ferries to the islands would not sail before Wednesday, and "
+    "that fishing crews had been told to keep their boats tied up until the warning is lifted.",
+    "The weather office expects the wind to ease on Tuesday night, but warned that heavy snow "
+    "could block the mountain roads leading to the ports for several more days.",
+    "Shipping companies estimated the cost of the closure at several million euros a day, "
+    "mostly from perishable goods waiting in refrigerated containers on the docks.",
+]
+S2 = [
+    "افتتاح مستشفى جديد للأطفال في المدينة",
+    "افتتح وزير الصحة اليوم مستشفى جديدا للأطفال في شمال المدينة بسعة مئتي سرير ويضم أقساما "
+    "متخصصة لعلاج أمراض القلب والسرطان لدى الأطفال حديثي الولادة",
+    "وقال الوزير في كلمة خلال حفل الافتتاح إن المستشفى سيستقبل المرضى من جميع المحافظات "
+    "المجاورة وإن الوزارة تعاقدت مع مئة وخمسين طبيبا وممرضا للعمل فيه",
+    "وأضاف أن تكلفة المشروع بلغت ثلاثمئة مليون ريال وأنه استغرق أربع سنوات من العمل المتواصل "
+    "بمشاركة شركات محلية ودولية متخصصة في البناء والتجهيز الطبي",
+    "ومن المقرر أن يبدأ المستشفى استقبال المرضى الأسبوع المقبل بعد الانتهاء من تدريب الكوادر "
+    "الطبية على الأجهزة الحديثة التي تم تركيبها في غرف العمليات",
+]
+
+
+def _filler(rng: random.Random, vocabulary: list[str]) -> str:
+    paragraphs = []
+    for _ in range(3):
+        words = rng.choices(vocabulary, k=rng.randint(30, 50))
+        paragraphs.append(" ".join(words).capitalize() + ".")
+    return "\n\n".join(paragraphs)
+
+
+def _corpus() -> list[Document]:
+    rng = random.Random(7)
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    vocabulary = ["".join(rng.choices(letters, k=rng.randint(3, 9))) for _ in range(3000)]
+    fillers = [_filler(rng, vocabulary) for _ in range(60)]
+    s1_copy = [
+        "Winter storm shuts three ports",
+        "LONDON (Wire) - " + S1[1],
+        S1[2].replace("Wednesday", "Thursday"),
+        S1[3],
+        "Follow our live coverage of the storm on the website.",
+    ]
+    s1_trimmed = [S1[1], S1[2]]
+    s2_copy = [
+        "وزير الصحة يفتتح مستشفى الأطفال",
+        "الرياض (واس)- " + S2[1],
+        S2[2],
+        S2[3].replace("أربع سنوات", "خمس سنوات"),
+        S2[4],
+    ]
+    digest = [
+        fillers[0].split("\n\n")[0],
+        S1[2],
+        S1[3],
+        S1[4],
+        fillers[1].split("\n\n")[1],
+        fillers[2].split("\n\n")[2],
+        fillers[3].split("\n\n")[0],
+        fillers[4].split("\n\n")[1],
+    ]
+    planted = {
+        "s1": "\n\n".join(S1),
+        "s1-copy": "\n\n".join(s1_copy),
+        "s1-trimmed": "\n\n".join(s1_trimmed),
+        "s2": "\n\n".join(S2),
+        "s2-copy": "\n\n".join(s2_copy),
+        "digest": "\n\n".join(digest),
+    }
+    documents = [Document(f"filler-{k}", text) for k, text in enumerate(fillers)]
+    documents += [Document(doc_id, text) for doc_id, text in planted.items()]
+    for ordinal, document in enumerate(documents):
+        document.ordinal = ordinal
+    return documents
+
+
+@pytest.fixture(scope="module")
+def planted_report() -> Report:
+    return scan_documents(_corpus(), ScanConfig(find_repeats=False), workers=1)
+
+
+def test_planted_clusters_are_found_exactly(planted_report: Report) -> None:
+    clusters = sorted(sorted(c.members) for c in planted_report.clusters)
+    assert clusters == [["s1", "s1-copy", "s1-trimmed"], ["s2", "s2-copy"]]
+    keeps = sorted(c.keep for c in planted_report.clusters)
+    assert keeps == ["s1", "s2"]
+
+
+def test_partial_copy_has_its_direction(planted_report: Report) -> None:
+    partial = {(m.a, m.b, m.direction) for m in planted_report.matches if m.kind == "partial"}
+    assert ("s1", "digest", "a_in_b") in partial or ("s1-copy", "digest", "a_in_b") in partial
+    assert all("filler" not in a and "filler" not in b for a, b, _ in partial)
+    assert {b for _, b, _ in partial} == {"digest"}
+
+
+def test_near_duplicates_link_only_the_planted(planted_report: Report) -> None:
+    linked = {frozenset((m.a, m.b)) for m in planted_report.matches if m.kind == "near_duplicate"}
+    allowed = {"s1", "s1-copy", "s1-trimmed", "s2", "s2-copy"}
+    assert all(pair <= allowed for pair in linked)
+
+
+def test_scan_runs_the_same_with_two_workers() -> None:
+    one = scan_documents(_corpus(), ScanConfig(), workers=1)
+    two = scan_documents(_corpus() * 1, ScanConfig(), workers=2)
+    assert [c.to_dict() for c in one.clusters] == [c.to_dict() for c in two.clusters]
+    assert [m.to_dict() for m in one.matches] == [m.to_dict() for m in two.matches]
+
+
+def test_exact_duplicates_cluster_whatever_their_length() -> None:
+    short = "Bus fares rise."
+    documents = [
+        Document("a", short, ordinal=0),
+        Document("b", "BUS  fares, rise!", ordinal=1),
+        Document("c", "Bus fares fall.", ordinal=2),
+    ]
+    report = scan_documents(documents, ScanConfig(), workers=1)
+    assert [sorted(c.members) for c in report.clusters] == [["a", "b"]]
+
+
+def test_chaining_guard_keeps_unrelated_ends_apart() -> None:
+    # A≈B and B≈C, but A and C share nothing: C must not join A's cluster.
+    copies = {frozenset((0, 1)), frozenset((1, 2))}
+    clusters = cluster_pairs(
+        [(0, 1), (1, 2)], choose=min, are_copies=lambda a, b: frozenset((a, b)) in copies
+    )
+    assert clusters == [(0, [0, 1])]
+
+
+def test_chaining_guard_rejoins_what_the_representative_verifies() -> None:
+    clusters = cluster_pairs([(0, 1), (1, 2)], choose=min, are_copies=lambda a, b: True)
+    assert clusters == [(0, [0, 1, 2])]
+
+
+edges = st.lists(
+    st.tuples(st.integers(0, 15), st.integers(0, 15)).filter(lambda p: p[0] != p[1]), max_size=40
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(edges, st.integers(0, 2**16))
+def test_clusters_partition_the_linked_documents(pairs: list[tuple[int, int]], salt: int) -> None:
+    def are_copies(a: int, b: int) -> bool:
+        return hash((min(a, b), max(a, b), salt)) % 3 == 0
+
+    clusters = cluster_pairs(pairs, choose=min, are_copies=are_copies)
+    members = [m for _, group in clusters for m in group]
+    assert len(members) == len(set(members))  # no document in two clusters
+    linked = {node for pair in pairs for node in pair}
+    assert set(members) <= linked
+    for representative, group in clusters:
+        assert representative == min(group) and len(group) >= 2
+        for member in group:  # every member is a verified copy of the representative
+            direct = (representative, member) in pairs or (member, representative) in pairs
+            assert member == representative or direct or are_copies(representative, member)
+
+
+def test_keep_policy_source_prefers_the_listed_outlet() -> None:
+    documents = _corpus()
+    for document in documents:
+        document.source = "agency" if document.id == "s2-copy" else "paper"
+    config = ScanConfig(
+        find_repeats=False, matches=MatchConfig(keep="source", source_priority=("agency",))
+    )
+    report = scan_documents(documents, config, workers=1)
+    [cluster] = [c for c in report.clusters if "s2" in c.members]
+    assert (cluster.keep, cluster.syndicated, cluster.sources) == (
+        "s2-copy",
+        True,
+        ("agency", "paper"),
+    )

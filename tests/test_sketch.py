@@ -1,0 +1,74 @@
+"""MinHash signatures equal datasketch's, and LSH banding proposes what shares a band."""
+
+from __future__ import annotations
+
+import numpy as np
+from datasketch import MinHash, MinHashLSH
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dedup.lsh import candidate_pairs, collision_probability
+from dedup.sketch import permutations, signature, signatures, to_lean_minhash
+
+shingle_sets = st.lists(st.integers(0, 2**32 - 1), max_size=300)
+
+
+@settings(max_examples=100, deadline=None)
+@given(shingle_sets, st.sampled_from([16, 64, 128]), st.integers(1, 2**16))
+def test_signature_equals_datasketch(shingles: list[int], num_perm: int, seed: int) -> None:
+    reference = MinHash(num_perm=num_perm, seed=seed, hashfunc=int)
+    reference.update_batch(shingles)
+    ours = signature(np.array(shingles, dtype=np.uint32), num_perm, seed)
+    assert np.array_equal(ours, reference.hashvalues)
+
+
+def test_permutations_equal_datasketch() -> None:
+    a, b = permutations(128, 1)
+    reference = MinHash(num_perm=128, seed=1)
+    assert np.array_equal(a, reference.permutations[0])
+    assert np.array_equal(b, reference.permutations[1])
+
+
+def test_datasketch_lsh_takes_our_signatures() -> None:
+    rng = np.random.default_rng(3)
+    base = rng.integers(0, 2**32, size=400, dtype=np.uint32)
+    near = np.concatenate([base[:380], rng.integers(0, 2**32, size=20, dtype=np.uint32)])
+    other = rng.integers(0, 2**32, size=400, dtype=np.uint32)
+    rows = signatures([base, near, other])
+    lsh = MinHashLSH(threshold=0.7, num_perm=128)
+    for key, row in zip(("base", "near", "other"), rows, strict=True):
+        lsh.insert(key, to_lean_minhash(row))
+    assert sorted(lsh.query(to_lean_minhash(rows[0]))) == ["base", "near"]
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.integers(0, 2**16))
+def test_estimated_jaccard_is_close_to_exact(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    shared = rng.integers(0, 2**32, size=300, dtype=np.uint32)
+    a = np.concatenate([shared, rng.integers(0, 2**32, size=100, dtype=np.uint32)])
+    b = np.concatenate([shared, rng.integers(0, 2**32, size=100, dtype=np.uint32)])
+    exact = len(np.intersect1d(a, b)) / len(np.union1d(a, b))
+    rows = signatures([a, b], num_perm=256)
+    estimate = float(np.mean(rows[0] == rows[1]))
+    assert abs(estimate - exact) < 0.15
+
+
+def test_empty_set_signature_is_all_max() -> None:
+    assert np.all(signature(np.empty(0, np.uint32)) == np.uint32(0xFFFFFFFF))
+
+
+def test_candidate_pairs_find_rows_sharing_a_band() -> None:
+    rng = np.random.default_rng(0)
+    rows = rng.integers(0, 2**32, size=(50, 128), dtype=np.uint32)
+    rows[7] = rows[3]  # identical: shares every band
+    rows[20, :2] = rows[10, :2]  # shares the first band only
+    eligible = np.ones(50, dtype=bool)
+    assert candidate_pairs(rows, 64, 2, eligible).tolist() == [[3, 7], [10, 20]]
+    eligible[20] = False
+    assert candidate_pairs(rows, 64, 2, eligible).tolist() == [[3, 7]]
+
+
+def test_collision_probability_favours_recall() -> None:
+    assert collision_probability(0.3, 64, 2) > 0.99
+    assert collision_probability(0.01, 64, 2) < 0.01
