@@ -151,10 +151,14 @@ class MatchConfig:
 
 @dataclass(frozen=True, slots=True)
 class ScanConfig:
-    """Everything a scan needs: how to read, and what to look for."""
+    """Everything a scan needs: how to read, and what to look for.
+
+    ``report_texts`` bounds how many documents' texts a report keeps for side-by-side views.
+    """
 
     read: ReadConfig = field(default_factory=ReadConfig)
     repeats: RepeatConfig = field(default_factory=RepeatConfig)
     matches: MatchConfig = field(default_factory=MatchConfig)
     find_repeats: bool = True
     find_matches: bool = True
+    report_texts: int = 2000

@@ -62,10 +62,15 @@ def scan_documents(
             report.documents += len(batch)
             report.bytes_read += sum(len(d.text) for d in batch)
             report.repeats.extend(digest.repeats)
+            if digest.repeats and len(report.texts) < config.report_texts:
+                by_ordinal = {d.ordinal: d for d in batch}
+                for repeat in digest.repeats:
+                    report.texts.setdefault(repeat.doc, by_ordinal[repeat.ordinal].text)
             if config.find_matches:
                 corpus.add(batch, digest)
         if config.find_matches:
             report.matches, report.clusters = corpus.find_copies()
+            corpus.keep_texts(report, config.report_texts)
     return report
 
 
@@ -162,6 +167,21 @@ class _Corpus:
         matches.sort(key=lambda m: (m.a_ordinal, m.b_ordinal))
         clusters = self._clusters(near_pairs)
         return matches, clusters
+
+    def keep_texts(self, report: Report, limit: int) -> None:
+        """Copy into ``report.texts`` the texts of matched documents, largest clusters first,
+        up to ``limit`` texts in all (renderers show findings side by side)."""
+        number_of = {ordinal: number for number, ordinal in enumerate(self.ordinals)}
+        wanted: list[int] = []
+        for cluster in sorted(report.clusters, key=lambda c: (-len(c.members), c.id)):
+            wanted.extend(cluster.ordinals)
+        for match in report.matches:
+            wanted.extend((match.a_ordinal, match.b_ordinal))
+        for ordinal in wanted:
+            if len(report.texts) >= limit:
+                break
+            number = number_of[ordinal]
+            report.texts.setdefault(self.ids[number], self.spill.get(number))
 
     def _exact_groups(self) -> list[list[int]]:
         groups: dict[int, list[int]] = {}

@@ -133,7 +133,11 @@ class Cluster:
 
 @dataclass(slots=True)
 class Report:
-    """Everything a scan found, plus counts for the summary."""
+    """Everything a scan found, plus counts for the summary.
+
+    ``texts`` holds the original text of documents with findings (up to a limit, largest
+    findings first), by id, for renderers that show them side by side.
+    """
 
     documents: int = 0
     skipped: int = 0
@@ -141,6 +145,7 @@ class Report:
     repeats: list[Repeat] = field(default_factory=list)
     matches: list[Match] = field(default_factory=list)
     clusters: list[Cluster] = field(default_factory=list)
+    texts: dict[str, str] = field(default_factory=dict)
 
     def summary(self) -> dict[str, int]:
         return {

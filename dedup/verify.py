@@ -202,15 +202,10 @@ def classify(
 ) -> tuple[MatchKind, Literal["a_in_b", "b_in_a"] | None] | None:
     """Decide a measured pair: near-duplicate, partial copy (with direction), or neither.
 
-    Near-duplicate, either way the smaller text's rarer words are mostly in the larger:
-
-    * both ways: a good part of *each* text's sentences has a close match in the other (a
-      retitled, re-credited, lightly edited or lightly extended copy);
-    * contained: nearly all the smaller text's sentences and rarer words are in the larger, and
-      it makes up a fair part of the larger (a trimmed copy). A small text inside a much larger
-      one is a digest or an update that adds a lot: partial.
-
-    Partial: a large share of one text's sentences, rarer words or 3-grams is found in the other.
+    Near-duplicate: the smaller text's rarer words are mostly in the larger, nearly all its
+    sentences have a close match there, and a fair part of the larger's sentences match back
+    (a retitled, re-credited, trimmed or lightly extended copy). Partial: a large share of one
+    text's sentences, rarer words or 3-grams is found in the other.
     """
     weighted_small = max(scores["weighted_a"], scores["weighted_b"])
     sentences_small = max(scores["sentences_a"], scores["sentences_b"])
@@ -223,16 +218,11 @@ def classify(
         else contained_a >= contained_b
     )
     direction: Literal["a_in_b", "b_in_a"] = "a_in_b" if a_inside else "b_in_a"
-    both_ways = (
+    if (
         weighted_small >= config.near_weighted_small
-        and sentences_large >= config.near_sentences_large
-    )
-    contained = (
-        weighted_small >= max(config.near_weighted_small, config.near_contained_weighted)
         and sentences_small >= config.near_sentences_small
-        and sentences_large >= config.near_contained_large
-    )
-    if both_ways or contained:
+        and sentences_large >= config.near_sentences_large
+    ):
         lopsided = sentences_small - sentences_large >= _LOPSIDED
         return "near_duplicate", direction if lopsided else None
     if (
