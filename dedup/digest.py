@@ -15,9 +15,9 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 
+import numba
 import numpy as np
 import numpy.typing as npt
-import xxhash
 
 from dedup.config import ScanConfig
 from dedup.lsh import band_key_matrix
@@ -54,7 +54,7 @@ def digest_batch(documents: list[Document], config: ScanConfig) -> Digest:
     matches = config.matches
     digest = Digest()
     hashes: list[npt.NDArray[np.uint32]] = []
-    paragraph_of: list[npt.NDArray[np.int64]] = []
+    paragraph_of: list[npt.NDArray[np.int32]] = []
     eligible_paragraphs: list[npt.NDArray[np.bool_]] = []
     exact_keys = np.zeros(len(documents), dtype=np.uint64)
     token_counts = np.zeros(len(documents), dtype=np.int64)
@@ -66,23 +66,22 @@ def digest_batch(documents: list[Document], config: ScanConfig) -> Digest:
         if not config.find_matches:
             continue
         shingles = analysis.shingles
-        paragraph_hashes = analysis.normalized.hashes
-        nonempty = paragraph_hashes[paragraph_hashes != 0]
-        if len(nonempty):
-            exact_keys[row] = xxhash.xxh3_64_intdigest(nonempty.tobytes())
+        exact_keys[row], word_bins = _document_keys(analysis.normalized.hashes, shingles.tokens)
+        bins.append(word_bins)
         token_counts[row] = len(shingles.tokens)
-        bins.append(np.unique((shingles.tokens & _WORD_MASK).astype(np.int32)))
         hashes.append(shingles.hashes)
-        # (document, paragraph) as one sortable number: runs of it are the paragraphs.
-        paragraph_of.append(row * (1 << 32) + shingles.paragraph.astype(np.int64))
+        paragraph_of.append(shingles.paragraph)
         eligible_paragraphs.append(shingles.token_counts >= matches.paragraph_min_tokens)
     if not config.find_matches:
         return digest
     digest.exact_keys = exact_keys
     digest.token_counts = token_counts
-    digest.word_bins = np.concatenate(bins) if bins else np.empty(0, np.int32)
+    digest.word_bins = np.concatenate(bins)
     all_hashes = np.concatenate(hashes)
-    run_ids = np.concatenate(paragraph_of)
+    # (document, paragraph) as one sortable number: its runs are the paragraphs.
+    shingle_counts = np.fromiter((len(h) for h in hashes), dtype=np.int64, count=len(hashes))
+    run_ids = np.repeat(np.arange(len(hashes), dtype=np.int64) << 32, shingle_counts)
+    run_ids += np.concatenate(paragraph_of)
     signatures = np.full((len(documents), matches.num_perm), EMPTY, dtype=np.uint32)
     digest.signatures = signatures
     if len(run_ids) == 0:
@@ -105,6 +104,33 @@ def digest_batch(documents: list[Document], config: ScanConfig) -> Digest:
         )
         digest.paragraph_rows = run_doc[eligible]
     return digest
+
+
+@numba.njit(cache=True, nogil=True)
+def _document_keys(
+    paragraph_hashes: npt.NDArray[np.uint64], tokens: npt.NDArray[np.uint64]
+) -> tuple[np.uint64, npt.NDArray[np.int32]]:
+    """The exact-duplicate key (0 for an empty text) and the distinct word bins of a document."""
+    key = np.uint64(0)
+    for h in paragraph_hashes:
+        if h != 0:
+            key = (key ^ h) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(1)
+    size = 1
+    while size < 2 * tokens.shape[0] + 2:
+        size *= 2
+    seen = np.full(size, -1, dtype=np.int64)
+    out = np.empty(tokens.shape[0], dtype=np.int32)
+    count = 0
+    for token in tokens:
+        word_bin = np.int64(token & _WORD_MASK)
+        slot = word_bin & (size - 1)  # bins are uniform hash bits already
+        while seen[slot] != -1 and seen[slot] != word_bin:
+            slot = (slot + 1) & (size - 1)
+        if seen[slot] == -1:
+            seen[slot] = word_bin
+            out[count] = word_bin
+            count += 1
+    return key, out[:count]
 
 
 def digest_stream(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -97,3 +99,35 @@ def test_empty_and_blank_texts_have_no_paragraphs() -> None:
 def test_arabic_text_spans() -> None:
     text = "العنوان\n\nالفقرة الأولى\n\nالفقرة الثانية"
     assert [(p.start, p.end) for p in paragraphs(text)] == [(0, 7), (9, 22), (24, 38)]
+
+
+_BLANK_LINE = re.compile(r"\n[^\S\n]*\n\s*")
+_NEWLINE = re.compile(r"\n\s*")
+
+
+def _reference_spans(text: str) -> list[tuple[int, int]]:
+    """The definition, spelled with regular expressions."""
+    separator = _BLANK_LINE if _BLANK_LINE.search(text) else _NEWLINE
+    spans, start = [], 0
+    for match in [*separator.finditer(text), None]:
+        end = match.start() if match else len(text)
+        piece = text[start:end]
+        stripped = piece.strip()
+        if stripped:
+            first = start + len(piece) - len(piece.lstrip())
+            spans.append((first, first + len(stripped)))
+        if match:
+            start = match.end()
+    return spans
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.text(
+        alphabet=st.sampled_from(
+            ["a", "ب", " ", "\t", "\n", "\r", "\u00a0", "\u3000", "\u2029", "x"]
+        )
+    )
+)
+def test_compiled_spans_equal_the_regex_definition(text: str) -> None:
+    assert [(p.start, p.end) for p in paragraphs(text)] == _reference_spans(text)

@@ -8,7 +8,7 @@ import numpy as np
 
 from dedup.model import Paragraph
 from dedup.text.normalize import NormalizedParagraphs, normalize_codepoints
-from dedup.text.segment import paragraphs as split_paragraphs
+from dedup.text.segment import paragraph_spans
 from dedup.text.shingle import Shingles, shingle_normalized
 
 __all__ = ["SHINGLE_N", "TextAnalysis", "analyze"]
@@ -29,8 +29,8 @@ class TextAnalysis:
 
 def analyze(text: str, n: int = SHINGLE_N) -> TextAnalysis:
     """Segment, normalize and shingle ``text``."""
-    paragraphs = split_paragraphs(text)
     codepoints = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    spans = np.array([(p.start, p.end) for p in paragraphs], dtype=np.int64).reshape(-1, 2)
+    spans = paragraph_spans(codepoints)
+    paragraphs = [Paragraph(i, start, end) for i, (start, end) in enumerate(spans.tolist())]
     normalized = normalize_codepoints(codepoints, spans, split_spaceless=True)
     return TextAnalysis(paragraphs, normalized, shingle_normalized(normalized, n))
