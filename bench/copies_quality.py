@@ -157,7 +157,9 @@ _VERBOSE = False
 def main() -> None:
     global _VERBOSE
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", default=str(Path(__file__).parents[2] / "shared/data/dev"))
+    parser.add_argument(
+        "--data", default=str(Path(__file__).resolve().parents[2] / "shared/data/dev")
+    )
     parser.add_argument("--verbose", action="store_true", help="list every misjudged pair")
     parser.add_argument("--only", choices=["saudi", "bbc", "mawdoo3", "clough", "exact"])
     defaults = MatchConfig()
@@ -172,7 +174,14 @@ def main() -> None:
         parser.add_argument(
             "--" + name.replace("_", "-"), type=float, default=getattr(defaults, name)
         )
-    for name in ("bands", "rows", "min_tokens"):
+    for name in (
+        "bands",
+        "rows",
+        "min_tokens",
+        "paragraph_bands",
+        "paragraph_rows",
+        "max_paragraph_bucket",
+    ):
         parser.add_argument(
             "--" + name.replace("_", "-"), type=int, default=getattr(defaults, name)
         )
@@ -190,6 +199,9 @@ def main() -> None:
         bands=args.bands,
         rows=args.rows,
         min_tokens=args.min_tokens,
+        paragraph_bands=args.paragraph_bands,
+        paragraph_rows=args.paragraph_rows,
+        max_paragraph_bucket=args.max_paragraph_bucket,
     )
     config = ScanConfig(
         read=ReadConfig(source_field="source", date_field="date"),

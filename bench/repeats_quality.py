@@ -26,7 +26,9 @@ def _load(path: Path) -> list[dict[str, object]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", default=str(Path(__file__).parents[2] / "shared/data/dev"))
+    parser.add_argument(
+        "--data", default=str(Path(__file__).resolve().parents[2] / "shared/data/dev")
+    )
     parser.add_argument("--min-tokens", type=int, default=RepeatConfig().min_tokens)
     parser.add_argument("--min-containment", type=float, default=RepeatConfig().min_containment)
     parser.add_argument("--min-similarity", type=float, default=RepeatConfig().min_similarity)

@@ -4,6 +4,7 @@ from dedup.clean import CleanResult, clean, remove_paragraphs
 from dedup.config import ReadConfig, RepeatConfig, ScanConfig
 from dedup.corpus import scan, scan_documents
 from dedup.errors import BackendError, ConfigError, DedupError, InputError
+from dedup.index import open_index
 from dedup.io.readers import read_documents
 from dedup.model import Cluster, Document, Match, Paragraph, Repeat, Report
 from dedup.repeats import find_repeats, find_repeats_in
@@ -31,6 +32,7 @@ __all__ = [
     "find_repeats",
     "find_repeats_in",
     "normalize",
+    "open_index",
     "paragraphs",
     "read_documents",
     "remove_paragraphs",

@@ -9,16 +9,22 @@ from typing import Any, TypeVar
 import click
 import orjson
 
+from dedup.check import CheckConfig
+from dedup.check import add as add_to_index
+from dedup.check import check as check_batch
 from dedup.clean import clean as clean_corpus
 from dedup.config import MatchConfig, ReadConfig, RepeatConfig, ScanConfig
 from dedup.corpus import scan as scan_corpus
 from dedup.errors import DedupError
 from dedup.explain import compare_files, compare_in_corpus
-from dedup.model import Report
+from dedup.index import open_index
+from dedup.model import CheckReport, Report
 from dedup.report import (
     REPORT_FORMATS,
     check_report_path,
+    render_check,
     render_comparison,
+    render_github,
     render_summary,
     write_report,
 )
@@ -216,7 +222,8 @@ def cli() -> None:
     """Find and remove duplicate text: repeated paragraphs inside documents and copies across
     documents.
 
-    Exit codes: 0 ok, 1 findings above a --fail-on limit, 2 usage, input or configuration error.
+    Exit codes: 0 ok, 1 findings above a limit (--fail-on-*, --max-*), 2 usage, input,
+    configuration or index error.
     """
 
 
@@ -373,6 +380,178 @@ _REPEAT_DEFAULTS = {
     "min_similarity": RepeatConfig().min_similarity,
     "min_containment": RepeatConfig().min_containment,
 }
+
+
+@cli.group()
+def index() -> None:
+    """Build and inspect an archive index: a SQLite file (a path, or sqlite:///path) or a Redis
+    database (redis://host:port/db) that `dedup check` compares new batches against."""
+
+
+@index.command("add")
+@click.argument("index_url", metavar="INDEX")
+@click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
+@read_options
+@click.option(
+    "--batch-size",
+    type=click.IntRange(min=1),
+    default=256,
+    show_default=True,
+    help="Documents per transaction: a crash loses at most the batch being written.",
+)
+def index_add(index_url: str, inputs: tuple[str, ...], batch_size: int, **options: Any) -> None:
+    """Add the documents of INPUT... to INDEX (created if absent). An id already there is
+    replaced; an unchanged document is left alone, so re-running an add is safe.
+
+    \b
+    Examples:
+      dedup index add archive.db articles.jsonl.gz
+      dedup index add redis://localhost:6379/0 batch-*.jsonl --source-field source
+    """
+    config = _scan_config({**options, **_REPEAT_DEFAULTS})
+    with open_index(index_url, config.matches) as archive:
+        result = add_to_index(archive, inputs, config, batch_size)
+    click.echo(
+        f"added {result.written} documents to {index_url} ({result.unchanged} unchanged"
+        + (f", {result.skipped} bad records skipped" if result.skipped else "")
+        + f"); {result.index_documents} documents in the index"
+    )
+
+
+@index.command("remove")
+@click.argument("index_url", metavar="INDEX")
+@click.argument("ids", nargs=-1, required=True, metavar="ID...")
+def index_remove(index_url: str, ids: tuple[str, ...]) -> None:
+    """Remove documents from INDEX by id; `dedup check` stops matching them.
+
+    \b
+    Example:
+      dedup index remove archive.db story-17 story-342
+    """
+    with open_index(index_url, create=False) as archive:
+        removed = archive.remove(ids)
+        total = archive.stats().documents
+    click.echo(
+        f"removed {removed} documents ({len(set(ids)) - removed} not found); "
+        f"{total} documents in the index"
+    )
+
+
+@index.command("stats")
+@click.argument("index_url", metavar="INDEX")
+@click.option("--json", "as_json", is_flag=True, help="Print the statistics as JSON.")
+def index_stats(index_url: str, as_json: bool) -> None:
+    """Print the size, format version and settings of INDEX.
+
+    \b
+    Example:
+      dedup index stats archive.db
+    """
+    with open_index(index_url, create=False) as archive:
+        stats = archive.stats().to_dict()
+    if as_json:
+        click.echo(orjson.dumps(stats, option=orjson.OPT_INDENT_2).decode())
+    else:
+        click.echo("".join(f"{key}: {value}\n" for key, value in stats.items()), nl=False)
+
+
+@cli.command()
+@click.option(
+    "--index",
+    "index_url",
+    required=True,
+    metavar="INDEX",
+    help="The archive: a SQLite file (path or sqlite:///path) or redis://host:port/db.",
+)
+@click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
+@read_options
+@repeat_options
+@match_options
+@click.option("--add", "add", is_flag=True, help="Add the accepted documents to the index.")
+@click.option(
+    "--max-duplicates",
+    type=click.IntRange(min=0),
+    default=None,
+    metavar="N",
+    help="Exit 1 when more than N documents are near-duplicates (of the archive or the batch).",
+)
+@click.option(
+    "--max-rate",
+    type=click.FloatRange(0.0, 1.0),
+    default=None,
+    metavar="R",
+    help="Exit 1 when the share of near-duplicate documents exceeds R (0-1).",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "github"]),
+    default="text",
+    show_default=True,
+    help="text: a summary; github: one ::warning annotation per finding.",
+)
+@click.option(
+    "--report",
+    "reports",
+    multiple=True,
+    metavar="PATH",
+    help=f"Write the findings to PATH; format by extension ({', '.join(REPORT_FORMATS)}).",
+)
+@click.option("--examples", type=int, default=5, show_default=True, help="Findings shown.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing; rely on the exit code.")
+def check(
+    index_url: str,
+    inputs: tuple[str, ...],
+    add: bool,
+    max_duplicates: int | None,
+    max_rate: float | None,
+    output_format: str,
+    reports: tuple[str, ...],
+    examples: int,
+    quiet: bool,
+    **options: Any,
+) -> None:
+    """Check a new batch INPUT... against the archive INDEX and against itself: repeats,
+    near-duplicates and partial copies, each archive match naming the archived document.
+
+    \b
+    Examples:
+      dedup check --index archive.db batch.jsonl --max-duplicates 0 --add
+      dedup check --index redis://ci-redis:6379/0 batch.jsonl --format github --max-rate 0.05
+    """
+    for path in reports:
+        check_report_path(path)
+    config = _scan_config(options)
+    with open_index(index_url, config.matches) as archive:
+        report = check_batch(archive, inputs, CheckConfig(scan=config, add=add))
+    for path in reports:
+        write_report(report, path)
+    if not quiet:
+        rendered = (
+            render_github(report) if output_format == "github" else render_check(report, examples)
+        )
+        click.echo(rendered, nl=False)
+    _exit_for_check_limits(report, max_duplicates, max_rate)
+
+
+def _exit_for_check_limits(
+    report: CheckReport, max_duplicates: int | None, max_rate: float | None
+) -> None:
+    over: list[str] = []
+    duplicates = len(report.duplicates)
+    if max_duplicates is not None and duplicates > max_duplicates:
+        over.append(
+            f"{duplicates} duplicate documents, over the limit of {max_duplicates} "
+            "(--max-duplicates)"
+        )
+    if max_rate is not None and report.duplicate_rate > max_rate:
+        over.append(
+            f"duplicate rate {report.duplicate_rate:.4g}, over the limit of {max_rate:g} "
+            "(--max-rate)"
+        )
+    if over:
+        click.echo(f"dedup: {'; '.join(over)}", err=True)
+        sys.exit(EXIT_FINDINGS)
 
 
 def _exit_for_limits(

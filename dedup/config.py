@@ -96,7 +96,9 @@ class MatchConfig:
     pairs of ../shared/data (``bench/copies_quality.py``): ``near_*`` decide near-duplicates,
     ``partial_*`` partial copies. "weighted" is the IDF-weighted share of a text's words found in
     the other; "sentences" the share of its sentences with a close match; "small"/"large" the
-    higher and lower of the two directions.
+    higher and lower of the two directions. A pair sharing at least ``obvious_jaccard`` of its
+    3-grams and ``obvious_weighted`` of both texts' rarer words is a copy without the (costly)
+    sentence alignment.
     """
 
     num_perm: int = 128
@@ -108,6 +110,8 @@ class MatchConfig:
     paragraph_rows: int = 4
     paragraph_min_tokens: int = 10
     max_paragraph_bucket: int = 50
+    obvious_jaccard: float = 0.5
+    obvious_weighted: float = 0.8
     near_weighted_small: float = 0.65
     near_sentences_small: float = 0.75
     near_sentences_large: float = 0.3
@@ -130,6 +134,8 @@ class MatchConfig:
             f"in num_perm ({self.num_perm})",
         )
         for name in (
+            "obvious_jaccard",
+            "obvious_weighted",
             "near_weighted_small",
             "near_sentences_small",
             "near_sentences_large",

@@ -201,7 +201,7 @@ class _Corpus:
 
     def _verify(self, a: int, b: int) -> Match | None:
         profile_a, profile_b = self.profile(a), self.profile(b)
-        scores = measure(profile_a, profile_b, self.frequencies)
+        scores = measure(profile_a, profile_b, self.frequencies, self.config)
         verdict = classify(scores, self.config)
         if verdict is None:
             return None
@@ -251,7 +251,7 @@ class _Corpus:
         def are_copies(a: int, b: int) -> bool:
             if self.exact_keys[a] and self.exact_keys[a] == self.exact_keys[b]:
                 return True
-            scores = measure(self.profile(a), self.profile(b), self.frequencies)
+            scores = measure(self.profile(a), self.profile(b), self.frequencies, config)
             verdict = classify(scores, config)
             return verdict is not None and verdict[0] == "near_duplicate"
 

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 __all__ = [
+    "ArchiveMatch",
+    "CheckReport",
     "Cluster",
     "Document",
     "Match",
@@ -18,6 +20,7 @@ __all__ = [
 
 RepeatKind = Literal["exact", "prefixed", "contained", "edited"]
 MatchKind = Literal["near_duplicate", "partial"]
+ArchiveDirection = Literal["doc_in_archived", "archived_in_doc"]
 
 
 @dataclass(slots=True)
@@ -159,3 +162,71 @@ class Report:
             "clusters": len(self.clusters),
             "duplicate_documents": sum(len(c.members) - 1 for c in self.clusters),
         }
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveMatch:
+    """A new document verified to share text with a document already in the archive index.
+
+    ``direction`` is ``"doc_in_archived"`` when the new document lies (mostly) inside the
+    archived one, ``"archived_in_doc"`` for the reverse, ``None`` when neither contains the
+    other. ``aligned`` lists matching paragraph pairs ``(doc_index, archived_index, score)``;
+    ``path`` and ``line`` say where the new document was read.
+    """
+
+    doc: str
+    archived: str
+    kind: MatchKind
+    direction: ArchiveDirection | None
+    scores: dict[str, float]
+    aligned: tuple[tuple[int, int, float], ...] = ()
+    ordinal: int = 0
+    path: str = ""
+    line: int | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "type": "archive_match",
+            "doc": self.doc,
+            "archived": self.archived,
+            "kind": self.kind,
+            "direction": self.direction,
+            "scores": self.scores,
+            "aligned": [{"doc": i, "archived": j, "score": s} for i, j, s in self.aligned],
+            "file": self.path,
+            "line": self.line,
+        }
+
+
+@dataclass(slots=True)
+class CheckReport(Report):
+    """A batch checked against an archive: the batch's own findings plus its archive matches.
+
+    ``duplicates`` are the ordinals of batch documents that are near-duplicates of an archived
+    document or of another batch document kept; ``added`` how many documents ``--add`` stored;
+    ``archive_documents`` the index size before the check; ``locations`` maps the ordinals of
+    documents with findings to where they were read ``(path, line)``.
+    """
+
+    archive_matches: list[ArchiveMatch] = field(default_factory=list)
+    archive_documents: int = 0
+    duplicates: list[int] = field(default_factory=list)
+    added: int = 0
+    locations: dict[int, tuple[str, int | None]] = field(default_factory=dict)
+
+    def summary(self) -> dict[str, int]:
+        summary = Report.summary(self)
+        summary.update(
+            archive_documents=self.archive_documents,
+            archive_matches=len(self.archive_matches),
+            archive_near_duplicates=sum(m.kind == "near_duplicate" for m in self.archive_matches),
+            archive_partial_copies=sum(m.kind == "partial" for m in self.archive_matches),
+            duplicates=len(self.duplicates),
+            added=self.added,
+        )
+        return summary
+
+    @property
+    def duplicate_rate(self) -> float:
+        """Share of the batch's documents that are duplicates (0 for an empty batch)."""
+        return len(self.duplicates) / self.documents if self.documents else 0.0

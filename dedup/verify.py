@@ -50,14 +50,23 @@ _SENTENCE_MATCH = 80
 _ALIGN_FROM_WEIGHTED = 0.3
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Profile:
-    """What verification needs of one document: its analysis and its distinct shingles and words."""
+    """What verification needs of one document: its analysis and its distinct shingles and words.
+
+    Its sentences are split on first use and kept: a document is often verified against several.
+    """
 
     text: str
     analysis: TextAnalysis
     shingle_set: U32
     token_set: U64
+    _sentences: list[str] | None = None
+
+    def sentences(self) -> list[str]:
+        if self._sentences is None:
+            self._sentences = sentences(self.text)
+        return self._sentences
 
     @property
     def shingles(self) -> Shingles:
@@ -93,7 +102,9 @@ def sentence_coverage(a: list[str], b: list[str]) -> float:
     """
     if not a or not b:
         return 0.0
-    best = process.cdist(a, b, scorer=fuzz.token_set_ratio, dtype=np.uint8).max(axis=1)
+    best = process.cdist(
+        a, b, scorer=fuzz.token_set_ratio, dtype=np.uint8, score_cutoff=_SENTENCE_MATCH, workers=-1
+    ).max(axis=1)
     weights = np.fromiter((len(sentence) for sentence in a), dtype=np.float64, count=len(a))
     return float(weights[best >= _SENTENCE_MATCH].sum() / weights.sum())
 
@@ -140,8 +151,18 @@ def containment(a: npt.NDArray[np.generic], b: npt.NDArray[np.generic]) -> float
     return len(np.intersect1d(a, b, assume_unique=True)) / len(a)
 
 
-def measure(a: Profile, b: Profile, frequencies: DocumentFrequencies) -> dict[str, float]:
-    """Every exact measure of a pair, rounded for reports."""
+def measure(
+    a: Profile,
+    b: Profile,
+    frequencies: DocumentFrequencies,
+    config: MatchConfig | None = None,
+) -> dict[str, float]:
+    """The exact measures of a pair, rounded for reports.
+
+    Sentence alignment (``sentences_a``, ``sentences_b``) is the costly measure: with a
+    ``config`` it is computed only where it can change :func:`classify`'s verdict, and left out
+    of the scores elsewhere; without one, always.
+    """
     shared = len(np.intersect1d(a.shingle_set, b.shingle_set, assume_unique=True))
     union = len(a.shingle_set) + len(b.shingle_set) - shared
     common, in_a, _ = np.intersect1d(
@@ -156,15 +177,26 @@ def measure(a: Profile, b: Profile, frequencies: DocumentFrequencies) -> dict[st
         "containment_b": round(shared / len(b.shingle_set), 4) if len(b.shingle_set) else 0.0,
         "weighted_a": _share(shared_weight, float(weights_a.sum())),
         "weighted_b": _share(shared_weight, float(weights_b.sum())),
-        "sentences_a": 0.0,
-        "sentences_b": 0.0,
     }
-    # Sentence alignment is the costly measure: only where the words say it could matter.
-    if max(scores["weighted_a"], scores["weighted_b"]) >= _ALIGN_FROM_WEIGHTED:
-        sentences_a, sentences_b = sentences(a.text), sentences(b.text)
+    if config is None or _sentences_decide(scores, config):
+        sentences_a, sentences_b = a.sentences(), b.sentences()
         scores["sentences_a"] = round(sentence_coverage(sentences_a, sentences_b), 4)
         scores["sentences_b"] = round(sentence_coverage(sentences_b, sentences_a), 4)
     return scores
+
+
+def _sentences_decide(scores: dict[str, float], config: MatchConfig) -> bool:
+    """Whether sentence alignment can change the verdict of :func:`classify`."""
+    if _obvious_copy(scores, config):
+        return False
+    weighted = max(scores["weighted_a"], scores["weighted_b"])
+    if weighted >= config.near_weighted_small:
+        return True  # a near-duplicate needs its sentences to match
+    partial_anyway = (
+        max(scores["containment_a"], scores["containment_b"]) >= config.partial_containment
+        or weighted >= config.partial_weighted
+    )
+    return not partial_anyway and weighted >= _ALIGN_FROM_WEIGHTED
 
 
 def _share(part: float, whole: float) -> float:
@@ -197,6 +229,14 @@ def align_paragraphs(
     return tuple(aligned)
 
 
+def _obvious_copy(scores: dict[str, float], config: MatchConfig) -> bool:
+    """Most of both texts' 3-grams and rarer words shared: a copy whatever the sentences say."""
+    return (
+        scores["jaccard"] >= config.obvious_jaccard
+        and min(scores["weighted_a"], scores["weighted_b"]) >= config.obvious_weighted
+    )
+
+
 def classify(
     scores: dict[str, float], config: MatchConfig
 ) -> tuple[MatchKind, Literal["a_in_b", "b_in_a"] | None] | None:
@@ -208,15 +248,17 @@ def classify(
     text's sentences, rarer words or 3-grams is found in the other.
     """
     weighted_small = max(scores["weighted_a"], scores["weighted_b"])
-    sentences_small = max(scores["sentences_a"], scores["sentences_b"])
-    sentences_large = min(scores["sentences_a"], scores["sentences_b"])
+    sentences_a, sentences_b = scores.get("sentences_a", 0.0), scores.get("sentences_b", 0.0)
+    sentences_small = max(sentences_a, sentences_b)
+    sentences_large = min(sentences_a, sentences_b)
     contained_a, contained_b = scores["containment_a"], scores["containment_b"]
-    by_sentences = scores["sentences_a"] != scores["sentences_b"]
-    a_inside = (
-        scores["sentences_a"] > scores["sentences_b"]
-        if by_sentences
-        else contained_a >= contained_b
-    )
+    if _obvious_copy(scores, config):
+        lopsided = abs(contained_a - contained_b) >= _LOPSIDED
+        return "near_duplicate", (
+            "a_in_b" if contained_a > contained_b else "b_in_a"
+        ) if lopsided else None
+    by_sentences = sentences_a != sentences_b
+    a_inside = sentences_a > sentences_b if by_sentences else contained_a >= contained_b
     direction: Literal["a_in_b", "b_in_a"] = "a_in_b" if a_inside else "b_in_a"
     if (
         weighted_small >= config.near_weighted_small

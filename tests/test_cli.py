@@ -219,7 +219,8 @@ def test_unknown_report_extension(corpus: Path, invoke: Invoke, name: str, shown
     result = invoke("scan", "corpus.jsonl", "--report", name)
     assert (result.exit_code, result.stderr) == (
         2,
-        f"dedup: error: unknown report format {shown} for {name}: use one of .jsonl, .json, .csv\n",
+        f"dedup: error: unknown report format {shown} for {name}: "
+        "use one of .jsonl, .json, .csv, .html\n",
     )
     assert not Path(name).exists()
 

@@ -1,7 +1,10 @@
-"""Report files: the format is chosen by the extension (``.jsonl``, ``.json``, ``.csv``).
+"""Report files: the format is chosen by the extension (``.jsonl``, ``.json``, ``.csv``,
+``.html``).
 
 The schema is a contract (documented in the README): every finding has a ``"type"`` of
-``repeat``, ``match`` or ``cluster``; a JSONL report ends with one ``summary`` line.
+``repeat``, ``match``, ``cluster`` or (in ``dedup check`` reports) ``archive_match``; a JSONL
+report ends with one ``summary`` line. An HTML report is for reading, not parsing (see
+``dedup.report.html``).
 """
 
 from __future__ import annotations
@@ -16,11 +19,12 @@ import orjson
 
 from dedup.errors import ConfigError
 from dedup.io.atomic import atomic_file
-from dedup.model import Report
+from dedup.model import CheckReport, Report
+from dedup.report.html import write_html
 
 __all__ = ["CSV_COLUMNS", "REPORT_FORMATS", "check_report_path", "findings", "write_report"]
 
-REPORT_FORMATS = (".jsonl", ".json", ".csv")
+REPORT_FORMATS = (".jsonl", ".json", ".csv", ".html")
 # Scores may be numpy scalars; orjson writes them as plain numbers.
 _NUMPY = orjson.OPT_SERIALIZE_NUMPY
 CSV_COLUMNS = (
@@ -45,13 +49,17 @@ CSV_COLUMNS = (
 
 
 def findings(report: Report) -> Iterator[dict[str, Any]]:
-    """Every finding as a plain dict, in report order: repeats, matches, clusters."""
+    """Every finding as a plain dict, in report order: repeats, matches, clusters, then the
+    archive matches of a check."""
     for repeat in report.repeats:
         yield repeat.to_dict()
     for match in report.matches:
         yield match.to_dict()
     for cluster in report.clusters:
         yield cluster.to_dict()
+    if isinstance(report, CheckReport):
+        for archived in report.archive_matches:
+            yield archived.to_dict()
 
 
 def check_report_path(path: str | Path) -> None:
@@ -68,6 +76,9 @@ def write_report(report: Report, path: str | Path) -> None:
     """Write ``report`` to ``path`` atomically, in the format its extension names."""
     check_report_path(path)
     suffix = Path(path).suffix.lower()
+    if suffix == ".html":
+        write_html(report, path)  # atomic too
+        return
     with atomic_file(path) as handle:
         if suffix == ".jsonl":
             for finding in findings(report):
@@ -82,6 +93,8 @@ def write_report(report: Report, path: str | Path) -> None:
                 "matches": [m.to_dict() for m in report.matches],
                 "clusters": [c.to_dict() for c in report.clusters],
             }
+            if isinstance(report, CheckReport):
+                document["archive_matches"] = [m.to_dict() for m in report.archive_matches]
             handle.write(orjson.dumps(document, option=orjson.OPT_INDENT_2 | _NUMPY) + b"\n")
         else:
             handle.write(_csv_bytes(report))
@@ -100,6 +113,10 @@ def _csv_bytes(report: Report) -> bytes:
                     row[f"{side}_{key}"] = finding[side][key]
         elif finding["type"] == "match":
             row.update(a=finding["a"], b=finding["b"], direction=finding["direction"] or "")
+        elif finding["type"] == "archive_match":
+            row.update(
+                a=finding["doc"], b=finding["archived"], direction=finding["direction"] or ""
+            )
         else:
             row.update(
                 cluster=finding["id"],

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dedup.explain import Comparison
-from dedup.model import Report
+from dedup.model import CheckReport, Report
 
-__all__ = ["render_comparison", "render_summary"]
+__all__ = ["render_check", "render_comparison", "render_github", "render_summary"]
+
+_KIND_TEXT = {"near_duplicate": "near-duplicate", "partial": "partial copy"}
 
 
 def _excerpt(text: str, width: int = 70) -> str:
@@ -52,8 +54,13 @@ def render_summary(report: Report, examples: int = 5) -> str:
         lines.append(f"partial copies: {len(partial)}")
         for match in partial[:examples]:
             inner, outer = (match.a, match.b) if match.direction == "a_in_b" else (match.b, match.a)
-            share = max(match.scores.get("sentences_a", 0.0), match.scores.get("sentences_b", 0.0))
-            lines.append(f"  {outer} contains {share:.0%} of the sentences of {inner}")
+            if "sentences_a" in match.scores:
+                share = max(match.scores["sentences_a"], match.scores["sentences_b"])
+                what = "sentences"
+            else:
+                share = max(match.scores["containment_a"], match.scores["containment_b"])
+                what = "word 3-grams"
+            lines.append(f"  {outer} contains {share:.0%} of the {what} of {inner}")
     return "\n".join(lines) + "\n"
 
 
@@ -84,3 +91,87 @@ def render_comparison(comparison: Comparison, passages: int = 10) -> str:
     if len(comparison.aligned) > passages:
         lines.append(f"  … and {len(comparison.aligned) - passages} more")
     return "\n".join(lines) + "\n"
+
+
+def render_check(report: CheckReport, examples: int = 5) -> str:
+    """The summary of ``dedup check``: the batch's own findings, then its archive matches."""
+    lines = [render_summary(report, examples).rstrip("\n")]
+    summary = report.summary()
+    lines.append(
+        f"archive: {summary['archive_documents']} documents; matches: "
+        f"{summary['archive_near_duplicates']} near-duplicates, "
+        f"{summary['archive_partial_copies']} partial copies"
+    )
+    for match in report.archive_matches[:examples]:
+        lines.append(f"  {match.doc}: {_KIND_TEXT[match.kind]} of archived {match.archived}")
+    if len(report.archive_matches) > examples:
+        lines.append(f"  … and {len(report.archive_matches) - examples} more (see --report)")
+    lines.append(
+        f"duplicates: {summary['duplicates']} of {summary['documents']} documents "
+        f"({report.duplicate_rate:.1%})"
+    )
+    if report.added:
+        lines.append(f"added to the index: {report.added} documents")
+    return "\n".join(lines) + "\n"
+
+
+def render_github(report: CheckReport) -> str:
+    """One GitHub Actions ``::warning`` annotation per finding: repeats, matches inside the
+    batch (on the later document), and archive matches (clusters restate matches: none)."""
+    lines: list[str] = []
+    for repeat in report.repeats:
+        path, line = report.locations.get(repeat.ordinal, ("", None))
+        lines.append(
+            _annotation(
+                path,
+                line,
+                "repeated paragraph",
+                f"{repeat.doc}: paragraph {repeat.repeat.index} repeats paragraph "
+                f"{repeat.first.index} ({repeat.kind})",
+            )
+        )
+    for match in report.matches:
+        path, line = report.locations.get(match.b_ordinal, ("", None))
+        lines.append(
+            _annotation(
+                path,
+                line,
+                _KIND_TEXT[match.kind],
+                f"{match.b} is a {_KIND_TEXT[match.kind]} of {match.a} in this batch "
+                f"({_evidence(match.scores)})",
+            )
+        )
+    for archived in report.archive_matches:
+        kind = _KIND_TEXT[archived.kind]
+        lines.append(
+            _annotation(
+                archived.path,
+                archived.line,
+                f"archive {kind}",
+                f"{archived.doc} is a {kind} of archived {archived.archived} "
+                f"({_evidence(archived.scores)})",
+            )
+        )
+    return "".join(line + "\n" for line in lines)
+
+
+def _evidence(scores: dict[str, float]) -> str:
+    weighted = max(scores.get("weighted_a", 0.0), scores.get("weighted_b", 0.0))
+    sentences = max(scores.get("sentences_a", 0.0), scores.get("sentences_b", 0.0))
+    return f"rare words {weighted:.2f}, sentences {sentences:.2f}"
+
+
+def _annotation(path: str, line: int | None, title: str, message: str) -> str:
+    properties = [f"file={_escape_property(path)}"]
+    if line is not None:
+        properties.append(f"line={line}")
+    properties.append(f"title={_escape_property(title)}")
+    return f"::warning {','.join(properties)}::{_escape_data(message)}"
+
+
+def _escape_data(value: str) -> str:
+    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(value: str) -> str:
+    return _escape_data(value).replace(":", "%3A").replace(",", "%2C")

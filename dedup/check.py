@@ -1,0 +1,329 @@
+"""The CI gate: add documents to an archive index, and check a new batch against it.
+
+``check`` reports the batch's own findings (repeats, near-duplicates, partial copies: the same as
+``scan``) and every document of the batch that copies an archived document. Archive candidates
+come from LSH band keys (document bands and paragraph bands, as in ``scan``) and exact-duplicate
+keys; each is verified exactly with the archived text (:mod:`dedup.verify`).
+
+Document frequencies (the rarity weights of words) are the archive's per-bin counts plus the
+batch's, as if the batch were already added: the same weights a ``scan`` of archive and batch
+together would use.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date as Date
+from typing import Literal
+
+import numpy as np
+
+from dedup.config import ScanConfig
+from dedup.corpus import scan_documents
+from dedup.digest import WORD_BINS_LOG2, Digest, digest_stream
+from dedup.errors import ConfigError
+from dedup.index.base import ArchivedDocument, ArchiveIndex, entries_of, signed64
+from dedup.io.readers import DocumentReader
+from dedup.lsh import band_key_matrix
+from dedup.model import ArchiveDirection, ArchiveMatch, CheckReport, Document
+from dedup.verify import DocumentFrequencies, Profile, align_paragraphs, classify, measure, profile
+
+__all__ = ["AddResult", "CheckConfig", "add", "add_documents", "check", "check_documents"]
+
+_FETCH_CHUNK = 256
+_PROFILE_CACHE = 4096
+_EXACT_SCORES = {
+    "jaccard": 1.0,
+    "containment_a": 1.0,
+    "containment_b": 1.0,
+    "weighted_a": 1.0,
+    "weighted_b": 1.0,
+    "sentences_a": 1.0,
+    "sentences_b": 1.0,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class CheckConfig:
+    """How to check a batch: the scan settings, and whether to add the accepted documents."""
+
+    scan: ScanConfig = field(default_factory=ScanConfig)
+    add: bool = False
+    workers: int | None = None
+
+
+@dataclass(slots=True)
+class AddResult:
+    """What an add did: documents read, written (new or changed), unchanged, skipped as bad."""
+
+    documents: int = 0
+    written: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    index_documents: int = 0
+
+
+def add(
+    index: ArchiveIndex,
+    inputs: Iterable[str],
+    config: ScanConfig | None = None,
+    batch_size: int = 256,
+    workers: int | None = None,
+) -> AddResult:
+    """Add the documents of ``inputs`` to ``index``, ``batch_size`` per transaction."""
+    config = config or ScanConfig()
+    reader = DocumentReader(inputs, config.read)
+    result = add_documents(index, reader, config, batch_size, workers)
+    result.skipped = reader.skipped
+    return result
+
+
+def add_documents(
+    index: ArchiveIndex,
+    documents: Iterable[Document],
+    config: ScanConfig | None = None,
+    batch_size: int = 256,
+    workers: int | None = None,
+) -> AddResult:
+    """Add ``documents`` to ``index``; each run of ``batch_size`` is added atomically."""
+    if batch_size < 1:
+        raise ConfigError(f"batch size must be at least 1, got {batch_size} (--batch-size)")
+    config = _matching(config or ScanConfig())
+    index.check_params(config.matches)
+    result = AddResult()
+    for batch, digest in digest_stream(documents, config, workers):
+        entries = entries_of(batch, digest)
+        result.documents += len(entries)
+        for start in range(0, len(entries), batch_size):
+            written, unchanged = index.add(entries[start : start + batch_size])
+            result.written += written
+            result.unchanged += unchanged
+    result.index_documents = index.stats().documents
+    return result
+
+
+def check(
+    index: ArchiveIndex, inputs: Iterable[str], config: CheckConfig | None = None
+) -> CheckReport:
+    """Check the documents of ``inputs`` against ``index`` and against each other."""
+    config = config or CheckConfig()
+    reader = DocumentReader(inputs, config.scan.read)
+    report = check_documents(index, list(reader), config)
+    report.skipped = reader.skipped
+    return report
+
+
+def check_documents(
+    index: ArchiveIndex, documents: Sequence[Document], config: CheckConfig | None = None
+) -> CheckReport:
+    """Check ``documents`` (one batch, held in memory) against ``index`` and each other.
+
+    With ``config.add``, the documents that are not near-duplicates (of the archive, or of a
+    batch document kept in their place) are added to the index afterwards.
+    """
+    config = config or CheckConfig()
+    scan_config = config.scan
+    index.check_params(scan_config.matches)
+    batch = scan_documents(documents, scan_config, config.workers)
+    report = CheckReport(
+        documents=batch.documents,
+        bytes_read=batch.bytes_read,
+        repeats=batch.repeats,
+        matches=batch.matches,
+        clusters=batch.clusters,
+        texts=batch.texts,
+        archive_documents=index.stats().documents,
+    )
+    digests = list(digest_stream(documents, _matching(scan_config), config.workers))
+    entries = [entry for batch_docs, digest in digests for entry in entries_of(batch_docs, digest)]
+    if scan_config.find_matches and report.archive_documents:
+        report.archive_matches = _ArchiveCheck(index, documents, digests, scan_config).run()
+    near_archive = {m.ordinal for m in report.archive_matches if m.kind == "near_duplicate"}
+    copies = {
+        ordinal
+        for cluster in report.clusters
+        for ordinal in cluster.ordinals
+        if ordinal != cluster.keep_ordinal
+    }
+    report.duplicates = sorted(near_archive | copies)
+    wanted = {m.ordinal for m in report.archive_matches}
+    wanted.update(r.ordinal for r in report.repeats)
+    for match in report.matches:
+        wanted.update((match.a_ordinal, match.b_ordinal))
+    report.locations = {d.ordinal: (d.path, d.line) for d in documents if d.ordinal in wanted}
+    if config.add:
+        rejected = set(report.duplicates)
+        accepted = [
+            entry
+            for document, entry in zip(documents, entries, strict=True)
+            if document.ordinal not in rejected
+        ]
+        for start in range(0, len(accepted), 256):
+            report.added += index.add(accepted[start : start + 256])[0]
+    return report
+
+
+def _matching(config: ScanConfig) -> ScanConfig:
+    """``config`` with only what an index needs computed (signatures and keys, not repeats)."""
+    return ScanConfig(
+        read=config.read,
+        repeats=config.repeats,
+        matches=config.matches,
+        find_repeats=False,
+        find_matches=True,
+    )
+
+
+class _ArchiveCheck:
+    """Candidates of a batch in the archive, verified; one instance per check."""
+
+    def __init__(
+        self,
+        index: ArchiveIndex,
+        documents: Sequence[Document],
+        digests: list[tuple[list[Document], Digest]],
+        config: ScanConfig,
+    ) -> None:
+        self.index = index
+        self.documents = documents
+        self.config = config.matches
+        self.digests = digests
+        self.tokens = np.concatenate([d.token_counts for _, d in digests])
+        self.exact_keys = np.concatenate([d.exact_keys for _, d in digests])
+        self.frequencies = DocumentFrequencies(bins_log2=WORD_BINS_LOG2)
+        for _, digest in digests:
+            np.add.at(self.frequencies.counts, digest.word_bins, 1)
+        self.loaded = np.zeros(len(self.frequencies.counts), dtype=bool)
+        self.profiles: OrderedDict[str, Profile] = OrderedDict()
+        self.batch_profiles: dict[int, Profile] = {}
+
+    def run(self) -> list[ArchiveMatch]:
+        pairs = self._candidates()
+        archive_documents = self.index.stats().documents
+        self.frequencies.documents = archive_documents + len(self.documents)
+        matches: list[ArchiveMatch] = []
+        for start in range(0, len(pairs), _FETCH_CHUNK):
+            chunk = pairs[start : start + _FETCH_CHUNK]
+            archived = self.index.fetch([doc_id for _, doc_id, _ in chunk])
+            for row, doc_id, exact in chunk:
+                found = archived.get(doc_id)
+                if found is None:
+                    continue  # removed meanwhile
+                match = self._verify(row, found, exact)
+                if match is not None:
+                    matches.append(match)
+        matches.sort(key=lambda m: (m.ordinal, m.archived))
+        return matches
+
+    def _candidates(self) -> list[tuple[int, str, bool]]:
+        """Sorted ``(row, archived id, exact)`` pairs, without a document paired with its own id."""
+        config = self.config
+        eligible = self.tokens >= config.min_tokens
+        signatures = np.concatenate([d.signatures for _, d in self.digests])
+        keys = band_key_matrix(signatures, config.bands, config.rows)
+        keys[~eligible] = 0
+        offsets = np.cumsum([0] + [len(batch) for batch, _ in self.digests])
+        paragraph_keys = [d.paragraph_keys for _, d in self.digests if len(d.paragraph_rows)]
+        paragraph_rows = [
+            d.paragraph_rows + offsets[k]
+            for k, (_, d) in enumerate(self.digests)
+            if len(d.paragraph_rows)
+        ]
+        found = set(
+            self.index.candidates(
+                keys,
+                np.concatenate(paragraph_keys)
+                if paragraph_keys
+                else np.empty((0, config.paragraph_bands), np.uint64),
+                np.concatenate(paragraph_rows) if paragraph_rows else np.empty(0, np.int64),
+                config.max_paragraph_bucket,
+            )
+        )
+        exact = set(self.index.exact_matches([signed64(k) for k in self.exact_keys.tolist()]))
+        pairs = {(row, doc_id, (row, doc_id) in exact) for row, doc_id in found | exact}
+        return sorted(p for p in pairs if p[1] != self.documents[p[0]].id)
+
+    def _verify(self, row: int, archived: ArchivedDocument, exact: bool) -> ArchiveMatch | None:
+        document = self.documents[row]
+        if exact:
+            return self._match(document, archived, "near_duplicate", None, _EXACT_SCORES, ())
+        config = self.config
+        if archived.tokens < config.min_tokens or self.tokens[row] < config.min_tokens:
+            return None
+        if not _within_window(document.date, archived.date, config.window_days):
+            return None
+        new = self.batch_profiles.get(row)
+        if new is None:
+            new = self.batch_profiles[row] = profile(document.text)
+        old = self._archived_profile(archived)
+        self._load_frequencies(new, old)
+        scores = measure(new, old, self.frequencies)
+        verdict = classify(scores, config)
+        if verdict is None:
+            return None
+        kind, direction = verdict
+        mapped: ArchiveDirection | None = None
+        if direction is not None:
+            mapped = "doc_in_archived" if direction == "a_in_b" else "archived_in_doc"
+        return self._match(document, archived, kind, mapped, scores, align_paragraphs(new, old))
+
+    def _match(
+        self,
+        document: Document,
+        archived: ArchivedDocument,
+        kind: Literal["near_duplicate", "partial"],
+        direction: ArchiveDirection | None,
+        scores: dict[str, float],
+        aligned: tuple[tuple[int, int, float], ...],
+    ) -> ArchiveMatch:
+        return ArchiveMatch(
+            document.id,
+            archived.id,
+            kind,
+            direction,
+            dict(scores),
+            aligned,
+            document.ordinal,
+            document.path,
+            document.line,
+        )
+
+    def _archived_profile(self, archived: ArchivedDocument) -> Profile:
+        cached = self.profiles.get(archived.id)
+        if cached is None:
+            cached = self.profiles[archived.id] = profile(archived.text)
+            if len(self.profiles) > _PROFILE_CACHE:
+                self.profiles.popitem(last=False)
+        else:
+            self.profiles.move_to_end(archived.id)
+        return cached
+
+    def _load_frequencies(self, *profiles: Profile) -> None:
+        """Add the archive's counts of the profiles' word bins not loaded yet."""
+        mask = self.frequencies.mask
+        bins = np.unique(np.concatenate([(p.token_set & mask).astype(np.int64) for p in profiles]))
+        bins = bins[~self.loaded[bins]]
+        if len(bins):
+            counts, _ = self.index.frequencies(bins)
+            self.frequencies.counts[bins] += counts.astype(np.uint32)
+            self.loaded[bins] = True
+
+
+def _within_window(a: str | None, b: str | None, window_days: float | None) -> bool:
+    if window_days is None:
+        return True
+    date_a, date_b = _parse_date(a), _parse_date(b)
+    if date_a is None or date_b is None:
+        return True
+    return abs((date_a - date_b).days) <= window_days
+
+
+def _parse_date(value: str | None) -> Date | None:
+    if not value:
+        return None
+    try:
+        return Date.fromisoformat(value[:10])
+    except ValueError:
+        return None

@@ -1,0 +1,307 @@
+"""The archive index interface: what every backend stores and answers, and the shared encodings.
+
+An archive index keeps, per document id: its MinHash signature (raw little-endian uint32), its
+document and paragraph LSH band keys (64-bit integers), its exact-duplicate key, its word count,
+source and date, and its text compressed with zstandard, so that a match against the archive is
+verified exactly (:mod:`dedup.verify`), not only estimated. It also keeps the document frequency
+of every word bin (see :class:`dedup.verify.DocumentFrequencies`), updated as documents come
+and go. Nothing is pickled.
+
+Adding a batch is one atomic step: after a crash a batch is either all in or not at all. Adding
+an id again replaces it (unchanged documents are left alone); removing it removes every trace.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from types import TracebackType
+
+import numpy as np
+import numpy.typing as npt
+import xxhash
+import zstandard
+
+from dedup.config import MatchConfig
+from dedup.digest import WORD_BINS_LOG2, Digest
+from dedup.errors import BackendError
+from dedup.lsh import band_key_matrix
+from dedup.model import Document
+from dedup.sketch import EMPTY
+from dedup.text.analyze import analyze
+
+__all__ = [
+    "FORMAT_VERSION",
+    "ArchiveEntry",
+    "ArchiveIndex",
+    "ArchivedDocument",
+    "IndexParams",
+    "IndexStats",
+    "entries_of",
+    "word_bins_of",
+]
+
+# Version of the stored layout; an index of another version is refused, never guessed at.
+FORMAT_VERSION = 1
+
+U32 = npt.NDArray[np.uint32]
+U64 = npt.NDArray[np.uint64]
+I32 = npt.NDArray[np.int32]
+I64 = npt.NDArray[np.int64]
+
+_WORD_MASK = np.uint64((1 << WORD_BINS_LOG2) - 1)
+_ZSTD_LEVEL = 3
+
+
+@dataclass(frozen=True, slots=True)
+class IndexParams:
+    """The settings an index was built with; signatures and keys only compare under equal ones."""
+
+    num_perm: int
+    seed: int
+    bands: int
+    rows: int
+    paragraph_bands: int
+    paragraph_rows: int
+    word_bins_log2: int = WORD_BINS_LOG2
+
+    @classmethod
+    def of(cls, config: MatchConfig) -> IndexParams:
+        return cls(
+            config.num_perm,
+            config.seed,
+            config.bands,
+            config.rows,
+            config.paragraph_bands,
+            config.paragraph_rows,
+        )
+
+    def to_meta(self) -> dict[str, str]:
+        return {name: str(getattr(self, name)) for name in self.__slots__}
+
+    @classmethod
+    def from_meta(cls, meta: dict[str, str], where: str) -> IndexParams:
+        try:
+            return cls(**{name: int(meta[name]) for name in cls.__slots__})
+        except (KeyError, ValueError) as error:
+            raise BackendError(f"{where}: index metadata is incomplete ({error})") from None
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveEntry:
+    """One document as an index stores it (built by :func:`entries_of`)."""
+
+    id: str
+    text: str
+    source: str | None
+    date: str | None
+    exact_key: int
+    tokens: int
+    signature: U32
+    paragraph_keys: U64
+    word_bins: I32
+
+    @property
+    def content_hash(self) -> int:
+        """A hash of text and metadata: re-adding an unchanged document is a no-op."""
+        parts = (self.text, self.source or "", self.date or "")
+        return signed64(xxhash.xxh3_64_intdigest("\x00".join(parts).encode("utf-8", "replace")))
+
+
+@dataclass(frozen=True, slots=True)
+class ArchivedDocument:
+    """What :meth:`ArchiveIndex.fetch` returns for verification and reports."""
+
+    id: str
+    text: str
+    source: str | None
+    date: str | None
+    exact_key: int
+    tokens: int
+
+
+@dataclass(frozen=True, slots=True)
+class IndexStats:
+    """Size and settings of an index."""
+
+    url: str
+    backend: str
+    format_version: int
+    documents: int
+    params: IndexParams
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "url": self.url,
+            "backend": self.backend,
+            "format_version": self.format_version,
+            "documents": self.documents,
+            **{name: getattr(self.params, name) for name in IndexParams.__slots__},
+        }
+
+
+class ArchiveIndex(ABC):
+    """A persistent archive of documents, queried by LSH band keys and verified exactly.
+
+    Candidates are approximate (LSH): callers verify them with the texts :meth:`fetch` returns.
+    """
+
+    url: str
+    params: IndexParams
+
+    @abstractmethod
+    def add(self, entries: Sequence[ArchiveEntry]) -> tuple[int, int]:
+        """Add a batch atomically; ids already present are replaced (unchanged ones skipped).
+
+        Returns ``(written, unchanged)``: how many entries were written and how many were
+        already stored as they are.
+        """
+
+    @abstractmethod
+    def remove(self, ids: Iterable[str]) -> int:
+        """Remove documents by id (atomically); returns how many were present."""
+
+    @abstractmethod
+    def stats(self) -> IndexStats:
+        """Number of documents, format version and settings."""
+
+    @abstractmethod
+    def candidates(
+        self,
+        document_keys: U64,
+        paragraph_keys: U64,
+        paragraph_rows: I64,
+        max_paragraph_bucket: int | None = None,
+    ) -> list[tuple[int, str]]:
+        """Archived documents sharing a band with query rows: sorted unique ``(row, id)``.
+
+        ``document_keys`` is ``(rows, bands)`` (row ``k`` is query document ``k``; rows of zeros
+        are skipped); ``paragraph_keys`` is ``(paragraphs, paragraph_bands)`` with the query
+        row of each paragraph in ``paragraph_rows``. A paragraph key shared by more than
+        ``max_paragraph_bucket`` archived documents is boilerplate and proposes nothing.
+        """
+
+    @abstractmethod
+    def exact_matches(self, exact_keys: Sequence[int]) -> list[tuple[int, str]]:
+        """Archived documents whose exact-duplicate key equals query ``k``'s: ``(k, id)``."""
+
+    @abstractmethod
+    def fetch(self, ids: Sequence[str]) -> dict[str, ArchivedDocument]:
+        """The stored documents of ``ids`` (absent ids are left out)."""
+
+    @abstractmethod
+    def frequencies(self, bins: I64) -> tuple[npt.NDArray[np.int64], int]:
+        """Document frequencies of word ``bins`` and the number of documents counted."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release the connection."""
+
+    def __enter__(self) -> ArchiveIndex:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def check_params(self, config: MatchConfig) -> None:
+        """Raise BackendError unless ``config`` signs and bands as this index does."""
+        wanted = IndexParams.of(config)
+        if wanted != self.params:
+            raise BackendError(
+                f"{self.url}: index was built with {self.params.to_meta()}, "
+                f"the settings asked for are {wanted.to_meta()}: use a new index"
+            )
+
+    def band_keys_of(self, entries: Sequence[ArchiveEntry]) -> U64:
+        """Document band keys of ``entries``, one row each; a row of zeros for empty documents."""
+        if not entries:
+            return np.empty((0, self.params.bands), np.uint64)
+        signatures = np.stack([entry.signature for entry in entries])
+        keys: U64 = band_key_matrix(signatures, self.params.bands, self.params.rows)
+        keys[(signatures == EMPTY).all(axis=1)] = 0
+        return keys
+
+    def document_band_keys(self, signature: U32) -> U64:
+        """The band keys of one stored signature (none for an empty document)."""
+        if (signature == EMPTY).all():
+            return np.empty(0, np.uint64)
+        keys: U64 = band_key_matrix(signature[None, :], self.params.bands, self.params.rows)[0]
+        return keys
+
+
+def entries_of(batch: Sequence[Document], digest: Digest) -> list[ArchiveEntry]:
+    """Index entries of a digested batch (the digest of ``batch``, row for row)."""
+    rows_of: dict[int, list[int]] = {}
+    for position, row in enumerate(digest.paragraph_rows.tolist()):
+        rows_of.setdefault(row, []).append(position)
+    bands = digest.paragraph_keys.shape[1] if digest.paragraph_keys.ndim == 2 else 0
+    entries: list[ArchiveEntry] = []
+    for row, document in enumerate(batch):
+        positions = rows_of.get(row, [])
+        paragraph_keys = (
+            digest.paragraph_keys[positions] if positions else np.empty((0, bands), dtype=np.uint64)
+        )
+        entries.append(
+            ArchiveEntry(
+                id=document.id,
+                text=document.text,
+                source=document.source,
+                date=document.date,
+                exact_key=signed64(int(digest.exact_keys[row])),
+                tokens=int(digest.token_counts[row]),
+                signature=np.ascontiguousarray(digest.signatures[row], dtype=np.uint32),
+                paragraph_keys=np.ascontiguousarray(paragraph_keys, dtype=np.uint64),
+                word_bins=word_bins_of(document.text),
+            )
+        )
+    return entries
+
+
+def word_bins_of(text: str) -> I32:
+    """The distinct word bins of ``text``, as :func:`dedup.digest.digest_batch` counts them."""
+    tokens = analyze(text).shingles.tokens
+    return np.unique((tokens & _WORD_MASK).astype(np.int32))
+
+
+def signed64(value: int) -> int:
+    """An unsigned 64-bit integer as the signed one with the same bits (SQLite's INTEGER)."""
+    return value - (1 << 64) if value >= 1 << 63 else value
+
+
+def compress_text(text: str) -> bytes:
+    return zstandard.ZstdCompressor(level=_ZSTD_LEVEL).compress(
+        text.encode("utf-8", "surrogatepass")
+    )
+
+
+def decompress_text(data: bytes) -> str:
+    return zstandard.ZstdDecompressor().decompress(data).decode("utf-8", "surrogatepass")
+
+
+def dedupe_last(entries: Sequence[ArchiveEntry]) -> list[ArchiveEntry]:
+    """Entries with one per id, the last given winning (a batch may name an id twice)."""
+    last = {entry.id: position for position, entry in enumerate(entries)}
+    return [entry for position, entry in enumerate(entries) if last[entry.id] == position]
+
+
+def bin_deltas(added: Sequence[I32], removed: Sequence[I32]) -> tuple[I64, I64]:
+    """Net change of document frequency per bin: ``(bins, deltas)``, zero deltas left out."""
+    parts = [np.asarray(b, dtype=np.int64) for b in added] + [
+        np.asarray(b, dtype=np.int64) for b in removed
+    ]
+    if not parts:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    signs = np.concatenate(
+        [np.ones(len(b), np.int64) for b in added] + [-np.ones(len(b), np.int64) for b in removed]
+    )
+    values = np.concatenate(parts)
+    bins, inverse = np.unique(values, return_inverse=True)
+    deltas = np.bincount(inverse, weights=signs, minlength=len(bins)).astype(np.int64)
+    keep = deltas != 0
+    return bins[keep], deltas[keep]

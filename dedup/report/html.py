@@ -1,0 +1,520 @@
+"""A self-contained HTML report: a summary with histograms, then the copies side by side.
+
+The file needs no network: CSS, the one small script and the SVG charts are inline, and a
+Content-Security-Policy forbids every load and every script but that one. All text from the
+input (document text, ids, sources) is HTML-escaped, so a document holding ``<script>`` or a
+``javascript:`` link shows it as text. Every passage carries ``dir="auto"``: Arabic paragraphs
+read right to left, English ones left to right, side by side.
+
+Large reports stay quick to open: each section shows its biggest findings first, up to
+``limit``, and says how many it left out; each document shows at most ``max_chars`` characters
+(paragraphs with no shared text are folded first); the page lays out only what is on screen
+(``content-visibility``).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from html import escape
+from pathlib import Path
+
+from dedup.clean import remove_paragraphs
+from dedup.io.atomic import atomic_file
+from dedup.model import Cluster, Match, Paragraph, Repeat, Report
+from dedup.text.segment import paragraphs as split_paragraphs
+
+__all__ = ["Removable", "removable_bytes", "render_html", "write_html"]
+
+DEFAULT_LIMIT = 500
+DEFAULT_MAX_CHARS = 6000
+_PAIRS_PER_CLUSTER = 3
+_REPEATS_PER_DOCUMENT = 10
+
+_SCRIPT = """\
+document.addEventListener("mouseover", function (event) {
+  var hot = document.querySelectorAll("mark.hot");
+  for (var i = 0; i < hot.length; i++) hot[i].classList.remove("hot");
+  var mark = event.target.closest ? event.target.closest("mark[data-p]") : null;
+  if (!mark) return;
+  var finding = mark.closest(".pair");
+  var keys = mark.getAttribute("data-p").split(" ");
+  for (var k = 0; k < keys.length; k++) {
+    var peers = finding.querySelectorAll('mark[data-p~="' + keys[k] + '"]');
+    for (var j = 0; j < peers.length; j++) peers[j].classList.add("hot");
+  }
+});
+"""
+_SCRIPT_HASH = base64.b64encode(hashlib.sha256(_SCRIPT.encode()).digest()).decode()
+_CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+    f"script-src 'sha256-{_SCRIPT_HASH}'; base-uri 'none'; form-action 'none'"
+)
+
+_CSS = """\
+:root { --ink: #1d2330; --muted: #5b6475; --line: #d9dde5; --shared: #ffe08a;
+  --repeat: #ffc4b8; --hot: #ff9f1c; --bar: #3f6fb5; --bar2: #7d58b5; --bar3: #2f8f6b; }
+* { box-sizing: border-box; }
+body { margin: 0; font: 15px/1.55 system-ui, "Noto Sans", "DejaVu Sans", "Noto Sans Arabic",
+  sans-serif; color: var(--ink); background: #f6f7f9; }
+header.top { background: #1d2330; color: #fff; padding: 14px 24px; }
+header.top h1 { margin: 0; font-size: 20px; }
+header.top nav a { color: #cfe0ff; margin-right: 16px; font-size: 14px; }
+main { padding: 16px 24px 48px; max-width: 1600px; margin: 0 auto; }
+h2 { margin: 28px 0 8px; font-size: 18px; }
+.counts { display: flex; flex-wrap: wrap; gap: 10px; margin: 8px 0 16px; }
+.count { background: #fff; border: 1px solid var(--line); border-radius: 8px;
+  padding: 8px 14px; min-width: 150px; }
+.count b { display: block; font-size: 22px; }
+.count span { color: var(--muted); font-size: 13px; }
+.charts { display: flex; flex-wrap: wrap; gap: 12px; }
+.chart { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 8px; }
+.chart svg text { font: 11px system-ui, "DejaVu Sans", sans-serif; fill: var(--muted); }
+.chart svg .title { font-size: 13px; fill: var(--ink); font-weight: 600; }
+.note { color: var(--muted); font-size: 13px; margin: 4px 0 12px; }
+.finding { background: #fff; border: 1px solid var(--line); border-radius: 8px;
+  margin: 12px 0; padding: 10px 14px; content-visibility: auto;
+  contain-intrinsic-size: auto 480px; }
+.finding h3 { margin: 0 0 6px; font-size: 15px; }
+.meta { color: var(--muted); font-size: 13px; }
+.pair { display: grid; grid-template-columns: 1fr 1fr; gap: 14px; margin: 8px 0 4px; }
+.side { border-top: 2px solid var(--line); padding-top: 4px; min-width: 0; }
+.side h4 { margin: 2px 0 4px; font-size: 13px; color: var(--muted); font-weight: 600; }
+.passage { margin: 0 0 8px; white-space: pre-wrap; overflow-wrap: anywhere; }
+.passage .n { color: var(--muted); font-size: 11px; user-select: none; }
+mark { background: var(--shared); color: inherit; border-radius: 2px; padding: 0 1px; }
+mark.repeat { background: var(--repeat); }
+mark.exact { background: #ffd36b; }
+mark.hot { background: var(--hot); }
+.folded { color: var(--muted); font-style: italic; font-size: 13px; margin: 0 0 8px; }
+.more { color: var(--muted); font-size: 13px; }
+bdi.id { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 13px; }
+"""
+
+
+@dataclass(slots=True)
+class Removable:
+    """Bytes ``dedup clean`` would remove (without ``--drop-partial``).
+
+    ``repeat_bytes`` counts cut paragraphs with their separators; ``document_bytes`` the
+    documents dropped from clusters. Both are exact where ``report.texts`` holds the text;
+    ``estimated`` is set when some repeat spans were counted without it (their characters,
+    not bytes), and ``documents_without_text`` counts dropped documents whose size is unknown.
+    """
+
+    repeat_bytes: int = 0
+    document_bytes: int = 0
+    documents_dropped: int = 0
+    documents_without_text: int = 0
+    estimated: bool = False
+
+    @property
+    def total(self) -> int:
+        return self.repeat_bytes + self.document_bytes
+
+
+def removable_bytes(report: Report) -> Removable:
+    """What ``clean`` would remove, computed from the report and the texts it kept."""
+    by_ordinal = all(len(c.ordinals) == len(c.members) for c in report.clusters)
+    dropped: set[int | str] = set()
+    result = Removable()
+    for cluster in report.clusters:
+        keys: Sequence[int | str] = cluster.ordinals if by_ordinal else cluster.members
+        keep: int | str = cluster.keep_ordinal if by_ordinal else cluster.keep
+        for key, member in zip(keys, cluster.members, strict=True):
+            if key == keep or key in dropped:
+                continue
+            dropped.add(key)
+            result.documents_dropped += 1
+            text = report.texts.get(member)
+            if text is None:
+                result.documents_without_text += 1
+            else:
+                result.document_bytes += _utf8_length(text)
+    cut: dict[int | str, tuple[str, list[Repeat]]] = {}
+    for repeat in report.repeats:
+        key = repeat.ordinal if by_ordinal else repeat.doc
+        if key not in dropped:
+            cut.setdefault(key, (repeat.doc, []))[1].append(repeat)
+    for doc, repeats in cut.values():
+        text = report.texts.get(doc)
+        indices = {r.repeat.index for r in repeats}
+        found = split_paragraphs(text) if text is not None else []
+        if text is None or max(indices) >= len(found):
+            result.estimated = True
+            spans = {r.repeat.index: r.repeat for r in repeats}
+            result.repeat_bytes += sum(p.end - p.start for p in spans.values())
+            continue
+        kept = remove_paragraphs(text, found, indices)
+        result.repeat_bytes += _utf8_length(text) - _utf8_length(kept)
+    return result
+
+
+def _utf8_length(text: str) -> int:
+    return len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
+
+
+def write_html(
+    report: Report,
+    path: str | Path,
+    limit: int = DEFAULT_LIMIT,
+    max_chars: int = DEFAULT_MAX_CHARS,
+) -> None:
+    """Write ``report`` as one self-contained HTML file, atomically."""
+    page = render_html(report, limit, max_chars)
+    with atomic_file(path) as handle:
+        handle.write(page.encode("utf-8", "replace"))
+
+
+def render_html(
+    report: Report, limit: int = DEFAULT_LIMIT, max_chars: int = DEFAULT_MAX_CHARS
+) -> str:
+    """The report as an HTML page (see the module docstring).
+
+    ``limit`` caps the findings shown per section (clusters, partial copies, documents with
+    repeats); ``max_chars`` the characters of text shown per document.
+    """
+    if limit < 0 or max_chars < 0:
+        raise ValueError("limit and max_chars must be 0 or more")
+    page = _Page(report, limit, max_chars)
+    return page.render()
+
+
+@dataclass(slots=True)
+class _Page:
+    report: Report
+    limit: int
+    max_chars: int
+    out: list[str] = field(default_factory=list)
+    pairs: dict[tuple[str, str], Match] = field(default_factory=dict)
+    _paragraphs: dict[str, list[Paragraph]] = field(default_factory=dict)
+
+    def render(self) -> str:
+        for match in self.report.matches:
+            self.pairs.setdefault((match.a, match.b), match)
+        self.out.append(
+            '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+            f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">\n'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+            "<title>dedup report</title>\n"
+            f"<style>\n{_CSS}</style>\n</head>\n<body>\n"
+            '<header class="top"><h1>dedup report</h1><nav>'
+            '<a href="#summary">Summary</a><a href="#clusters">Clusters</a>'
+            '<a href="#partial">Partial copies</a><a href="#repeats">Repeats</a>'
+            "</nav></header>\n<main>\n"
+        )
+        self._summary()
+        self._clusters()
+        self._partial_copies()
+        self._repeats()
+        self.out.append(f"</main>\n<script>{_SCRIPT}</script>\n</body>\n</html>\n")
+        return "".join(self.out)
+
+    # -- summary -------------------------------------------------------------------------
+
+    def _summary(self) -> None:
+        report = self.report
+        summary = report.summary()
+        removable = removable_bytes(report)
+        removed = f"{removable.total:,}"
+        if removable.documents_without_text or removable.estimated:
+            removed = "≥ " + removed if removable.documents_without_text else "≈ " + removed
+        counts = [
+            (f"{summary['documents']:,}", "documents read"),
+            (
+                f"{summary['repeats']:,}",
+                f"repeated paragraphs in {summary['documents_with_repeats']:,} documents",
+            ),
+            (
+                f"{summary['clusters']:,}",
+                f"near-duplicate clusters ({summary['duplicate_documents']:,} copies)",
+            ),
+            (f"{summary['partial_copies']:,}", "partial copies"),
+            (removed, "bytes clean would remove"),
+        ]
+        self.out.append('<section id="summary"><h2>Summary</h2><div class="counts">')
+        for number, label in counts:
+            self.out.append(f'<div class="count"><b>{number}</b><span>{label}</span></div>')
+        self.out.append("</div>")
+        detail = (
+            f"{removable.repeat_bytes:,} bytes of repeated paragraphs and "
+            f"{removable.document_bytes:,} bytes of {removable.documents_dropped:,} "
+            "documents dropped from clusters"
+        )
+        if removable.documents_without_text:
+            detail += (
+                f" ({removable.documents_without_text:,} of them not counted: "
+                "their texts are not kept in the report)"
+            )
+        if report.skipped:
+            detail += f"; {report.skipped:,} bad records skipped"
+        self.out.append(f'<p class="note">{escape(detail)}.</p><div class="charts">')
+        jaccard = [m.scores.get("jaccard", 0.0) for m in report.matches]
+        weighted = [
+            max(m.scores.get("weighted_a", 0.0), m.scores.get("weighted_b", 0.0))
+            for m in report.matches
+        ]
+        self.out.append(_score_histogram(jaccard, "3-gram Jaccard of matched pairs", "var(--bar)"))
+        self.out.append(_score_histogram(weighted, "Weighted word containment", "var(--bar3)"))
+        self.out.append(_size_histogram([len(c.members) for c in report.clusters]))
+        self.out.append("</div></section>\n")
+
+    # -- sections ------------------------------------------------------------------------
+
+    def _clusters(self) -> None:
+        clusters = sorted(self.report.clusters, key=lambda c: (-len(c.members), c.id))
+        self._section_head("clusters", "Near-duplicate clusters", len(clusters), "clusters")
+        for cluster in clusters[: self.limit]:
+            self._cluster(cluster)
+        self.out.append("</section>\n")
+
+    def _cluster(self, cluster: Cluster) -> None:
+        copies = [m for m in cluster.members if m != cluster.keep]
+        meta = [f"{len(cluster.members)} documents", "keep " + _id(cluster.keep)]
+        if cluster.sources:
+            meta.append("outlets: " + ", ".join(escape(s) for s in cluster.sources))
+        if cluster.syndicated:
+            meta.append("syndicated across outlets")
+        if cluster.earliest:
+            meta.append("earliest " + _id(cluster.earliest))
+        self.out.append(
+            f'<article class="finding cluster"><h3>Cluster {cluster.id}</h3>'
+            f'<p class="meta">{" · ".join(meta)}</p>'
+        )
+        for copy in copies[:_PAIRS_PER_CLUSTER]:
+            match = self.pairs.get((cluster.keep, copy)) or self.pairs.get((copy, cluster.keep))
+            self._pair(cluster.keep, copy, match, "kept", "copy")
+        if len(copies) > _PAIRS_PER_CLUSTER:
+            rest = copies[_PAIRS_PER_CLUSTER:]
+            shown = ", ".join(_id(m) for m in rest[:20])
+            tail = f", … ({len(rest) - 20:,} more)" if len(rest) > 20 else ""
+            self.out.append(
+                f'<p class="more">{len(rest):,} more copies not shown side by side: '
+                f"{shown}{tail}</p>"
+            )
+        self.out.append("</article>\n")
+
+    def _partial_copies(self) -> None:
+        partial = [m for m in self.report.matches if m.kind == "partial"]
+        partial.sort(key=lambda m: (-_share(m), m.a, m.b))
+        self._section_head("partial", "Partial copies", len(partial), "partial copies")
+        for match in partial[: self.limit]:
+            inner, outer = (match.a, match.b) if match.direction != "b_in_a" else (match.b, match.a)
+            scores = ", ".join(f"{k} {v:.2f}" for k, v in sorted(match.scores.items()))
+            self.out.append(
+                '<article class="finding partial">'
+                f"<h3>{_id(outer)} contains {_share(match):.0%} of the sentences of "
+                f'{_id(inner)}</h3><p class="meta">{escape(scores)}</p>'
+            )
+            self._pair(match.a, match.b, match, "A", "B")
+            self.out.append("</article>\n")
+        self.out.append("</section>\n")
+
+    def _repeats(self) -> None:
+        by_document: dict[tuple[int, str], list[Repeat]] = {}
+        for repeat in self.report.repeats:
+            by_document.setdefault((repeat.ordinal, repeat.doc), []).append(repeat)
+        groups = sorted(
+            by_document.values(),
+            key=lambda rs: (-sum(r.repeat.end - r.repeat.start for r in rs), rs[0].ordinal),
+        )
+        self._section_head(
+            "repeats", "Documents with repeated paragraphs", len(groups), "documents"
+        )
+        for repeats in groups[: self.limit]:
+            doc = repeats[0].doc
+            text = self.report.texts.get(doc)
+            self.out.append(
+                f'<article class="finding repeats"><h3>{_id(doc)}</h3>'
+                f'<p class="meta">{len(repeats)} repeated paragraph'
+                f"{'s' if len(repeats) != 1 else ''}</p>"
+            )
+            for repeat in repeats[:_REPEATS_PER_DOCUMENT]:
+                scores = ", ".join(f"{k} {v:.2f}" for k, v in sorted(repeat.scores.items()))
+                first = self._span(text, repeat.first, "")
+                second = self._span(text, repeat.repeat, repeat.excerpt)
+                self.out.append(
+                    '<div class="pair">'
+                    f'<div class="side"><h4>paragraph {repeat.first.index} (first)</h4>'
+                    f'<p class="passage" dir="auto"><mark class="repeat" data-p="0">'
+                    f"{first}</mark></p></div>"
+                    f'<div class="side"><h4>paragraph {repeat.repeat.index} repeats it '
+                    f"({escape(repeat.kind)}; {escape(scores)})</h4>"
+                    f'<p class="passage" dir="auto"><mark class="repeat" data-p="0">'
+                    f"{second}</mark></p></div></div>"
+                )
+            if len(repeats) > _REPEATS_PER_DOCUMENT:
+                self.out.append(
+                    f'<p class="more">{len(repeats) - _REPEATS_PER_DOCUMENT:,} more repeats '
+                    "in this document not shown</p>"
+                )
+            self.out.append("</article>\n")
+        self.out.append("</section>\n")
+
+    def _section_head(self, anchor: str, title: str, total: int, noun: str) -> None:
+        self.out.append(f'<section id="{anchor}"><h2>{title} ({total:,})</h2>')
+        if total > self.limit:
+            self.out.append(
+                f'<p class="note">The {self.limit:,} biggest are shown; '
+                f"{total - self.limit:,} more {noun} are left out (the JSONL report lists "
+                "them all).</p>"
+            )
+        elif total == 0:
+            self.out.append(f'<p class="note">No {noun} found.</p>')
+
+    # -- texts ---------------------------------------------------------------------------
+
+    def _span(self, text: str | None, span: Paragraph, fallback: str) -> str:
+        if text is None or span.end > len(text):
+            return escape(fallback) if fallback else "<i>(text not kept in the report)</i>"
+        return escape(_clip(text[span.start : span.end], self.max_chars))
+
+    def _pair(self, a: str, b: str, match: Match | None, label_a: str, label_b: str) -> None:
+        """Two documents side by side, their aligned paragraphs marked."""
+        marks_a: dict[int, list[tuple[int, float]]] = {}
+        marks_b: dict[int, list[tuple[int, float]]] = {}
+        exact = False
+        if match is not None:
+            swap = match.a != a
+            for number, (i, j, score) in enumerate(match.aligned):
+                ia, ib = (j, i) if swap else (i, j)
+                marks_a.setdefault(ia, []).append((number, score))
+                marks_b.setdefault(ib, []).append((number, score))
+            exact = not match.aligned and match.scores.get("jaccard", 0.0) >= 1.0
+        self.out.append('<div class="pair">')
+        self._side(a, label_a, marks_a, exact)
+        self._side(b, label_b, marks_b, exact)
+        self.out.append("</div>")
+
+    def _side(
+        self, doc: str, label: str, marks: dict[int, list[tuple[int, float]]], exact: bool
+    ) -> None:
+        self.out.append(f'<div class="side"><h4>{escape(label)}: {_id(doc)}</h4>')
+        text = self.report.texts.get(doc)
+        if text is None:
+            self.out.append('<p class="folded">text not kept in the report</p></div>')
+            return
+        found = self._paragraphs.get(doc)
+        if found is None:
+            found = self._paragraphs[doc] = split_paragraphs(text)
+        budget = self.max_chars
+        folded = folded_chars = 0
+        for paragraph in found:
+            marked = marks.get(paragraph.index)
+            size = paragraph.end - paragraph.start
+            if not marked and not exact and size > budget:
+                folded += 1
+                folded_chars += size
+                continue
+            if folded:
+                self.out.append(_folded(folded, folded_chars))
+                folded = folded_chars = 0
+            body = escape(_clip(text[paragraph.start : paragraph.end], max(budget, 1000)))
+            budget = max(0, budget - size)
+            if marked:
+                keys = " ".join(str(n) for n, _ in marked)
+                share = max(s for _, s in marked)
+                body = (
+                    f'<mark class="shared" data-p="{keys}" title="{share:.0%} shared">{body}</mark>'
+                )
+            elif exact:
+                body = f'<mark class="shared exact" title="identical">{body}</mark>'
+            self.out.append(
+                f'<p class="passage" dir="auto"><span class="n">¶{paragraph.index} </span>'
+                f"{body}</p>"
+            )
+        if folded:
+            self.out.append(_folded(folded, folded_chars))
+        if not found:
+            self.out.append('<p class="folded">(empty)</p>')
+        self.out.append("</div>")
+
+
+def _id(doc: str) -> str:
+    return f'<bdi class="id">{escape(doc)}</bdi>'
+
+
+def _folded(count: int, chars: int) -> str:
+    noun = "paragraph" if count == 1 else "paragraphs"
+    return f'<p class="folded">… {count:,} {noun} with no shared text ({chars:,} characters)</p>'
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit] + " …"
+
+
+def _share(match: Match) -> float:
+    return max(match.scores.get("sentences_a", 0.0), match.scores.get("sentences_b", 0.0))
+
+
+# -- charts ------------------------------------------------------------------------------
+
+_WIDTH, _HEIGHT, _LEFT, _BOTTOM, _TOP = 380, 160, 40, 30, 26
+
+
+def _score_histogram(values: Iterable[float], title: str, colour: str, bins: int = 20) -> str:
+    counts = [0] * bins
+    for value in values:
+        counts[min(bins - 1, max(0, int(value * bins)))] += 1
+    labels = [f"{i / bins:.2f}–{(i + 1) / bins:.2f}" for i in range(bins)]
+    ticks = {0: "0", bins // 2: "0.5", bins - 1: "1"}
+    return _bars(counts, labels, ticks, title, colour, tick_at_edge=True)
+
+
+def _size_histogram(sizes: Iterable[int]) -> str:
+    edges = [(2, 2), (3, 3), (4, 4), (5, 5), (6, 7), (8, 10), (11, 20), (21, 50), (51, 10**12)]
+    labels = ["2", "3", "4", "5", "6–7", "8–10", "11–20", "21–50", "51+"]
+    counts = [0] * len(edges)
+    for size in sizes:
+        for number, (low, high) in enumerate(edges):
+            if low <= size <= high:
+                counts[number] += 1
+                break
+    ticks = dict(enumerate(labels))
+    return _bars(counts, labels, ticks, "Cluster sizes (documents)", "var(--bar2)")
+
+
+def _bars(
+    counts: list[int],
+    labels: list[str],
+    ticks: dict[int, str],
+    title: str,
+    colour: str,
+    tick_at_edge: bool = False,
+) -> str:
+    plot_w = _WIDTH - _LEFT - 10
+    plot_h = _HEIGHT - _BOTTOM - _TOP
+    top = max(counts) if counts and max(counts) > 0 else 1
+    step = plot_w / len(counts)
+    parts = [
+        f'<div class="chart"><svg width="{_WIDTH}" height="{_HEIGHT}" role="img" '
+        f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">'
+        f'<text class="title" x="{_LEFT}" y="16">{escape(title)} (n = {sum(counts):,})</text>'
+        f'<line x1="{_LEFT}" y1="{_TOP + plot_h}" x2="{_LEFT + plot_w}" y2="{_TOP + plot_h}" '
+        'stroke="#9aa3b2"/>'
+        f'<text x="{_LEFT - 4}" y="{_TOP + 4}" text-anchor="end">{top:,}</text>'
+        f'<text x="{_LEFT - 4}" y="{_TOP + plot_h}" text-anchor="end">0</text>'
+    ]
+    for number, count in enumerate(counts):
+        height = plot_h * count / top
+        x = _LEFT + number * step
+        parts.append(
+            f'<rect x="{x + 1:.1f}" y="{_TOP + plot_h - height:.1f}" width="{step - 2:.1f}" '
+            f'height="{height:.1f}" fill="{colour}"><title>{escape(labels[number])}: '
+            f"{count:,}</title></rect>"
+        )
+    for number, label in ticks.items():
+        if tick_at_edge and number == len(counts) - 1:
+            x = _LEFT + plot_w
+        elif tick_at_edge:
+            x = _LEFT + number * step
+        else:
+            x = _LEFT + (number + 0.5) * step
+        parts.append(
+            f'<text x="{x:.1f}" y="{_TOP + plot_h + 16}" text-anchor="middle">'
+            f"{escape(label)}</text>"
+        )
+    parts.append("</svg></div>")
+    return "".join(parts)

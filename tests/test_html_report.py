@@ -1,0 +1,419 @@
+"""The HTML report: escaping and structure as strings, then the page in headless Chromium."""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import os
+import select
+import shutil
+import subprocess
+import time
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dedup import Cluster, Document, Match, Paragraph, Repeat, Report, ScanConfig, scan_documents
+from dedup.report import REPORT_FORMATS, write_report
+from dedup.report.html import removable_bytes, render_html, write_html
+
+EN = [
+    "Flood waters recede in the river valley",
+    "Flood waters began to recede on Sunday in the river valley after four days of heavy rain "
+    "forced thousands of families to leave their homes and move to schools on higher ground.",
+    "Rescue teams said they had reached every village cut off by the water, and that the main "
+    "road to the valley would reopen once engineers had checked the damaged bridges.",
+    "The regional governor promised compensation for farmers whose crops were destroyed and "
+    "asked the national government to declare the valley a disaster area this week.",
+]
+AR = [
+    "افتتاح معرض الكتاب الدولي في أربيل",
+    "افتتح في مدينة أربيل اليوم السبت معرض الكتاب الدولي بمشاركة أكثر من ثلاثمئة دار نشر من "
+    "عشرين دولة عربية وأجنبية وسط إقبال كبير من الزوار والطلاب والباحثين",
+    "وقال مدير المعرض في مؤتمر صحفي إن الدورة الحالية تضم أكثر من مئة ألف عنوان في الأدب "
+    "والتاريخ والعلوم وإن الأسعار ستكون مخفضة للطلاب طوال أيام المعرض",
+    "ويستمر المعرض عشرة أيام تتخللها ندوات فكرية وأمسيات شعرية وحفلات توقيع لعدد من الكتاب "
+    "والشعراء الكورد والعرب بحضور جمهور واسع من المهتمين بالثقافة",
+]
+AR_REPEAT = [
+    "أمطار غزيرة في السليمانية",
+    "شهدت محافظة السليمانية أمطارا غزيرة منذ ساعات الصباح الأولى أدت إلى ارتفاع منسوب المياه "
+    "في عدد من الشوارع الرئيسية وتعطل حركة السير في أحياء عدة من المدينة",
+    "ودعت مديرية الدفاع المدني المواطنين إلى توخي الحذر وعدم الاقتراب من مجاري السيول حتى "
+    "انتهاء موجة الأمطار المتوقع أن تستمر حتى مساء يوم غد",
+]
+DATELINE = "السليمانية (كوردستان24)- "
+HOSTILE = (
+    '<script>window.pwned = 1; document.title = "pwned"</script></textarea>'
+    '<img src=x onerror="window.pwned = 2"> <a href="javascript:window.pwned = 3">click me</a>'
+)
+OTHERS = [
+    "Stock markets closed higher on Friday as investors welcomed figures showing that "
+    "inflation slowed for the third month in a row across most of the large economies.",
+    "أعلنت وزارة الزراعة عن خطة جديدة لدعم مزارعي القمح في المحافظات الشمالية تشمل توزيع "
+    "البذور المحسنة والأسمدة بأسعار مدعومة على آلاف المزارعين",
+    "The museum reopened its ancient history galleries after a two year renovation that added "
+    "new lighting, wider walkways and a room for school visits on weekday mornings.",
+]
+
+
+def _corpus() -> list[Document]:
+    texts = {
+        "en-story": "\n\n".join(EN),
+        "en-copy": "\n\n".join(
+            ["Valley flood waters recede", "CITY (Wire) - " + EN[1], EN[2], EN[3], HOSTILE]
+        ),
+        "ar-story": "\n\n".join(AR),
+        "ar-copy": "\n\n".join(["معرض أربيل الدولي للكتاب يفتح أبوابه", *AR[1:]]),
+        "ar-repeat": "\n\n".join(
+            [AR_REPEAT[0], AR_REPEAT[1], DATELINE + AR_REPEAT[1], AR_REPEAT[2]]
+        ),
+        **{f"other-{n}": text for n, text in enumerate(OTHERS)},
+    }
+    return [Document(i, t, ordinal=n) for n, (i, t) in enumerate(texts.items())]
+
+
+@pytest.fixture(scope="module")
+def report() -> Report:
+    return scan_documents(_corpus(), ScanConfig(), workers=1)
+
+
+def test_the_corpus_has_what_the_page_must_show(report: Report) -> None:
+    clusters = sorted(sorted(c.members) for c in report.clusters)
+    assert ["en-copy", "en-story"] in clusters
+    assert any({"ar-story", "ar-copy"} <= set(members) for members in clusters)
+    assert "ar-repeat" in {r.doc for r in report.repeats}
+
+
+# -- the page as a string -----------------------------------------------------------------
+
+
+class _Elements(HTMLParser):
+    """Every start tag of a page, with its attributes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+
+def _tags(page: str) -> list[tuple[str, dict[str, str | None]]]:
+    parser = _Elements()
+    parser.feed(page)
+    return parser.tags
+
+
+def test_input_text_is_escaped_everywhere(report: Report) -> None:
+    hostile_id = '<script>alert("id")</script>'
+    report = Report(
+        documents=report.documents,
+        repeats=report.repeats,
+        matches=[*report.matches, Match(hostile_id, "en-story", "partial", "a_in_b", {})],
+        clusters=report.clusters,
+        texts={**report.texts, hostile_id: HOSTILE},
+    )
+    page = render_html(report)
+    tags = _tags(page)
+    assert [t for t, _ in tags].count("script") == 1  # the report's own, at the end
+    assert not [t for t, _ in tags if t in ("img", "textarea", "iframe", "object")]
+    assert all((a.get("href") or "").startswith("#") for t, a in tags if t == "a")
+    assert not [a for _, a in tags if any(k.startswith("on") for k in a)]
+    assert (
+        "&lt;script&gt;window.pwned = 1; document.title = &quot;pwned&quot;&lt;/script&gt;" in page
+    )
+    assert "&lt;/textarea&gt;" in page
+    assert "&lt;a href=&quot;javascript:window.pwned = 3&quot;&gt;" in page
+    assert "&lt;script&gt;alert(&quot;id&quot;)&lt;/script&gt;" in page
+    assert "<script>window" not in page and 'href="javascript' not in page
+
+
+def test_the_page_needs_no_network(report: Report) -> None:
+    page = render_html(report)
+    csp = next(
+        a["content"] for t, a in _tags(page) if a.get("http-equiv") == "Content-Security-Policy"
+    )
+    assert csp is not None and "default-src 'none'" in csp
+    assert "http://" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    assert "https://" not in page
+    assert not [a for _, a in _tags(page) if a.get("src") or a.get("rel") == "stylesheet"]
+
+
+def test_structure_summary_charts_and_marks(report: Report) -> None:
+    page = render_html(report)
+    tags = _tags(page)
+    assert page.index('id="summary"') < page.index('id="clusters"') < page.index('id="repeats"')
+    assert [t for t, _ in tags].count("svg") == 3
+    passages = [a for t, a in tags if "passage" in (a.get("class") or "").split()]
+    assert passages and all(a.get("dir") == "auto" for a in passages)
+    assert any(t == "mark" and "shared" in (a.get("class") or "") for t, a in tags)
+    assert any(t == "mark" and "repeat" in (a.get("class") or "") for t, a in tags)
+    assert "bytes clean would remove" in page
+
+
+def test_removable_bytes_match_what_clean_removes(report: Report) -> None:
+    removable = removable_bytes(report)
+    dropped = {m for c in report.clusters for m in c.members if m != c.keep}
+    assert removable.documents_dropped == len(dropped)
+    assert removable.document_bytes == sum(len(report.texts[d].encode()) for d in dropped)
+    text = report.texts["ar-repeat"]
+    repeated = DATELINE + AR_REPEAT[1]
+    assert removable.repeat_bytes == len(("\n\n" + repeated).encode())
+    assert text.count(repeated) == 1 and not removable.estimated
+
+
+def test_removable_bytes_without_texts_are_a_lower_bound() -> None:
+    report = Report(
+        documents=3,
+        repeats=[Repeat("d", Paragraph(0, 0, 10), Paragraph(1, 12, 30), "exact", {})],
+        clusters=[Cluster(0, ("a", "b", "c"), "a")],
+        texts={"b": "ééé"},
+    )
+    removable = removable_bytes(report)
+    assert (removable.document_bytes, removable.documents_without_text) == (6, 1)
+    assert removable.repeat_bytes == 18 and removable.estimated
+    assert "≥ 24" in render_html(report)
+
+
+def _synthetic(findings: int) -> Report:
+    """A report with ``findings`` findings, a third each of repeats, matches and clusters."""
+    third = findings // 3
+    text = "\n\n".join(["a title", "a first paragraph of words", "a first paragraph of words"])
+    report = Report(documents=findings)
+    for n in range(third):
+        report.repeats.append(
+            Repeat(f"r{n}", Paragraph(1, 9, 35), Paragraph(2, 37, 63), "exact", {}, ordinal=n)
+        )
+        report.matches.append(
+            Match(f"p{n}", f"q{n}", "partial", "a_in_b", {"jaccard": n / third}, ((1, 1, 1.0),))
+        )
+        report.clusters.append(Cluster(n, tuple(f"c{n}-{k}" for k in range(2 + n % 7)), f"c{n}-0"))
+    report.texts = {f"r{n}": text for n in range(third)}
+    return report
+
+
+def test_sections_are_capped_with_a_count_of_what_was_left_out() -> None:
+    page = render_html(_synthetic(300), limit=40)
+    assert page.count('class="finding cluster"') == 40
+    assert page.count('class="finding partial"') == 40
+    assert page.count('class="finding repeats"') == 40
+    assert page.count("60 more clusters are left out") == 1
+    assert page.count("60 more partial copies are left out") == 1
+    assert page.count("60 more documents are left out") == 1
+    # biggest first: clusters of 8 members lead
+    first = page.index('class="finding cluster"')
+    assert "8 documents" in page[first : first + 400]
+
+
+def test_html_is_a_report_format(tmp_path: Path, report: Report) -> None:
+    assert ".html" in REPORT_FORMATS
+    write_report(report, tmp_path / "out" / "report.HTML")
+    page = (tmp_path / "out" / "report.HTML").read_text("utf-8")
+    assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["report.HTML"]
+
+
+def test_scan_writes_an_html_report(invoke: Any, workdir: Path) -> None:
+    for document in _corpus():
+        (workdir / f"{document.id}.txt").write_text(document.text, "utf-8")
+    result = invoke("scan", ".", "--report", "report.html", "--quiet")
+    assert result.exit_code == 0, result.output
+    page = (workdir / "report.html").read_text("utf-8")
+    assert "&lt;script&gt;window.pwned" in page and "<script>window" not in page
+
+
+# -- the page in headless Chromium -----------------------------------------------------------
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+    "--window-size=1280,2000",
+)
+
+
+class Browser:
+    """Headless Chromium driven over the DevTools protocol on a pipe (fds 3 and 4)."""
+
+    def __init__(self, binary: str, profile: Path) -> None:
+        to_browser_r, self._to_browser = os.pipe()
+        self._from_browser, from_browser_w = os.pipe()
+        # the shell puts the pipe ends where --remote-debugging-pipe expects them
+        self.process = subprocess.Popen(
+            [
+                "bash",  # dash cannot redirect from fds above 9
+                "-c",
+                f'exec "$0" "$@" 3<&{to_browser_r} 4>&{from_browser_w}',
+                binary,
+                *FLAGS,
+                "--remote-debugging-pipe",
+                f"--user-data-dir={profile}",
+                "about:blank",
+            ],
+            pass_fds=(to_browser_r, from_browser_w),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        os.close(to_browser_r)
+        os.close(from_browser_w)
+        self._buffer = b""
+        self._next_id = 0
+        self.events: list[dict[str, Any]] = []
+
+    def call(self, method: str, session: str | None = None, **params: Any) -> dict[str, Any]:
+        self._next_id += 1
+        message: dict[str, Any] = {"id": self._next_id, "method": method, "params": params}
+        if session:
+            message["sessionId"] = session
+        os.write(self._to_browser, json.dumps(message).encode() + b"\0")
+        while True:
+            reply = self._read()
+            if reply.get("id") == self._next_id:
+                if "error" in reply:
+                    raise RuntimeError(f"{method}: {reply['error']}")
+                result: dict[str, Any] = reply["result"]
+                return result
+            self.events.append(reply)
+
+    def wait_for(self, method: str, timeout_s: float = 30) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            for event in self.events:
+                if event.get("method") == method:
+                    self.events.remove(event)
+                    return event
+            self.events.append(self._read(deadline - time.monotonic()))
+
+    def _read(self, timeout_s: float = 30) -> dict[str, Any]:
+        while b"\0" not in self._buffer:
+            ready, _, _ = select.select([self._from_browser], [], [], max(0.0, timeout_s))
+            if not ready:
+                raise TimeoutError("no reply from chromium")
+            chunk = os.read(self._from_browser, 1 << 20)
+            if not chunk:
+                raise RuntimeError("chromium closed the pipe")
+            self._buffer += chunk
+        message, self._buffer = self._buffer.split(b"\0", 1)
+        parsed: dict[str, Any] = json.loads(message)
+        return parsed
+
+    def open(self, url: str) -> str:
+        """A new tab showing ``url`` once loaded; returns its session id."""
+        target = self.call("Target.createTarget", url="about:blank")["targetId"]
+        session: str = self.call("Target.attachToTarget", targetId=target, flatten=True)[
+            "sessionId"
+        ]
+        self.call("Page.enable", session)
+        self.call("Page.navigate", session, url=url)
+        self.wait_for("Page.loadEventFired")
+        return session
+
+    def evaluate(self, session: str, expression: str) -> Any:
+        reply = self.call("Runtime.evaluate", session, expression=expression, returnByValue=True)
+        if "exceptionDetails" in reply:
+            raise RuntimeError(f"script failed: {reply['exceptionDetails']}")
+        return reply["result"].get("value")
+
+    def close(self) -> None:
+        with contextlib.suppress(RuntimeError, TimeoutError, OSError):
+            self.call("Browser.close")
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        os.close(self._to_browser)
+        os.close(self._from_browser)
+
+
+# Measured in the page: marks that are laid out, the direction and the on-screen order of the
+# letters of each passage (a right-to-left line puts its first letter right of its fifth),
+# and every trace the hostile document could leave if anything of it ran or became markup.
+PROBE = r"""(() => {
+  const visible = (e) => e.getClientRects().length > 0 && e.getBoundingClientRect().width > 0;
+  const marks = [...document.querySelectorAll("mark.shared")];
+  const passages = [...document.querySelectorAll("p.passage")].map((p) => {
+    const mark = p.querySelector("mark") || p;
+    const node = [...mark.childNodes].find((n) => n.nodeType === 3 && n.data.trim().length > 8);
+    let first = null, fifth = null;
+    if (node) {
+      const at = (i) => { const r = document.createRange(); r.setStart(node, i);
+        r.setEnd(node, i + 1); return r.getBoundingClientRect(); };
+      const a = at(0), b = at(4);
+      if (Math.abs(a.top - b.top) < 2) {
+        first = a.left + a.width / 2; fifth = b.left + b.width / 2;
+      }
+    }
+    return { text: mark.textContent.slice(0, 40), direction: getComputedStyle(p).direction,
+             first: first, fifth: fifth };
+  });
+  return {
+    title: document.title,
+    pwned: typeof window.pwned === "undefined" ? null : window.pwned,
+    scripts: document.scripts.length,
+    injected: document.querySelectorAll("main img, main a, main textarea, main script").length,
+    hostileShownAsText: (() => {
+      const shown = [...document.querySelectorAll("p.passage")].find(
+        (p) => p.textContent.includes("<script>window.pwned = 1;"));
+      if (!shown) return false;
+      shown.scrollIntoView();
+      return visible(shown) && shown.innerText.includes('<script>window.pwned = 1; document');
+    })(),
+    marks: marks.length,
+    visibleMarks: marks.filter(visible).length,
+    repeatMarks: document.querySelectorAll("mark.repeat").length,
+    passages: passages,
+  };
+})()"""
+
+
+@pytest.fixture(scope="module")
+def chromium() -> str:
+    if CHROMIUM is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is missing in CI: .ci/run should have installed it")
+        pytest.skip("chromium is not installed (apt-get install -y chromium)")
+    return CHROMIUM
+
+
+def test_the_page_in_headless_chromium(chromium: str, report: Report, tmp_path: Path) -> None:
+    write_html(report, tmp_path / "report.html")
+    browser = Browser(chromium, tmp_path / "profile")
+    try:
+        session = browser.open((tmp_path / "report.html").as_uri())
+        shot = browser.call("Page.captureScreenshot", session, format="png")
+        page = browser.evaluate(session, PROBE)
+    finally:
+        browser.close()
+    png = base64.b64decode(shot["data"])
+    (tmp_path / "report.png").write_bytes(png)
+    assert png.startswith(b"\x89PNG") and len(png) > 20_000
+
+    # highlighted spans exist and are laid out
+    assert page["marks"] >= 4 and page["visibleMarks"] >= 4
+    assert page["repeatMarks"] >= 2
+    # Arabic passages run right to left, English ones left to right
+    arabic = [p for p in page["passages"] if any("\u0600" <= c <= "\u06ff" for c in p["text"])]
+    english = [p for p in page["passages"] if p["text"][:1].isascii() and p["text"][:1].isalpha()]
+    assert len(arabic) >= 8 and len(english) >= 8
+    assert all(p["direction"] == "rtl" for p in arabic)
+    assert all(p["direction"] == "ltr" for p in english)
+    measured = [p for p in arabic if p["first"] is not None]
+    assert measured and all(p["first"] > p["fifth"] for p in measured)
+    measured = [p for p in english if p["first"] is not None]
+    assert measured and all(p["first"] < p["fifth"] for p in measured)
+    # the hostile document shows as text and nothing of it ran or became an element
+    assert page["pwned"] is None and page["title"] == "dedup report"
+    assert page["scripts"] == 1 and page["injected"] == 0
+    assert page["hostileShownAsText"]

@@ -1,0 +1,380 @@
+"""The archive index and the CI gate: one suite, run against SQLite and a real Redis server."""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import orjson
+import pytest
+from conftest import Invoke
+
+from dedup.check import CheckConfig, add, add_documents, check_documents
+from dedup.errors import BackendError
+from dedup.index import open_index
+from dedup.model import Document
+
+REDIS_SERVER = shutil.which("redis-server")
+ALPHABET = "abcdefghijklmnopqrstuvwxyz"
+
+
+def _words(rng: random.Random, count: int) -> str:
+    return " ".join(
+        "".join(rng.choice(ALPHABET) for _ in range(rng.randint(2, 9))) for _ in range(count)
+    )
+
+
+def article(seed: int, paragraphs: int = 4, words: int = 40) -> str:
+    """A made-up article: ``paragraphs`` paragraphs of random words, the same for one seed."""
+    rng = random.Random(seed)
+    return "\n\n".join(_words(rng, words) + "." for _ in range(paragraphs))
+
+
+def retitled(text: str) -> str:
+    """A syndicated copy: a new headline and credit line, the body unchanged."""
+    return "Breaking: a new headline for the story\n\n" + text + "\n\n(Agency)"
+
+
+def write_jsonl(path: Path, records: list[dict[str, str]]) -> Path:
+    path.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in records))
+    return path
+
+
+ARCHIVE = [{"id": f"a-{k}", "text": article(k)} for k in range(6)]
+BATCH = [
+    {"id": "copy-of-a-2", "text": retitled(article(2))},
+    {"id": "fresh-1", "text": article(101)},
+    {"id": "fresh-2", "text": article(102)},
+    {"id": "copy-of-fresh-1", "text": retitled(article(101))},
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """A real redis-server on a free port with a scratch folder, stopped after the session."""
+    if REDIS_SERVER is None:
+        pytest.skip("redis-server is not installed (apt-get install redis-server)")
+    port = _free_port()
+    folder = tempfile.mkdtemp(prefix="dedup-redis-")
+    server = subprocess.Popen(
+        [REDIS_SERVER, "--port", str(port), "--save", "", "--dir", folder, "--bind", "127.0.0.1"],
+        stdout=subprocess.DEVNULL,
+    )
+    import redis
+
+    client = redis.Redis(port=port)
+    try:
+        for _ in range(100):
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        else:
+            pytest.fail("redis-server did not start")
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        client.close()
+        server.terminate()
+        server.wait(10)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(params=["sqlite", "redis"])
+def index_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty index of each backend."""
+    if request.param == "sqlite":
+        return str(tmp_path / "archive.db")
+    url: str = request.getfixturevalue("redis_url")
+    import redis
+
+    redis.Redis.from_url(url).flushdb()
+    return url
+
+
+def _documents(records: list[dict[str, str]], path: str = "batch.jsonl") -> list[Document]:
+    return [
+        Document(r["id"], r["text"], path=path, line=n + 1, ordinal=n)
+        for n, r in enumerate(records)
+    ]
+
+
+def _archive(url: str) -> None:
+    with open_index(url) as index:
+        add_documents(index, _documents(ARCHIVE, "archive.jsonl"), workers=1)
+
+
+def test_add_stats_check_remove(index_url: str) -> None:
+    _archive(index_url)
+    with open_index(index_url) as index:
+        assert index.stats().documents == len(ARCHIVE)
+        report = check_documents(index, _documents(BATCH), CheckConfig(workers=1))
+        assert [(m.doc, m.archived, m.kind) for m in report.archive_matches] == [
+            ("copy-of-a-2", "a-2", "near_duplicate")
+        ]
+        assert report.archive_matches[0].scores["sentences_b"] == 1.0
+        # the in-batch copy is a cluster; its later member is a duplicate too
+        assert [c.members for c in report.clusters] == [("fresh-1", "copy-of-fresh-1")]
+        assert report.duplicates == [0, 3]
+        assert index.remove(["a-2", "never-added"]) == 1
+        assert index.stats().documents == len(ARCHIVE) - 1
+        report = check_documents(index, _documents(BATCH), CheckConfig(workers=1))
+        assert report.archive_matches == []
+        assert report.duplicates == [3]
+
+
+def test_readding_an_id_is_idempotent(index_url: str) -> None:
+    _archive(index_url)
+    with open_index(index_url) as index:
+        before = index.fetch(["a-1"])
+        again = add_documents(index, _documents(ARCHIVE), workers=1)
+        assert (again.written, again.unchanged) == (0, len(ARCHIVE))
+        assert index.stats().documents == len(ARCHIVE)
+        assert index.fetch(["a-1"]) == before
+        # a changed text under the same id replaces the stored one: the old text stops matching
+        changed = add_documents(index, _documents([{"id": "a-2", "text": article(202)}]))
+        assert (changed.written, changed.unchanged) == (1, 0)
+        assert index.stats().documents == len(ARCHIVE)
+        assert index.fetch(["a-2"])["a-2"].text == article(202)
+        report = check_documents(index, _documents(BATCH), CheckConfig(workers=1))
+        assert report.archive_matches == []
+
+
+def test_frequencies_follow_adds_and_removes(index_url: str, tmp_path: Path) -> None:
+    """Removing what was added leaves every per-bin count where it was."""
+    _archive(index_url)
+    with open_index(index_url) as index:
+        bins = __import__("numpy").arange(1 << 22, dtype="int64")[::97]
+        counts_before, documents_before = index.frequencies(bins)
+        add_documents(index, _documents(BATCH), workers=1)
+        assert index.frequencies(bins)[1] == documents_before + len(BATCH)
+        index.remove([r["id"] for r in BATCH])
+        counts_after, documents_after = index.frequencies(bins)
+        assert documents_after == documents_before
+        assert counts_after.tolist() == counts_before.tolist()
+
+
+def test_check_add_adds_only_the_accepted(index_url: str, workdir: Path, invoke: Invoke) -> None:
+    _archive(index_url)
+    write_jsonl(workdir / "batch.jsonl", BATCH)
+    result = invoke("check", "--index", index_url, "batch.jsonl", "--add", "-q")
+    assert result.exit_code == 0, result.output
+    with open_index(index_url) as index:
+        assert index.stats().documents == len(ARCHIVE) + 2
+        assert sorted(index.fetch([r["id"] for r in BATCH])) == ["fresh-1", "fresh-2"]
+
+
+def test_reports_are_byte_identical(index_url: str, workdir: Path, invoke: Invoke) -> None:
+    _archive(index_url)
+    write_jsonl(workdir / "batch.jsonl", BATCH)
+    outputs = []
+    for run in range(2):
+        reports = [f"run{run}.jsonl", f"run{run}.json", f"run{run}.csv"]
+        args = ["check", "--index", index_url, "batch.jsonl", "--format", "github"]
+        result = invoke(*args, *[a for r in reports for a in ("--report", r)])
+        assert result.exit_code == 0
+        outputs.append([result.output.encode()] + [(workdir / r).read_bytes() for r in reports])
+    assert outputs[0] == outputs[1]
+    lines = [orjson.loads(line) for line in outputs[0][1].splitlines()]
+    archived = [line for line in lines if line["type"] == "archive_match"]
+    assert archived == [
+        {
+            "type": "archive_match",
+            "doc": "copy-of-a-2",
+            "archived": "a-2",
+            "kind": "near_duplicate",
+            "direction": None,
+            "scores": archived[0]["scores"],
+            "aligned": [
+                {"doc": 1, "archived": 0, "score": 1.0},
+                {"doc": 2, "archived": 1, "score": 1.0},
+                {"doc": 3, "archived": 2, "score": 1.0},
+                {"doc": 4, "archived": 3, "score": 1.0},
+            ],
+            "file": "batch.jsonl",
+            "line": 1,
+        }
+    ]
+    assert lines[-1]["archive_matches"] == 1 and lines[-1]["duplicates"] == 2
+
+
+def test_exit_codes(index_url: str, workdir: Path, invoke: Invoke) -> None:
+    _archive(index_url)
+    write_jsonl(workdir / "batch.jsonl", BATCH)
+    base = ["check", "--index", index_url, "batch.jsonl", "-q"]
+    assert invoke(*base, "--max-duplicates", "2").exit_code == 0
+    over = invoke(*base, "--max-duplicates", "1")
+    assert over.exit_code == 1
+    assert over.stderr == "dedup: 2 duplicate documents, over the limit of 1 (--max-duplicates)\n"
+    assert invoke(*base, "--max-rate", "0.5").exit_code == 0
+    rate = invoke(*base, "--max-rate", "0.25")
+    assert rate.exit_code == 1
+    assert rate.stderr == "dedup: duplicate rate 0.5, over the limit of 0.25 (--max-rate)\n"
+    missing = invoke("check", "--index", index_url, "absent.jsonl")
+    assert missing.exit_code == 2
+    assert missing.stderr.startswith("dedup: error: absent.jsonl")
+    assert len(missing.stderr.splitlines()) == 1
+
+
+def test_an_unknown_format_version_is_refused(
+    index_url: str, workdir: Path, invoke: Invoke
+) -> None:
+    _archive(index_url)
+    if index_url.startswith("redis://"):
+        import redis
+
+        redis.Redis.from_url(index_url).hset("dedup:meta", "format_version", "99")
+    else:
+        with sqlite3.connect(index_url) as db:
+            db.execute("UPDATE meta SET value = '99' WHERE key = 'format_version'")
+    with pytest.raises(BackendError, match="format version 99"):
+        open_index(index_url)
+    result = invoke("index", "stats", index_url)
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"dedup: error: {index_url}: index format version 99, this dedup reads version 1: "
+        "rebuild the index with this version\n"
+    )
+
+
+def test_index_commands(index_url: str, workdir: Path, invoke: Invoke) -> None:
+    write_jsonl(workdir / "archive.jsonl", ARCHIVE)
+    added = invoke("index", "add", index_url, "archive.jsonl")
+    assert added.exit_code == 0
+    assert (
+        added.stdout
+        == f"added 6 documents to {index_url} (0 unchanged); 6 documents in the index\n"
+    )
+    again = invoke("index", "add", index_url, "archive.jsonl")
+    assert (
+        again.stdout
+        == f"added 0 documents to {index_url} (6 unchanged); 6 documents in the index\n"
+    )
+    removed = invoke("index", "remove", index_url, "a-1", "a-9")
+    assert removed.stdout == "removed 1 documents (1 not found); 5 documents in the index\n"
+    stats = orjson.loads(invoke("index", "stats", index_url, "--json").stdout)
+    assert stats["documents"] == 5 and stats["format_version"] == 1
+
+
+def test_github_format_exact_output(index_url: str, workdir: Path, invoke: Invoke) -> None:
+    _archive(index_url)
+    lead = article(300, paragraphs=1)
+    records = [
+        {"id": "same", "text": article(3)},
+        {"id": "echo", "text": f"{lead}\n\n{article(301, paragraphs=1)}\n\n{lead}"},
+    ]
+    write_jsonl(workdir / "new, batch.jsonl", records)
+    result = invoke("check", "--index", index_url, "new, batch.jsonl", "--format", "github")
+    assert result.exit_code == 0
+    assert result.stdout == (
+        "::warning file=new%2C batch.jsonl,line=2,title=repeated paragraph::"
+        "echo: paragraph 2 repeats paragraph 0 (exact)\n"
+        "::warning file=new%2C batch.jsonl,line=1,title=archive near-duplicate::"
+        "same is a near-duplicate of archived a-3 (rare words 1.00, sentences 1.00)\n"
+    )
+
+
+def test_an_unknown_scheme_is_a_usage_error(workdir: Path, invoke: Invoke) -> None:
+    result = invoke("index", "stats", "ftp://host/archive")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "dedup: error: ftp://host/archive: unknown index URL scheme 'ftp': "
+        "use a path, sqlite:/// or redis://\n"
+    )
+
+
+def _big_corpus(path: Path, count: int, start: int = 0) -> list[dict[str, str]]:
+    records = [
+        {"id": f"d{k:05d}", "text": article(10_000 + k, paragraphs=2, words=25)}
+        for k in range(start, start + count)
+    ]
+    write_jsonl(path, records)
+    return records
+
+
+def _dedup(*args: str) -> list[str]:
+    return [sys.executable, "-m", "dedup", *args]
+
+
+def test_concurrent_adders_lose_nothing(index_url: str, tmp_path: Path) -> None:
+    first = _big_corpus(tmp_path / "first.jsonl", 300)
+    second = _big_corpus(tmp_path / "second.jsonl", 300, start=300)
+    with open_index(index_url):  # create it first, as a CI job would
+        pass
+    writers = [
+        subprocess.Popen(
+            _dedup("index", "add", index_url, str(path), "--batch-size", "5"),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        for path in (tmp_path / "first.jsonl", tmp_path / "second.jsonl")
+    ]
+    for writer in writers:
+        _, stderr = writer.communicate(timeout=300)
+        assert writer.returncode == 0, stderr.decode()
+    ids = [r["id"] for r in first + second]
+    with open_index(index_url) as index:
+        assert index.stats().documents == len(ids)
+        assert sorted(index.fetch(ids)) == ids
+
+
+def test_a_killed_add_leaves_whole_batches_and_resumes(tmp_path: Path) -> None:
+    records = _big_corpus(tmp_path / "big.jsonl", 4000)
+    path = tmp_path / "archive.db"
+    writer = subprocess.Popen(
+        _dedup("index", "add", str(path), str(tmp_path / "big.jsonl"), "--batch-size", "3"),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # its digest workers die with it
+    )
+    committed = 0
+    deadline = time.monotonic() + 120
+    while committed < 30 and time.monotonic() < deadline:
+        time.sleep(0.02)
+        try:
+            with sqlite3.connect(path, timeout=5) as db:
+                committed = db.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
+        except sqlite3.OperationalError:
+            continue
+    os.killpg(writer.pid, signal.SIGKILL)
+    writer.wait()
+    assert writer.returncode == -signal.SIGKILL, "the add finished before it could be killed"
+    with open_index(str(path)) as index:
+        count = index.stats().documents
+        assert 30 <= count < len(records)
+        # batches commit in input order: what is there is a prefix of the input, texts intact
+        ids = [r["id"] for r in records]
+        present = index.fetch(ids)
+        assert sorted(present) == ids[:count]
+        assert all(present[r["id"]].text == r["text"] for r in records[:count])
+        result = add(index, [str(tmp_path / "big.jsonl")], batch_size=50)
+        assert (result.written, result.unchanged) == (len(records) - count, count)
+        assert index.stats().documents == len(records)
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT COUNT(DISTINCT id) FROM documents").fetchone()[0] == len(records)
+        assert db.execute("SELECT COUNT(*) FROM bands").fetchone()[0] == 64 * len(records)
+        resumed = db.execute("SELECT bin, count FROM frequencies WHERE count != 0").fetchall()
+    clean = tmp_path / "clean.db"
+    with open_index(str(clean)) as index:
+        add(index, [str(tmp_path / "big.jsonl")])
+    with sqlite3.connect(clean) as db:
+        assert (
+            resumed == db.execute("SELECT bin, count FROM frequencies WHERE count != 0").fetchall()
+        )
