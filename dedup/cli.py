@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import click
@@ -14,6 +16,7 @@ from dedup.check import add as add_to_index
 from dedup.check import check as check_batch
 from dedup.clean import clean as clean_corpus
 from dedup.config import MatchConfig, ReadConfig, RepeatConfig, ScanConfig
+from dedup.corpus import Progress
 from dedup.corpus import scan as scan_corpus
 from dedup.errors import DedupError
 from dedup.explain import compare_files, compare_in_corpus
@@ -264,6 +267,9 @@ def cli() -> None:
 @click.option(
     "-q", "--quiet", is_flag=True, help="Print nothing; rely on the exit code and reports."
 )
+@click.option(
+    "-v", "--verbose", is_flag=True, help="Also list every bad record skipped, and the timings."
+)
 def scan(
     inputs: tuple[str, ...],
     reports: tuple[str, ...],
@@ -271,6 +277,7 @@ def scan(
     fail_on_duplicates: int | None,
     examples: int,
     quiet: bool,
+    verbose: bool,
     **options: Any,
 ) -> None:
     """Find repeated paragraphs inside documents and copies across them in INPUT... (files,
@@ -283,11 +290,22 @@ def scan(
     """
     for path in reports:
         check_report_path(path)
-    report = scan_corpus(inputs, _scan_config(options))
+    started = time.perf_counter()
+    with _progress(enabled=not quiet) as progress:
+        report = scan_corpus(inputs, _scan_config(options), progress)
+    if verbose:
+        for message in report.errors:
+            click.echo(f"dedup: skipped: {message}", err=True)
+        seconds = time.perf_counter() - started
+        click.echo(
+            f"dedup: scanned {report.documents:,} documents in {seconds:.1f} s "
+            f"({report.documents / max(seconds, 1e-9):,.0f} documents/s)",
+            err=True,
+        )
     for path in reports:
         write_report(report, path)
     if not quiet:
-        click.echo(render_summary(report, examples), nl=False)
+        click.echo(_styled(render_summary(report, examples)), nl=False)
     _exit_for_limits(report, fail_on_repeats, fail_on_duplicates)
 
 
@@ -572,6 +590,43 @@ def _exit_for_limits(
     if over:
         click.echo(f"dedup: {'; '.join(over)}", err=True)
         sys.exit(EXIT_FINDINGS)
+
+
+@contextmanager
+def _progress(enabled: bool) -> Iterator[Progress | None]:
+    """A one-line progress display on stderr, only when stderr is a terminal."""
+    stream = click.get_text_stream("stderr")
+    if not enabled or not stream.isatty():
+        yield None
+        return
+    started = time.perf_counter()
+    last = [0.0]
+
+    def show(stage: str, done: int, total: int | None) -> None:
+        now = time.perf_counter()
+        if now - last[0] < 0.2:
+            return
+        last[0] = now
+        rate = done / max(now - started, 1e-9)
+        text = f"{done:,}/{total:,} pairs" if total else f"{done:,} documents ({rate:,.0f}/s)"
+        click.echo(f"\r\x1b[2K{stage}: {text}", nl=False, err=True)
+
+    try:
+        yield show
+    finally:
+        click.echo("\r\x1b[2K", nl=False, err=True)
+
+
+def _styled(summary: str) -> str:
+    """Headings bold, counts of findings coloured; click drops the codes off a terminal."""
+    lines = []
+    for line in summary.splitlines():
+        if line and not line.startswith(" "):
+            head, _, rest = line.partition(":")
+            lines.append(click.style(head + ":", bold=True) + click.style(rest, fg="cyan"))
+        else:
+            lines.append(line)
+    return "\n".join(lines) + "\n"
 
 
 def main() -> None:

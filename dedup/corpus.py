@@ -10,7 +10,7 @@ decide them (texts are read back from the spill), and clustering groups the copi
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date as Date
 from typing import Literal
@@ -39,26 +39,40 @@ __all__ = ["scan", "scan_documents"]
 _PROFILE_CACHE = 4096
 
 
-def scan(inputs: Iterable[str], config: ScanConfig | None = None) -> Report:
+Progress = Callable[[str, int, int | None], None]
+"""Called as ``progress(stage, done, total)``: stage ``"reading"`` (documents read, total
+unknown) or ``"verifying"`` (candidate pairs verified of ``total``)."""
+
+
+def scan(
+    inputs: Iterable[str], config: ScanConfig | None = None, progress: Progress | None = None
+) -> Report:
     """Scan files, folders or ``-`` (JSONL on stdin) and return everything found."""
     config = config or ScanConfig()
     reader = DocumentReader(inputs, config.read)
-    report = scan_documents(reader, config)
+    report = scan_documents(reader, config, progress=progress)
     report.skipped = reader.skipped
+    report.errors = reader.errors
     return report
 
 
 def scan_documents(
-    documents: Iterable[Document], config: ScanConfig | None = None, workers: int | None = None
+    documents: Iterable[Document],
+    config: ScanConfig | None = None,
+    workers: int | None = None,
+    progress: Progress | None = None,
 ) -> Report:
     """Scan documents already in memory (or any iterable of them).
 
-    ``workers`` processes digest the documents (default: one per core).
+    ``workers`` processes digest the documents (default: one per core); ``progress`` is told
+    how far the scan is.
     """
     config = config or ScanConfig()
     report = Report()
-    with _Corpus(config.matches) as corpus:
+    with _Corpus(config.matches, progress=progress) as corpus:
         for batch, digest in digest_stream(documents, config, workers):
+            if progress is not None:
+                progress("reading", report.documents + len(batch), None)
             report.documents += len(batch)
             report.bytes_read += sum(len(d.text) for d in batch)
             report.repeats.extend(digest.repeats)
@@ -79,6 +93,7 @@ class _Corpus:
     """What the pass keeps of each document for matching, indexed by ordinal."""
 
     config: MatchConfig
+    progress: Progress | None = None
     ids: list[str] = field(default_factory=list)
     ordinals: list[int] = field(default_factory=list)
     lengths: list[int] = field(default_factory=list)
@@ -148,7 +163,10 @@ class _Corpus:
             pairs = np.unique(np.concatenate([pairs, paragraph_pairs]), axis=0)
         matches: list[Match] = []
         near_pairs: list[tuple[int, int]] = []
-        for a, b in pairs.tolist():
+        total = len(pairs)
+        for done, (a, b) in enumerate(pairs.tolist()):
+            if self.progress is not None and done % 256 == 0:
+                self.progress("verifying", done, total)
             group = exact_group_of.get(a)
             if group is not None and group == exact_group_of.get(b):
                 continue

@@ -139,7 +139,8 @@ class Report:
     """Everything a scan found, plus counts for the summary.
 
     ``texts`` holds the original text of documents with findings (up to a limit, largest
-    findings first), by id, for renderers that show them side by side.
+    findings first), by id, for renderers that show them side by side; ``errors`` the messages
+    of the bad records skipped.
     """
 
     documents: int = 0
@@ -149,6 +150,7 @@ class Report:
     matches: list[Match] = field(default_factory=list)
     clusters: list[Cluster] = field(default_factory=list)
     texts: dict[str, str] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
 
     def summary(self) -> dict[str, int]:
         return {

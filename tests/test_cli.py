@@ -530,3 +530,12 @@ def test_clean_one_input_into_an_existing_folder_is_refused(workdir: Path, invok
         "dedup: error: out is a folder: one input file is cleaned into one file (-o FILE)\n",
     )
     assert list(Path("out").iterdir()) == []
+
+
+def test_verbose_lists_skipped_records_and_timing(workdir: Path, invoke: Invoke) -> None:
+    Path("mixed.jsonl").write_text('{"id": "a", "text": "fine"}\n{"id": "b", "text": 3}\n')
+    result = invoke("scan", "mixed.jsonl", "--skip-bad", "-v")
+    lines = result.stderr.splitlines()
+    assert result.exit_code == 0
+    assert lines[0] == "dedup: skipped: mixed.jsonl:2: field 'text' is int, not text"
+    assert lines[1].startswith("dedup: scanned 1 documents in ")

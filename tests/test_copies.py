@@ -183,3 +183,12 @@ def test_keep_policy_source_prefers_the_listed_outlet() -> None:
         True,
         ("agency", "paper"),
     )
+
+
+def test_progress_reports_reading_then_verifying() -> None:
+    seen: list[tuple[str, int, int | None]] = []
+    scan_documents(_corpus(), ScanConfig(), workers=1, progress=lambda *event: seen.append(event))
+    stages = [stage for stage, _, _ in seen]
+    assert stages[0] == "reading" and "verifying" in stages
+    assert stages.index("verifying") > max(i for i, s in enumerate(stages) if s == "reading")
+    assert [done for stage, done, _ in seen if stage == "reading"][-1] == len(_corpus())
