@@ -390,7 +390,7 @@ def compare(
     if as_json:
         click.echo(orjson.dumps(comparison.to_dict(), option=orjson.OPT_INDENT_2).decode())
     else:
-        click.echo(render_comparison(comparison, passages), nl=False)
+        click.echo(_styled(render_comparison(comparison, passages)), nl=False)
 
 
 _REPEAT_DEFAULTS = {

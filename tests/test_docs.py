@@ -25,3 +25,14 @@ def test_quickstart_opens_the_readme() -> None:
         "pip install . && dedup scan examples/news.jsonl --source-field source --date-field date",
         "pip install -e '.[test]' && python -m pytest",
     ]
+
+
+def test_quickstart_prints_what_the_readme_shows() -> None:
+    from click.testing import CliRunner
+
+    shown = README.split("it prints:", 1)[1].split("```text\n", 1)[1].split("```", 1)[0]
+    sample = str(Path(__file__).parents[1] / "examples" / "news.jsonl")
+    result = CliRunner().invoke(
+        cli, ["scan", sample, "--source-field", "source", "--date-field", "date"]
+    )
+    assert (result.exit_code, result.output) == (0, shown)
