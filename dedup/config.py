@@ -87,6 +87,8 @@ class MatchConfig:
     purpose (two bands of 2 rows catch pairs of 3-gram Jaccard 0.1 about half the time and 0.3
     almost always): verification decides. Documents with fewer than ``min_tokens`` words match
     only when identical after normalization: short texts differ in the one word that matters.
+    A pair proposed by the document bands only is verified when at least
+    ``min_estimated_jaccard`` of its signature values agree (the MinHash estimate of Jaccard).
     Paragraphs of at least ``paragraph_min_tokens`` words are also banded on their own
     (``paragraph_bands`` x ``paragraph_rows``), so a text reusing one paragraph of a longer one is
     proposed too; a paragraph shared by more than ``max_paragraph_bucket`` documents is
@@ -106,6 +108,7 @@ class MatchConfig:
     bands: int = 64
     rows: int = 2
     min_tokens: int = 20
+    min_estimated_jaccard: float = 0.05
     paragraph_bands: int = 16
     paragraph_rows: int = 4
     paragraph_min_tokens: int = 10

@@ -127,7 +127,9 @@ class _Corpus:
             self.spill.append(document.text)
         self.exact_keys.extend(digest.exact_keys.tolist())
         self.eligible.extend((digest.token_counts >= self.config.min_tokens).tolist())
-        np.add.at(self.frequencies.counts, digest.word_bins, 1)
+        # Bins repeat across the batch's documents: count them, then add (add.at is slow).
+        bins, counts = np.unique(digest.word_bins, return_counts=True)
+        self.frequencies.counts[bins] += counts.astype(np.uint32)
         self.frequencies.documents += len(batch)
         self.signature_blocks.append(digest.signatures)
         if len(digest.paragraph_rows):
@@ -154,6 +156,11 @@ class _Corpus:
         sigs = np.concatenate(self.signature_blocks)
         eligible = np.array(self.eligible, dtype=bool)
         pairs = candidate_pairs(sigs, self.config.bands, self.config.rows, eligible)
+        if len(pairs) and self.config.min_estimated_jaccard > 0:
+            # Two rows sharing one band of 2 are weak evidence: keep document-band pairs whose
+            # signatures agree enough overall (paragraph-band pairs below are all kept).
+            agree = (sigs[pairs[:, 0]] == sigs[pairs[:, 1]]).mean(axis=1)
+            pairs = pairs[agree >= self.config.min_estimated_jaccard]
         if self.paragraph_key_blocks:
             paragraph_pairs = pairs_sharing_keys(
                 np.concatenate(self.paragraph_key_blocks),

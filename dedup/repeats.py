@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numba
 import numpy as np
 import numpy.typing as npt
 from rapidfuzz import fuzz
@@ -24,6 +23,7 @@ from rapidfuzz import fuzz
 from dedup.config import RepeatConfig
 from dedup.model import Document, Repeat, RepeatKind
 from dedup.text.analyze import TextAnalysis, analyze
+from dedup.text.shingle import paragraph_overlaps
 
 __all__ = ["find_repeats", "find_repeats_in"]
 
@@ -131,67 +131,11 @@ def _candidate_pairs(analysis: TextAnalysis, eligible: list[int]) -> dict[int, d
     mask[eligible] = True
     if len(eligible) > _DENSE_LIMIT:
         mask[eligible[_DENSE_LIMIT:]] = False  # a table of this many rows is no article
-    firsts, laters, overlaps = _shared_shingles(shingles.hashes, shingles.paragraph, mask)
+    firsts, laters, overlaps = paragraph_overlaps(shingles.hashes, shingles.paragraph, mask)
     candidates: dict[int, dict[int, float]] = {}
     for i, j, overlap in zip(firsts.tolist(), laters.tolist(), overlaps.tolist(), strict=True):
         candidates.setdefault(j, {})[i] = overlap
     return candidates
-
-
-@numba.njit(cache=True, nogil=True)
-def _shared_shingles(
-    hashes: npt.NDArray[np.uint32],
-    paragraph: npt.NDArray[np.int32],
-    eligible: npt.NDArray[np.bool_],
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float64]]:
-    paragraphs = eligible.shape[0]
-    count = 0
-    for k in range(hashes.shape[0]):
-        if eligible[paragraph[k]]:
-            count += 1
-    keys = np.empty(count, dtype=np.uint64)
-    count = 0
-    for k in range(hashes.shape[0]):
-        if eligible[paragraph[k]]:
-            keys[count] = (np.uint64(hashes[k]) << np.uint64(32)) | np.uint64(paragraph[k])
-            count += 1
-    keys.sort()
-    distinct = np.zeros(paragraphs, dtype=np.int64)
-    shared = np.zeros((paragraphs, paragraphs), dtype=np.int32)
-    run_start = 0
-    k = 0
-    while k < count:
-        if k > 0 and keys[k] == keys[k - 1]:
-            k += 1
-            continue
-        owner = np.int64(keys[k] & np.uint64(0xFFFFFFFF))
-        distinct[owner] += 1
-        if k > 0 and (keys[k] >> np.uint64(32)) == (keys[run_start] >> np.uint64(32)):
-            for m in range(run_start, k):
-                if m > run_start and keys[m] == keys[m - 1]:
-                    continue
-                other = np.int64(keys[m] & np.uint64(0xFFFFFFFF))
-                shared[other, owner] += 1
-        else:
-            run_start = k
-        k += 1
-    pairs = 0
-    for i in range(paragraphs):
-        for j in range(i + 1, paragraphs):
-            if shared[i, j] > 0:
-                pairs += 1
-    firsts = np.empty(pairs, dtype=np.int64)
-    laters = np.empty(pairs, dtype=np.int64)
-    overlaps = np.empty(pairs, dtype=np.float64)
-    pairs = 0
-    for i in range(paragraphs):
-        for j in range(i + 1, paragraphs):
-            if shared[i, j] > 0:
-                firsts[pairs] = i
-                laters[pairs] = j
-                overlaps[pairs] = shared[i, j] / min(distinct[i], distinct[j])
-                pairs += 1
-    return firsts, laters, overlaps
 
 
 def _compare(

@@ -19,13 +19,13 @@ from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
-from rapidfuzz import fuzz, process
+from rapidfuzz import fuzz
 
 from dedup.config import MatchConfig
 from dedup.model import MatchKind, Paragraph
 from dedup.text.analyze import TextAnalysis, analyze
 from dedup.text.normalize import normalize
-from dedup.text.shingle import Shingles
+from dedup.text.shingle import Shingles, paragraph_overlaps
 
 __all__ = [
     "DocumentFrequencies",
@@ -47,7 +47,10 @@ U64 = npt.NDArray[np.uint64]
 _LOPSIDED = 0.2
 _SENTENCE_END = re.compile(r"(?<=[.!?؟])\s+|\n+")
 _SENTENCE_MATCH = 80
+_SENTENCE_WORDS = 0.5
 _ALIGN_FROM_WEIGHTED = 0.3
+# Paragraphs aligned per document, at most (a dense count table of their pairs).
+_MAX_ALIGNED = 1000
 
 
 @dataclass(slots=True)
@@ -62,11 +65,17 @@ class Profile:
     shingle_set: U32
     token_set: U64
     _sentences: list[str] | None = None
+    _sentence_words: list[frozenset[str]] | None = None
 
     def sentences(self) -> list[str]:
         if self._sentences is None:
             self._sentences = sentences(self.text)
         return self._sentences
+
+    def sentence_words(self) -> list[frozenset[str]]:
+        if self._sentence_words is None:
+            self._sentence_words = [frozenset(s.split()) for s in self.sentences()]
+        return self._sentence_words
 
     @property
     def shingles(self) -> Shingles:
@@ -99,14 +108,31 @@ def sentence_coverage(a: list[str], b: list[str]) -> float:
 
     A sentence matches when rapidfuzz's ``token_set_ratio`` is at least 80: reordered clauses,
     a dropped word or a changed honorific still match; a sentence about another person does not.
+    Only sentence pairs sharing at least half the shorter one's words are scored (a pair that
+    shares less cannot reach 80), which spares almost all of rapidfuzz's work.
     """
-    if not a or not b:
+    return _coverage(a, b, [frozenset(t.split()) for t in a], [frozenset(t.split()) for t in b])
+
+
+def _coverage(
+    texts_a: list[str],
+    texts_b: list[str],
+    words_a: list[frozenset[str]],
+    words_b: list[frozenset[str]],
+) -> float:
+    if not words_a or not words_b:
         return 0.0
-    best = process.cdist(
-        a, b, scorer=fuzz.token_set_ratio, dtype=np.uint8, score_cutoff=_SENTENCE_MATCH, workers=-1
-    ).max(axis=1)
-    weights = np.fromiter((len(sentence) for sentence in a), dtype=np.float64, count=len(a))
-    return float(weights[best >= _SENTENCE_MATCH].sum() / weights.sum())
+    covered = total = 0
+    for text, words in zip(texts_a, words_a, strict=True):
+        total += len(text)
+        size = len(words)
+        for other_text, other in zip(texts_b, words_b, strict=True):
+            if len(words & other) < _SENTENCE_WORDS * min(size, len(other)):
+                continue
+            if fuzz.token_set_ratio(text, other_text, score_cutoff=_SENTENCE_MATCH):
+                covered += len(text)
+                break
+    return covered / total if total else 0.0
 
 
 class DocumentFrequencies:
@@ -179,9 +205,10 @@ def measure(
         "weighted_b": _share(shared_weight, float(weights_b.sum())),
     }
     if config is None or _sentences_decide(scores, config):
-        sentences_a, sentences_b = a.sentences(), b.sentences()
-        scores["sentences_a"] = round(sentence_coverage(sentences_a, sentences_b), 4)
-        scores["sentences_b"] = round(sentence_coverage(sentences_b, sentences_a), 4)
+        texts_a, texts_b = a.sentences(), b.sentences()
+        words_a, words_b = a.sentence_words(), b.sentence_words()
+        scores["sentences_a"] = round(_coverage(texts_a, texts_b, words_a, words_b), 4)
+        scores["sentences_b"] = round(_coverage(texts_b, texts_a, words_b, words_a), 4)
     return scores
 
 
@@ -208,24 +235,28 @@ def align_paragraphs(
 ) -> tuple[tuple[int, int, float], ...]:
     """Paragraph pairs that share text: for each paragraph of ``a``, its best match in ``b``.
 
-    The score is the share of the shorter paragraph's 3-grams found in the other.
+    The score is the share of the shorter paragraph's 3-grams found in the other (ties go to
+    the earlier paragraph of ``b``).
     """
-    sets_b = [np.unique(b.shingles.of_paragraph(j)) for j in range(len(b.paragraphs))]
+    count_a = min(len(a.paragraphs), _MAX_ALIGNED)
+    count_b = min(len(b.paragraphs), _MAX_ALIGNED)
+    hashes = np.concatenate([a.shingles.hashes, b.shingles.hashes])
+    owners = np.concatenate([a.shingles.paragraph, b.shingles.paragraph + len(a.paragraphs)])
+    eligible = np.zeros(len(a.paragraphs) + len(b.paragraphs), dtype=np.bool_)
+    eligible[:count_a] = True
+    eligible[len(a.paragraphs) : len(a.paragraphs) + count_b] = True
+    firsts, laters, overlaps = paragraph_overlaps(hashes, owners, eligible)
+    across = (firsts < len(a.paragraphs)) & (laters >= len(a.paragraphs))
+    firsts, laters, overlaps = firsts[across], laters[across] - len(a.paragraphs), overlaps[across]
+    order = np.lexsort((laters, -overlaps, firsts))
     aligned: list[tuple[int, int, float]] = []
-    for i in range(len(a.paragraphs)):
-        set_a = np.unique(a.shingles.of_paragraph(i))
-        if len(set_a) == 0:
-            continue
-        best_j, best = -1, 0.0
-        for j, set_b in enumerate(sets_b):
-            if len(set_b) == 0:
-                continue
-            shared = len(np.intersect1d(set_a, set_b, assume_unique=True))
-            score = shared / min(len(set_a), len(set_b))
-            if score > best:
-                best_j, best = j, score
-        if best >= min_score:
-            aligned.append((i, best_j, round(best, 4)))
+    previous = -1
+    for i, j, score in zip(
+        firsts[order].tolist(), laters[order].tolist(), overlaps[order].tolist(), strict=True
+    ):
+        if i != previous and score >= min_score:
+            aligned.append((i, j, round(score, 4)))
+        previous = i
     return tuple(aligned)
 
 

@@ -16,7 +16,13 @@ import numpy.typing as npt
 
 from dedup.text.normalize import NormalizedParagraphs, space_spaceless
 
-__all__ = ["MAX_N", "Shingles", "shingle_normalized", "shingle_paragraphs"]
+__all__ = [
+    "MAX_N",
+    "Shingles",
+    "paragraph_overlaps",
+    "shingle_normalized",
+    "shingle_paragraphs",
+]
 
 U32 = npt.NDArray[np.uint32]
 U64 = npt.NDArray[np.uint64]
@@ -135,3 +141,61 @@ def _shingle(codepoints: npt.NDArray[np.uint32], paragraphs: int, n: int) -> Shi
         raise ValueError(f"n must be between 1 and {MAX_N}, got {n}")
     hashes, paragraph, counts, tokens = _shingle_kernel(codepoints, n, _POSITION_MULTIPLIERS)
     return Shingles(hashes, paragraph, counts[:paragraphs], tokens)
+
+
+@numba.njit(cache=True, nogil=True)
+def paragraph_overlaps(
+    hashes: npt.NDArray[np.uint32],
+    paragraph: npt.NDArray[np.int32],
+    eligible: npt.NDArray[np.bool_],
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+    """Pairs ``i < j`` of eligible paragraphs sharing shingles, with the share of the smaller
+    one's distinct shingles they share: ``(firsts, laters, overlaps)``."""
+    paragraphs = eligible.shape[0]
+    count = 0
+    for k in range(hashes.shape[0]):
+        if eligible[paragraph[k]]:
+            count += 1
+    keys = np.empty(count, dtype=np.uint64)
+    count = 0
+    for k in range(hashes.shape[0]):
+        if eligible[paragraph[k]]:
+            keys[count] = (np.uint64(hashes[k]) << np.uint64(32)) | np.uint64(paragraph[k])
+            count += 1
+    keys.sort()
+    distinct = np.zeros(paragraphs, dtype=np.int64)
+    shared = np.zeros((paragraphs, paragraphs), dtype=np.int32)
+    run_start = 0
+    k = 0
+    while k < count:
+        if k > 0 and keys[k] == keys[k - 1]:
+            k += 1
+            continue
+        owner = np.int64(keys[k] & np.uint64(0xFFFFFFFF))
+        distinct[owner] += 1
+        if k > 0 and (keys[k] >> np.uint64(32)) == (keys[run_start] >> np.uint64(32)):
+            for m in range(run_start, k):
+                if m > run_start and keys[m] == keys[m - 1]:
+                    continue
+                other = np.int64(keys[m] & np.uint64(0xFFFFFFFF))
+                shared[other, owner] += 1
+        else:
+            run_start = k
+        k += 1
+    pairs = 0
+    for i in range(paragraphs):
+        for j in range(i + 1, paragraphs):
+            if shared[i, j] > 0:
+                pairs += 1
+    firsts = np.empty(pairs, dtype=np.int64)
+    laters = np.empty(pairs, dtype=np.int64)
+    overlaps = np.empty(pairs, dtype=np.float64)
+    pairs = 0
+    for i in range(paragraphs):
+        for j in range(i + 1, paragraphs):
+            if shared[i, j] > 0:
+                firsts[pairs] = i
+                laters[pairs] = j
+                overlaps[pairs] = shared[i, j] / min(distinct[i], distinct[j])
+                pairs += 1
+    return firsts, laters, overlaps
