@@ -105,12 +105,15 @@ def _mawdoo3(data: Path, config: ScanConfig) -> None:
     report = scan([str(data / "mawdoo3_q2q_arabic_docs.jsonl")], config)
     cluster_of, _ = _links(report)
     texts = {r["id"]: r["text"] for r in _records(data / "mawdoo3_q2q_arabic_docs.jsonl")}
-    merged = identical = total = 0
+    merged = identical = total = itself = 0
     for pair in _records(data / "mawdoo3_q2q_arabic_pairs.jsonl"):
         if pair["label"] != 0:
             continue
         total += 1
         a, b = pair["a"], pair["b"]
+        if a == b:
+            itself += 1  # a question paired with itself: no pair to merge
+            continue
         if a in cluster_of and cluster_of.get(a) == cluster_of.get(b):
             if normalize(texts[a]) == normalize(texts[b]):
                 identical += 1
@@ -118,7 +121,8 @@ def _mawdoo3(data: Path, config: ScanConfig) -> None:
                 merged += 1
     print(
         f"mawdoo3: {total} label-0 pairs: {merged} merged with different text, "
-        f"{identical} merged as identical texts (label noise)"
+        f"{identical} merged as identical texts (label noise); {itself} pair a question "
+        "with itself"
     )
 
 

@@ -71,7 +71,11 @@ def digest_batch(documents: list[Document], config: ScanConfig) -> Digest:
         token_counts[row] = len(shingles.tokens)
         hashes.append(shingles.hashes)
         paragraph_of.append(shingles.paragraph)
-        eligible_paragraphs.append(shingles.token_counts >= matches.paragraph_min_tokens)
+        # A text too short to match on its own proposes nothing through its paragraphs either.
+        long_enough = len(shingles.tokens) >= matches.min_tokens
+        eligible_paragraphs.append(
+            (shingles.token_counts >= matches.paragraph_min_tokens) & long_enough
+        )
     if not config.find_matches:
         return digest
     digest.exact_keys = exact_keys

@@ -192,3 +192,17 @@ def test_progress_reports_reading_then_verifying() -> None:
     assert stages[0] == "reading" and "verifying" in stages
     assert stages.index("verifying") > max(i for i, s in enumerate(stages) if s == "reading")
     assert [done for stage, done, _ in seen if stage == "reading"][-1] == len(_corpus())
+
+
+def test_short_questions_differing_in_one_word_stay_apart() -> None:
+    # Too short to match on their own (fewer than min_tokens words), and their one long
+    # paragraph must not propose them through the paragraph bands either.
+    stem = "of the poem the old poet wrote by the river"
+    documents = [
+        Document("who", f"Who is the author {stem}?", ordinal=0),
+        Document("what", f"What is the title {stem}?", ordinal=1),
+        Document("copy", f"Who is the author {stem}?", ordinal=2),
+    ]
+    report = scan_documents(documents, ScanConfig(find_repeats=False), workers=1)
+    assert [sorted(c.members) for c in report.clusters] == [["copy", "who"]]
+    assert [(m.a, m.b) for m in report.matches] == [("who", "copy")]
