@@ -28,21 +28,20 @@ from dedup.index.base import ArchivedDocument, ArchiveIndex, entries_of, signed6
 from dedup.io.readers import DocumentReader
 from dedup.lsh import band_key_matrix
 from dedup.model import ArchiveDirection, ArchiveMatch, CheckReport, Document
-from dedup.verify import DocumentFrequencies, Profile, align_paragraphs, classify, measure, profile
+from dedup.verify import (
+    EXACT_SCORES,
+    DocumentFrequencies,
+    Profile,
+    align_paragraphs,
+    classify,
+    measure,
+    profile,
+)
 
 __all__ = ["AddResult", "CheckConfig", "add", "add_documents", "check", "check_documents"]
 
 _FETCH_CHUNK = 256
 _PROFILE_CACHE = 4096
-_EXACT_SCORES = {
-    "jaccard": 1.0,
-    "containment_a": 1.0,
-    "containment_b": 1.0,
-    "weighted_a": 1.0,
-    "weighted_b": 1.0,
-    "sentences_a": 1.0,
-    "sentences_b": 1.0,
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,7 +247,7 @@ class _ArchiveCheck:
     def _verify(self, row: int, archived: ArchivedDocument, exact: bool) -> ArchiveMatch | None:
         document = self.documents[row]
         if exact:
-            return self._match(document, archived, "near_duplicate", None, _EXACT_SCORES, ())
+            return self._match(document, archived, "near_duplicate", None, dict(EXACT_SCORES), ())
         config = self.config
         if archived.tokens < config.min_tokens or self.tokens[row] < config.min_tokens:
             return None
@@ -259,7 +258,7 @@ class _ArchiveCheck:
             new = self.batch_profiles[row] = profile(document.text)
         old = self._archived_profile(archived)
         self._load_frequencies(new, old)
-        scores = measure(new, old, self.frequencies)
+        scores = measure(new, old, self.frequencies, config)
         verdict = classify(scores, config)
         if verdict is None:
             return None

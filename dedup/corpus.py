@@ -26,6 +26,7 @@ from dedup.io.spill import TextSpill
 from dedup.lsh import candidate_pairs, pairs_sharing_keys
 from dedup.model import Cluster, Document, Match, MatchKind, Report
 from dedup.verify import (
+    EXACT_SCORES,
     DocumentFrequencies,
     Profile,
     align_paragraphs,
@@ -234,16 +235,7 @@ class _Corpus:
         return self._match(a, b, kind, direction, scores, align_paragraphs(profile_a, profile_b))
 
     def _exact_match(self, a: int, b: int) -> Match:
-        scores = {
-            "jaccard": 1.0,
-            "containment_a": 1.0,
-            "containment_b": 1.0,
-            "weighted_a": 1.0,
-            "weighted_b": 1.0,
-            "sentences_a": 1.0,
-            "sentences_b": 1.0,
-        }
-        return self._match(a, b, "near_duplicate", None, scores, ())
+        return self._match(a, b, "near_duplicate", None, dict(EXACT_SCORES), ())
 
     def _match(
         self,

@@ -28,6 +28,7 @@ from dedup.text.normalize import normalize
 from dedup.text.shingle import Shingles, paragraph_overlaps
 
 __all__ = [
+    "EXACT_SCORES",
     "DocumentFrequencies",
     "Profile",
     "align_paragraphs",
@@ -43,6 +44,16 @@ __all__ = [
 
 U32 = npt.NDArray[np.uint32]
 U64 = npt.NDArray[np.uint64]
+# The scores of two texts identical after normalization (found by their exact key, unmeasured).
+EXACT_SCORES: dict[str, float] = {
+    "jaccard": 1.0,
+    "containment_a": 1.0,
+    "containment_b": 1.0,
+    "weighted_a": 1.0,
+    "weighted_b": 1.0,
+    "sentences_a": 1.0,
+    "sentences_b": 1.0,
+}
 # A near-duplicate has a direction only when one side is clearly the trimmed one.
 _LOPSIDED = 0.2
 _SENTENCE_END = re.compile(r"(?<=[.!?؟])\s+|\n+")

@@ -129,7 +129,9 @@ def test_add_stats_check_remove(index_url: str) -> None:
         assert [(m.doc, m.archived, m.kind) for m in report.archive_matches] == [
             ("copy-of-a-2", "a-2", "near_duplicate")
         ]
-        assert report.archive_matches[0].scores["sentences_b"] == 1.0
+        scores = report.archive_matches[0].scores
+        # an obvious copy: decided on shared 3-grams and words, without sentence alignment
+        assert scores["jaccard"] >= 0.5 and "sentences_b" not in scores
         # the in-batch copy is a cluster; its later member is a duplicate too
         assert [c.members for c in report.clusters] == [("fresh-1", "copy-of-fresh-1")]
         assert report.duplicates == [0, 3]
