@@ -161,16 +161,15 @@ def _documents_to_drop(report: Report, drop_partial: bool) -> dict[int, dict[str
         for match in report.matches:
             if match.kind != "partial" or match.direction is None:
                 continue
-            inner, inner_id, outer_id = (
-                (match.a_ordinal, match.a, match.b)
-                if match.direction == "a_in_b"
-                else (match.b_ordinal, match.b, match.a)
-            )
-            outer = match.b_ordinal if match.direction == "a_in_b" else match.a_ordinal
+            a_inside = match.direction == "a_in_b"
+            inner = match.a_ordinal if a_inside else match.b_ordinal
+            outer = match.b_ordinal if a_inside else match.a_ordinal
             if inner in drops or inner in kept or outer in drops:
                 continue  # never drop both sides, nor what a cluster keeps
-            drops[inner] = {"reason": "partial_copy", "contained_in": outer_id, "id": inner_id}
-            del drops[inner]["id"]
+            drops[inner] = {
+                "reason": "partial_copy",
+                "contained_in": match.b if a_inside else match.a,
+            }
     return drops
 
 

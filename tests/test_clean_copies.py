@@ -1,0 +1,80 @@
+"""dedup clean on copies across documents: one of each cluster kept, partial copies on request."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import orjson
+from test_copies import S1, _corpus
+
+from dedup import ScanConfig, clean
+
+STORY = [
+    "The national museum reopened its east wing on Friday after a two year renovation that "
+    "replaced the roof and added climate control for the fragile textile collection.",
+    "Curators said the wing would show three hundred objects that have not been on display "
+    "for decades, including a collection of embroidered wedding dresses from the islands.",
+]
+
+
+def _write(path: Path) -> list[str]:
+    documents = _corpus()
+    # a story reused whole inside a longer roundup: a partial copy with nothing of its own
+    records = [{"id": d.id, "text": d.text} for d in documents]
+    records.append({"id": "museum", "text": "\n\n".join(STORY)})
+    others = [documents[k].text.split("\n\n")[k % 3] for k in (10, 11, 12, 13)]
+    roundup = [others[0], *STORY, *others[1:]]
+    records.append({"id": "roundup", "text": "\n\n".join(roundup)})
+    path.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in records))
+    return [str(r["id"]) for r in records]
+
+
+def test_clean_keeps_one_document_of_each_cluster(tmp_path: Path) -> None:
+    ids = _write(tmp_path / "news.jsonl")
+    result = clean(
+        [str(tmp_path / "news.jsonl")],
+        tmp_path / "clean.jsonl",
+        ScanConfig(find_repeats=False),
+        removed_path=tmp_path / "removed.jsonl",
+    )
+    written = [
+        orjson.loads(line)["id"] for line in (tmp_path / "clean.jsonl").read_bytes().splitlines()
+    ]
+    dropped = {"s1-copy", "s1-trimmed", "s2-copy"}
+    assert written == [i for i in ids if i not in dropped]
+    assert result.documents_dropped == 3
+    audit = [orjson.loads(line) for line in (tmp_path / "removed.jsonl").read_bytes().splitlines()]
+    assert {(e["doc"], e["reason"], e["kept"]) for e in audit} == {
+        ("s1-copy", "near_duplicate", "s1"),
+        ("s1-trimmed", "near_duplicate", "s1"),
+        ("s2-copy", "near_duplicate", "s2"),
+    }
+    # the kept documents are written byte for byte as read
+    source = (tmp_path / "news.jsonl").read_bytes().splitlines()
+    assert (tmp_path / "clean.jsonl").read_bytes().splitlines() == [
+        line for line, i in zip(source, ids, strict=True) if i not in dropped
+    ]
+
+
+def test_drop_partial_also_drops_the_contained_document(tmp_path: Path) -> None:
+    _write(tmp_path / "news.jsonl")
+    clean(
+        [str(tmp_path / "news.jsonl")],
+        tmp_path / "clean.jsonl",
+        ScanConfig(find_repeats=False),
+        removed_path=tmp_path / "removed.jsonl",
+        drop_partial=True,
+    )
+    written = {
+        orjson.loads(line)["id"] for line in (tmp_path / "clean.jsonl").read_bytes().splitlines()
+    }
+    audit = [orjson.loads(line) for line in (tmp_path / "removed.jsonl").read_bytes().splitlines()]
+    partial = [(e["doc"], e["contained_in"]) for e in audit if e["reason"] == "partial_copy"]
+    assert ("museum", "roundup") in partial
+    assert "museum" not in written and "roundup" in written
+    assert "s1" in written  # what a cluster keeps is never dropped as a partial copy
+    assert S1[0] in next(
+        orjson.loads(line)["text"]
+        for line in (tmp_path / "clean.jsonl").read_bytes().splitlines()
+        if orjson.loads(line)["id"] == "s1"
+    )
