@@ -9,10 +9,13 @@ decide them (texts are read back from the spill), and clustering groups the copi
 
 from __future__ import annotations
 
+import os
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date as Date
+from multiprocessing import get_context
 from typing import Literal
 
 import numpy as np
@@ -70,7 +73,7 @@ def scan_documents(
     """
     config = config or ScanConfig()
     report = Report()
-    with _Corpus(config.matches, progress=progress) as corpus:
+    with _Corpus(config.matches, progress=progress, workers=workers) as corpus:
         for batch, digest in digest_stream(documents, config, workers):
             if progress is not None:
                 progress("reading", report.documents + len(batch), None)
@@ -95,6 +98,7 @@ class _Corpus:
 
     config: MatchConfig
     progress: Progress | None = None
+    workers: int | None = None
     ids: list[str] = field(default_factory=list)
     ordinals: list[int] = field(default_factory=list)
     lengths: list[int] = field(default_factory=list)
@@ -160,7 +164,12 @@ class _Corpus:
         if len(pairs) and self.config.min_estimated_jaccard > 0:
             # Two rows sharing one band of 2 are weak evidence: keep document-band pairs whose
             # signatures agree enough overall (paragraph-band pairs below are all kept).
-            agree = (sigs[pairs[:, 0]] == sigs[pairs[:, 1]]).mean(axis=1)
+            agree = np.concatenate(
+                [
+                    (sigs[chunk[:, 0]] == sigs[chunk[:, 1]]).mean(axis=1)
+                    for chunk in np.array_split(pairs, len(pairs) // 65536 + 1)
+                ]
+            )
             pairs = pairs[agree >= self.config.min_estimated_jaccard]
         if self.paragraph_key_blocks:
             paragraph_pairs = pairs_sharing_keys(
@@ -169,23 +178,19 @@ class _Corpus:
                 self.config.max_paragraph_bucket,
             )
             pairs = np.unique(np.concatenate([pairs, paragraph_pairs]), axis=0)
-        matches: list[Match] = []
-        near_pairs: list[tuple[int, int]] = []
-        total = len(pairs)
-        for done, (a, b) in enumerate(pairs.tolist()):
-            if self.progress is not None and done % 256 == 0:
-                self.progress("verifying", done, total)
-            group = exact_group_of.get(a)
-            if group is not None and group == exact_group_of.get(b):
-                continue
-            if not self._within_window(a, b):
-                continue
-            verdict = self._verify(a, b)
-            if verdict is None:
-                continue
-            matches.append(verdict)
-            if verdict.kind == "near_duplicate":
-                near_pairs.append((a, b))
+        to_verify = [
+            (a, b)
+            for a, b in pairs.tolist()
+            if not (a in exact_group_of and exact_group_of[a] == exact_group_of.get(b))
+            and self._within_window(a, b)
+        ]
+        matches = [m for m in self._verify_all(to_verify) if m is not None]
+        number_of = {ordinal: number for number, ordinal in enumerate(self.ordinals)}
+        near_pairs = [
+            (number_of[m.a_ordinal], number_of[m.b_ordinal])
+            for m in matches
+            if m.kind == "near_duplicate"
+        ]
         for members in exact_groups:
             for member in members[1:]:
                 near_pairs.append((members[0], member))
@@ -208,6 +213,36 @@ class _Corpus:
                 break
             number = number_of[ordinal]
             report.texts.setdefault(self.ids[number], self.spill.get(number))
+
+    def _verify_all(self, pairs: list[tuple[int, int]]) -> list[Match | None]:
+        """Verify candidate pairs, in order; on all cores when there are many.
+
+        Workers are forked after the pass, so they share (copy-on-write) everything this object
+        holds, the spill file included; each verifies a contiguous run of pairs, which keeps the
+        documents it profiles in its own cache.
+        """
+        workers = min(self.workers or os.cpu_count() or 1, len(pairs) // _PAIRS_PER_TASK + 1)
+        if workers <= 1:
+            results: list[Match | None] = []
+            for done, (a, b) in enumerate(pairs):
+                if self.progress is not None and done % 256 == 0:
+                    self.progress("verifying", done, len(pairs))
+                results.append(self._verify(a, b))
+            return results
+        global _VERIFYING
+        self.spill.flush()
+        _VERIFYING = self
+        try:
+            chunks = [pairs[k : k + _PAIRS_PER_TASK] for k in range(0, len(pairs), _PAIRS_PER_TASK)]
+            results = []
+            with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
+                for verdicts in pool.map(_verify_chunk, chunks):
+                    results.extend(verdicts)
+                    if self.progress is not None:
+                        self.progress("verifying", len(results), len(pairs))
+            return results
+        finally:
+            _VERIFYING = None
 
     def _exact_groups(self) -> list[list[int]]:
         groups: dict[int, list[int]] = {}
@@ -290,6 +325,16 @@ class _Corpus:
                 )
             )
         return clusters
+
+
+_VERIFYING: _Corpus | None = None
+_PAIRS_PER_TASK = 512
+
+
+def _verify_chunk(pairs: list[tuple[int, int]]) -> list[Match | None]:
+    """Verify pairs in a forked worker (see ``_Corpus._verify_all``)."""
+    assert _VERIFYING is not None, "forked from a verifying corpus"
+    return [_VERIFYING._verify(a, b) for a, b in pairs]
 
 
 def _parse_date(value: str | None) -> Date | None:

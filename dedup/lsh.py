@@ -7,6 +7,8 @@ signatures band in seconds. Results are approximate by design: verification deci
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 import numpy.typing as npt
 
@@ -65,24 +67,32 @@ def candidate_pairs(
 
     ``eligible`` masks out rows that must not be paired (empty or too short documents).
     """
+    if bands * rows > signatures.shape[1]:
+        raise ValueError(f"{bands} bands x {rows} rows need {bands * rows} permutations")
     owners = np.arange(len(signatures), dtype=np.int64)
     if eligible is not None:
         owners = owners[eligible]
-    return pairs_sharing_keys(band_key_matrix(signatures[owners], bands, rows), owners)
+    # One band's keys at a time: a million signatures never become a full key matrix.
+    columns = (band_keys(signatures, band, rows)[owners] for band in range(bands))
+    return pairs_sharing_keys(columns, owners)
 
 
 def pairs_sharing_keys(
-    keys: npt.NDArray[np.uint64], owners: npt.NDArray[np.int64], max_bucket: int | None = None
+    keys: npt.NDArray[np.uint64] | Iterable[npt.NDArray[np.uint64]],
+    owners: npt.NDArray[np.int64],
+    max_bucket: int | None = None,
 ) -> Pairs:
     """Unique owner pairs ``(i, j)``, ``i < j``, whose rows share a key in some column.
+
+    ``keys`` is a ``(rows, bands)`` matrix or any iterable of key columns.
 
     Several rows may have one owner (the paragraphs of a document); pairs of one owner are
     dropped. A key shared by more than ``max_bucket`` rows is ignored (boilerplate); without a
     bound, long runs are linked as a star to their first row.
     """
     found: list[Pairs] = []
-    for band in range(keys.shape[1]):
-        column = keys[:, band]
+    columns = keys.T if isinstance(keys, np.ndarray) else keys
+    for column in columns:
         order = np.argsort(column, kind="stable")
         sorted_keys = column[order]
         starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])

@@ -206,3 +206,14 @@ def test_short_questions_differing_in_one_word_stay_apart() -> None:
     report = scan_documents(documents, ScanConfig(find_repeats=False), workers=1)
     assert [sorted(c.members) for c in report.clusters] == [["copy", "who"]]
     assert [(m.a, m.b) for m in report.matches] == [("who", "copy")]
+
+
+def test_verification_on_two_cores_gives_the_same_matches(monkeypatch: pytest.MonkeyPatch) -> None:
+    import dedup.corpus
+
+    one = scan_documents(_corpus(), ScanConfig(), workers=1)
+    monkeypatch.setattr(dedup.corpus, "_PAIRS_PER_TASK", 2)  # many small tasks on two workers
+    two = scan_documents(_corpus(), ScanConfig(), workers=2)
+    assert len(one.matches) > 4
+    assert [m.to_dict() for m in one.matches] == [m.to_dict() for m in two.matches]
+    assert [c.to_dict() for c in one.clusters] == [c.to_dict() for c in two.clusters]

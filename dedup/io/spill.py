@@ -38,6 +38,10 @@ class TextSpill:
         start, end = self._offsets[number], self._offsets[number + 1]
         return os.pread(self._file.fileno(), end - start, start).decode("utf-8", "surrogatepass")
 
+    def flush(self) -> None:
+        """Write what is buffered, so that another process reading the file sees every text."""
+        self._flush()
+
     def _flush(self) -> None:
         if self._pending:
             self._file.seek(0, os.SEEK_END)
