@@ -70,6 +70,8 @@ def _free_port() -> int:
 def redis_url() -> Iterator[str]:
     """A real redis-server on a free port with a scratch folder, stopped after the session."""
     if REDIS_SERVER is None:
+        if os.environ.get("CI"):
+            pytest.fail("redis-server is missing in CI: .ci/run should have installed it")
         pytest.skip("redis-server is not installed (apt-get install redis-server)")
     port = _free_port()
     folder = tempfile.mkdtemp(prefix="dedup-redis-")
