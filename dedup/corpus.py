@@ -104,8 +104,9 @@ class _Corpus:
     lengths: list[int] = field(default_factory=list)
     dates: list[str | None] = field(default_factory=list)
     sources: list[str | None] = field(default_factory=list)
-    exact_keys: list[int] = field(default_factory=list)
-    eligible: list[bool] = field(default_factory=list)
+    exact_key_blocks: list[npt.NDArray[np.uint64]] = field(default_factory=list)
+    eligible_blocks: list[npt.NDArray[np.bool_]] = field(default_factory=list)
+    exact_keys: npt.NDArray[np.uint64] = field(default_factory=lambda: np.empty(0, np.uint64))
     signature_blocks: list[npt.NDArray[np.uint32]] = field(default_factory=list)
     paragraph_key_blocks: list[npt.NDArray[np.uint64]] = field(default_factory=list)
     paragraph_owner_blocks: list[npt.NDArray[np.int64]] = field(default_factory=list)
@@ -130,8 +131,8 @@ class _Corpus:
             self.dates.append(document.date)
             self.sources.append(document.source)
             self.spill.append(document.text)
-        self.exact_keys.extend(digest.exact_keys.tolist())
-        self.eligible.extend((digest.token_counts >= self.config.min_tokens).tolist())
+        self.exact_key_blocks.append(digest.exact_keys)
+        self.eligible_blocks.append(digest.token_counts >= self.config.min_tokens)
         # Bins repeat across the batch's documents: count them, then add (add.at is slow).
         bins, counts = np.unique(digest.word_bins, return_counts=True)
         self.frequencies.counts[bins] += counts.astype(np.uint32)
@@ -158,8 +159,10 @@ class _Corpus:
             return [], []
         exact_groups = self._exact_groups()
         exact_group_of = {m: g for g, members in enumerate(exact_groups) for m in members}
+        # Join the blocks and let them go: at a million documents each copy is a gigabyte.
         sigs = np.concatenate(self.signature_blocks)
-        eligible = np.array(self.eligible, dtype=bool)
+        self.signature_blocks = [sigs]
+        eligible = np.concatenate(self.eligible_blocks)
         pairs = candidate_pairs(sigs, self.config.bands, self.config.rows, eligible)
         if len(pairs) and self.config.min_estimated_jaccard > 0:
             # Two rows sharing one band of 2 are weak evidence: keep document-band pairs whose
@@ -172,11 +175,11 @@ class _Corpus:
             )
             pairs = pairs[agree >= self.config.min_estimated_jaccard]
         if self.paragraph_key_blocks:
-            paragraph_pairs = pairs_sharing_keys(
-                np.concatenate(self.paragraph_key_blocks),
-                np.concatenate(self.paragraph_owner_blocks),
-                self.config.max_paragraph_bucket,
-            )
+            keys = np.concatenate(self.paragraph_key_blocks)
+            owners = np.concatenate(self.paragraph_owner_blocks)
+            self.paragraph_key_blocks, self.paragraph_owner_blocks = [], []
+            paragraph_pairs = pairs_sharing_keys(keys, owners, self.config.max_paragraph_bucket)
+            del keys, owners
             pairs = np.unique(np.concatenate([pairs, paragraph_pairs]), axis=0)
         to_verify = [
             (a, b)
@@ -245,11 +248,19 @@ class _Corpus:
             _VERIFYING = None
 
     def _exact_groups(self) -> list[list[int]]:
-        groups: dict[int, list[int]] = {}
-        for number, key in enumerate(self.exact_keys):
-            if key:
-                groups.setdefault(key, []).append(number)
-        return [members for members in groups.values() if len(members) > 1]
+        """Documents identical after normalization (same exact key), in reading order."""
+        self.exact_keys = np.concatenate(self.exact_key_blocks)
+        self.exact_key_blocks = [self.exact_keys]
+        numbers = np.flatnonzero(self.exact_keys)  # 0: an empty text, a copy of nothing
+        keys = self.exact_keys[numbers]
+        order = np.lexsort((numbers, keys))
+        keys, numbers = keys[order], numbers[order]
+        starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+        lengths = np.diff(np.r_[starts, len(keys)])
+        groups = [
+            numbers[s : s + n].tolist() for s, n in zip(starts, lengths, strict=True) if n > 1
+        ]
+        return sorted(groups)
 
     def _within_window(self, a: int, b: int) -> bool:
         window = self.config.window_days
