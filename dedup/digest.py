@@ -43,6 +43,7 @@ class Digest:
     exact_keys: npt.NDArray[np.uint64] = field(default_factory=lambda: np.empty(0, np.uint64))
     token_counts: npt.NDArray[np.int64] = field(default_factory=lambda: np.empty(0, np.int64))
     word_bins: npt.NDArray[np.int32] = field(default_factory=lambda: np.empty(0, np.int32))
+    word_bin_counts: npt.NDArray[np.int64] = field(default_factory=lambda: np.empty(0, np.int64))
     paragraph_keys: npt.NDArray[np.uint64] = field(
         default_factory=lambda: np.empty((0, 0), np.uint64)
     )
@@ -81,6 +82,7 @@ def digest_batch(documents: list[Document], config: ScanConfig) -> Digest:
     digest.exact_keys = exact_keys
     digest.token_counts = token_counts
     digest.word_bins = np.concatenate(bins)
+    digest.word_bin_counts = np.fromiter((len(b) for b in bins), dtype=np.int64, count=len(bins))
     all_hashes = np.concatenate(hashes)
     # (document, paragraph) as one sortable number: its runs are the paragraphs.
     shingle_counts = np.fromiter((len(h) for h in hashes), dtype=np.int64, count=len(hashes))

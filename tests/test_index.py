@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import orjson
 import pytest
 from conftest import Invoke
@@ -382,3 +383,14 @@ def test_a_killed_add_leaves_whole_batches_and_resumes(tmp_path: Path) -> None:
         assert (
             resumed == db.execute("SELECT bin, count FROM frequencies WHERE count != 0").fetchall()
         )
+
+
+def test_entries_take_word_bins_from_the_digest_as_a_fresh_analysis_would() -> None:
+    from dedup.config import ScanConfig
+    from dedup.digest import digest_batch
+    from dedup.index.base import entries_of, word_bins_of
+
+    batch = _documents(ARCHIVE)
+    entries = entries_of(batch, digest_batch(batch, ScanConfig()))
+    for document, entry in zip(batch, entries, strict=True):
+        assert np.array_equal(entry.word_bins, word_bins_of(document.text))

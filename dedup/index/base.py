@@ -241,6 +241,8 @@ def entries_of(batch: Sequence[Document], digest: Digest) -> list[ArchiveEntry]:
     for position, row in enumerate(digest.paragraph_rows.tolist()):
         rows_of.setdefault(row, []).append(position)
     bands = digest.paragraph_keys.shape[1] if digest.paragraph_keys.ndim == 2 else 0
+    # The digest counted each document's distinct word bins already: split them, don't re-analyze.
+    word_bins = np.split(digest.word_bins, np.cumsum(digest.word_bin_counts)[:-1])
     entries: list[ArchiveEntry] = []
     for row, document in enumerate(batch):
         positions = rows_of.get(row, [])
@@ -257,7 +259,7 @@ def entries_of(batch: Sequence[Document], digest: Digest) -> list[ArchiveEntry]:
                 tokens=int(digest.token_counts[row]),
                 signature=np.ascontiguousarray(digest.signatures[row], dtype=np.uint32),
                 paragraph_keys=np.ascontiguousarray(paragraph_keys, dtype=np.uint64),
-                word_bins=word_bins_of(document.text),
+                word_bins=np.sort(word_bins[row]),
             )
         )
     return entries
