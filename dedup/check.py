@@ -192,8 +192,8 @@ class _ArchiveCheck:
         self.tokens = np.concatenate([d.token_counts for _, d in digests])
         self.exact_keys = np.concatenate([d.exact_keys for _, d in digests])
         self.frequencies = DocumentFrequencies(bins_log2=WORD_BINS_LOG2)
-        for _, digest in digests:
-            np.add.at(self.frequencies.counts, digest.word_bins, 1)
+        for batch, digest in digests:
+            self.frequencies.add_bins(digest.word_bins, len(batch))
         self.loaded = np.zeros(len(self.frequencies.counts), dtype=bool)
         self.profiles: OrderedDict[str, Profile] = OrderedDict()
         self.batch_profiles: dict[int, Profile] = {}

@@ -133,10 +133,7 @@ class _Corpus:
             self.spill.append(document.text)
         self.exact_key_blocks.append(digest.exact_keys)
         self.eligible_blocks.append(digest.token_counts >= self.config.min_tokens)
-        # Bins repeat across the batch's documents: count them, then add (add.at is slow).
-        bins, counts = np.unique(digest.word_bins, return_counts=True)
-        self.frequencies.counts[bins] += counts.astype(np.uint32)
-        self.frequencies.documents += len(batch)
+        self.frequencies.add_bins(digest.word_bins, len(batch))
         self.signature_blocks.append(digest.signatures)
         if len(digest.paragraph_rows):
             self.paragraph_key_blocks.append(digest.paragraph_keys)

@@ -165,6 +165,13 @@ class DocumentFrequencies:
         self.counts[(token_set & self.mask).astype(np.int64)] += 1
         self.documents += 1
 
+    def add_bins(self, bins: npt.NDArray[np.integer], documents: int) -> None:
+        """Count the distinct word bins of ``documents`` documents, concatenated in ``bins``."""
+        # A bin repeats across documents: count the repeats first (np.add.at is slow).
+        unique, counts = np.unique(bins, return_counts=True)
+        self.counts[unique] += counts.astype(np.uint32)
+        self.documents += documents
+
     def weights(self, token_set: U64) -> npt.NDArray[np.float64]:
         """Inverse document frequency of each token: ``log(N / df)``, at least a small floor."""
         if self.documents < self.min_documents:
