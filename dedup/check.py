@@ -125,7 +125,10 @@ def check_documents(
     config = config or CheckConfig()
     scan_config = config.scan
     index.check_params(scan_config.matches)
-    batch = scan_documents(documents, scan_config, config.workers)
+    digests: list[tuple[list[Document], Digest]] = []
+    batch = scan_documents(
+        documents, scan_config, config.workers, on_digest=lambda b, d: digests.append((b, d))
+    )
     report = CheckReport(
         documents=batch.documents,
         bytes_read=batch.bytes_read,
@@ -135,7 +138,8 @@ def check_documents(
         texts=batch.texts,
         archive_documents=index.stats().documents,
     )
-    digests = list(digest_stream(documents, _matching(scan_config), config.workers))
+    if not scan_config.find_matches:  # the scan's digests hold no signatures: digest for them
+        digests = list(digest_stream(documents, _matching(scan_config), config.workers))
     entries = [entry for batch_docs, digest in digests for entry in entries_of(batch_docs, digest)]
     if scan_config.find_matches and report.archive_documents:
         report.archive_matches = _ArchiveCheck(index, documents, digests, scan_config).run()

@@ -65,11 +65,13 @@ def scan_documents(
     config: ScanConfig | None = None,
     workers: int | None = None,
     progress: Progress | None = None,
+    on_digest: Callable[[list[Document], Digest], None] | None = None,
 ) -> Report:
     """Scan documents already in memory (or any iterable of them).
 
     ``workers`` processes digest the documents (default: one per core); ``progress`` is told
-    how far the scan is.
+    how far the scan is; ``on_digest`` receives each batch with its digest, in order (the
+    archive check indexes them without digesting twice).
     """
     config = config or ScanConfig()
     report = Report()
@@ -77,6 +79,8 @@ def scan_documents(
         for batch, digest in digest_stream(documents, config, workers):
             if progress is not None:
                 progress("reading", report.documents + len(batch), None)
+            if on_digest is not None:
+                on_digest(batch, digest)
             report.documents += len(batch)
             report.bytes_read += sum(len(d.text) for d in batch)
             report.repeats.extend(digest.repeats)
