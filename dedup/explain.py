@@ -6,7 +6,8 @@ import itertools
 from dataclasses import dataclass
 from typing import Literal
 
-from dedup.config import MatchConfig, ReadConfig
+from dedup.config import MatchConfig, ReadConfig, ScanConfig
+from dedup.digest import WORD_BINS_LOG2, digest_stream
 from dedup.errors import InputError
 from dedup.io.readers import read_documents
 from dedup.model import Document, MatchKind
@@ -98,12 +99,15 @@ def compare_in_corpus(
 ) -> Comparison:
     """Compare two documents of ``corpus`` by id, weighing words by the corpus's frequencies."""
     read = read or ReadConfig()
-    frequencies = DocumentFrequencies()
+    frequencies = DocumentFrequencies(bins_log2=WORD_BINS_LOG2)
     found: dict[str, Document] = {}
-    for document in read_documents([corpus], read):
-        frequencies.add(profile(document.text).token_set)
-        if document.id in (id_a, id_b) and document.id not in found:
-            found[document.id] = document
+    config = ScanConfig(read=read, find_repeats=False)
+    # The scan's own pass counts the words (compiled, on all cores), as a scan would weigh them.
+    for batch, digest in digest_stream(read_documents([corpus], read), config):
+        frequencies.add_bins(digest.word_bins, len(batch))
+        for document in batch:
+            if document.id in (id_a, id_b) and document.id not in found:
+                found[document.id] = document
     for wanted in (id_a, id_b):
         if wanted not in found:
             raise InputError(f"no document with id {wanted!r} (--id-field {read.id_field})", corpus)

@@ -1,0 +1,57 @@
+"""dedup compare: the scores, the verdict and the shared passages of two documents."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import orjson
+from conftest import Invoke
+from texts import EN_HEAD, EN_LEAD, EN_OTHER, EN_THIRD, doc
+
+SAMPLE = Path(__file__).parents[1] / "examples" / "news.jsonl"
+
+
+def test_compare_two_files(workdir: Path, invoke: Invoke) -> None:
+    Path("a.txt").write_text(doc(EN_HEAD, EN_LEAD, EN_OTHER, EN_THIRD), "utf-8")
+    Path("b.txt").write_text(doc("Budget passes", "CITY (Wire) - " + EN_LEAD, EN_OTHER), "utf-8")
+    result = invoke("compare", "a.txt", "b.txt")
+    lines = result.stdout.splitlines()
+    assert result.exit_code == 0
+    assert lines[:3] == ["A: a.txt", "B: b.txt", "verdict: near_duplicate (B inside A)"]
+    assert "shared passages: 2" in lines
+    assert "  A[1] ~ B[1] (100% shared)" in lines and "  A[2] ~ B[2] (100% shared)" in lines
+
+
+def test_compare_ids_in_a_corpus_as_json(workdir: Path, invoke: Invoke) -> None:
+    shutil.copy(SAMPLE, "news.jsonl")
+    result = invoke("compare", "--in", "news.jsonl", "en-trees-herald", "en-digest", "--json")
+    found = orjson.loads(result.stdout)
+    assert result.exit_code == 0
+    assert (found["a"], found["b"], found["kind"], found["direction"]) == (
+        "en-trees-herald",
+        "en-digest",
+        "partial",
+        "a_in_b",
+    )
+    assert [(p["a"], p["b"]) for p in found["aligned"]] == [(1, 3), (2, 3)]
+
+
+def test_compare_unknown_id_is_one_line_and_exit_2(workdir: Path, invoke: Invoke) -> None:
+    shutil.copy(SAMPLE, "news.jsonl")
+    result = invoke("compare", "--in", "news.jsonl", "en-trees-herald", "nope")
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "dedup: error: news.jsonl: no document with id 'nope' (--id-field id)\n",
+    )
+
+
+def test_compare_refuses_a_file_of_several_documents(workdir: Path, invoke: Invoke) -> None:
+    shutil.copy(SAMPLE, "news.jsonl")
+    Path("a.txt").write_text(doc(EN_HEAD, EN_LEAD), "utf-8")
+    result = invoke("compare", "news.jsonl", "a.txt")
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "dedup: error: news.jsonl: holds several documents: give two files of one document "
+        "each, or --in FILE ID ID\n",
+    )
