@@ -36,3 +36,20 @@ def test_quickstart_prints_what_the_readme_shows() -> None:
         cli, ["scan", sample, "--source-field", "source", "--date-field", "date"]
     )
     assert (result.exit_code, result.output) == (0, shown)
+
+
+def test_every_option_is_in_the_readme() -> None:
+    import click
+
+    def options(command: click.Command, name: str) -> list[tuple[str, str]]:
+        if isinstance(command, click.Group):
+            return [o for sub, c in command.commands.items() for o in options(c, f"{name} {sub}")]
+        return [
+            (name, flag)
+            for param in command.params
+            if isinstance(param, click.Option)
+            for flag in param.opts + param.secondary_opts
+            if flag.startswith("--") and flag != "--help"
+        ]
+
+    assert [(name, flag) for name, flag in options(cli, "dedup") if flag not in README] == []
