@@ -1,5 +1,6 @@
 """dedup: find and remove duplicate and near-duplicate text in corpora."""
 
+import dedup.cache  # noqa: F401 - first: sets where numba caches kernels before numba loads
 from dedup.clean import CleanResult, clean, remove_paragraphs
 from dedup.config import ReadConfig, RepeatConfig, ScanConfig
 from dedup.corpus import scan, scan_documents

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from importlib import resources
 from types import ModuleType
 
@@ -39,3 +40,18 @@ def test_star_import_gives_all() -> None:
 
 def test_py_typed_is_shipped() -> None:
     assert resources.files("dedup").joinpath("py.typed").is_file()
+
+
+def test_compiled_kernels_are_cached_outside_the_package() -> None:
+    # numba's default, beside the source, leaves files in site-packages that pip never removes.
+    import subprocess
+    import sys
+
+    code = "import dedup, numba; print(numba.config.CACHE_DIR)"
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
+    shown = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    ).stdout.strip()
+    from dedup.cache import CACHE_DIR
+
+    assert shown == str(CACHE_DIR / "numba")

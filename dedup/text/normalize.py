@@ -21,11 +21,12 @@ import sys
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 
 import numba
 import numpy as np
 import numpy.typing as npt
+
+from dedup.cache import CACHE_DIR
 
 __all__ = [
     "NormalizedParagraphs",
@@ -197,7 +198,7 @@ def _tables() -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int32]]:
     so an upgrade builds a new one. A cache that cannot be read or written is simply rebuilt.
     """
     name = f"normalize-v{_TABLE_VERSION}-unicode-{unicodedata.unidata_version}.npy"
-    path = Path(os.environ.get("DEDUP_CACHE_DIR") or Path.home() / ".cache" / "dedup") / name
+    path = CACHE_DIR / name
     try:
         both = np.load(path, allow_pickle=False)
         if both.ndim == 2 and both.shape[0] == 2 and both.dtype == np.int32:
