@@ -1,11 +1,11 @@
 """The archive index interface: what every backend stores and answers, and the shared encodings.
 
 An archive index keeps, per document id: its MinHash signature (raw little-endian uint32), its
-document and paragraph LSH band keys (64-bit integers), its exact-duplicate key, its word count,
-source and date, and its text compressed with zstandard, so that a match against the archive is
-verified exactly (:mod:`dedup.verify`), not only estimated. It also keeps the document frequency
-of every word bin (see :class:`dedup.verify.DocumentFrequencies`), updated as documents come
-and go. Nothing is pickled.
+exact-duplicate key, its word count, source and date, and its text compressed with zstandard, so
+that a match against the archive is verified exactly (:mod:`dedup.verify`), not only estimated.
+The document and paragraph LSH band keys of each added batch are kept together as one segment
+(:mod:`dedup.index.postings`). It also keeps the document frequency of every word bin (see
+:class:`dedup.verify.DocumentFrequencies`), updated as documents come and go. Nothing is pickled.
 
 Adding a batch is one atomic step: after a crash a batch is either all in or not at all. Adding
 an id again replaces it (unchanged documents are left alone); removing it removes every trace.
@@ -14,7 +14,7 @@ an id again replaces it (unchanged documents are left alone); removing it remove
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from types import TracebackType
 
@@ -26,6 +26,7 @@ import zstandard
 from dedup.config import MatchConfig
 from dedup.digest import WORD_BINS_LOG2, Digest
 from dedup.errors import BackendError
+from dedup.index.postings import PostingSearch, Segment
 from dedup.lsh import band_key_matrix
 from dedup.model import Document
 from dedup.sketch import EMPTY
@@ -43,7 +44,7 @@ __all__ = [
 ]
 
 # Version of the stored layout; an index of another version is refused, never guessed at.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 U32 = npt.NDArray[np.uint32]
 U64 = npt.NDArray[np.uint64]
@@ -166,7 +167,6 @@ class ArchiveIndex(ABC):
     def stats(self) -> IndexStats:
         """Number of documents, format version and settings."""
 
-    @abstractmethod
     def candidates(
         self,
         document_keys: U64,
@@ -181,6 +181,21 @@ class ArchiveIndex(ABC):
         row of each paragraph in ``paragraph_rows``. A paragraph key shared by more than
         ``max_paragraph_bucket`` archived documents is boilerplate and proposes nothing.
         """
+        search = PostingSearch(document_keys, paragraph_keys, paragraph_rows, max_paragraph_bucket)
+        for segment in self._segments():
+            search.feed(segment)
+        pairs = search.pairs()
+        ids = self._ids_of(np.unique(pairs[:, 1]))
+        # A number without an id was removed after its segment was read: it matches nothing.
+        return [(row, ids[n]) for row, n in pairs.tolist() if n in ids]
+
+    @abstractmethod
+    def _segments(self) -> Iterator[Segment]:
+        """Every stored segment (see :mod:`dedup.index.postings`), read in a stream."""
+
+    @abstractmethod
+    def _ids_of(self, numbers: I64) -> dict[int, str]:
+        """The ids of the stored documents ``numbers`` (absent ones left out)."""
 
     @abstractmethod
     def exact_matches(self, exact_keys: Sequence[int]) -> list[tuple[int, str]]:
@@ -227,12 +242,15 @@ class ArchiveIndex(ABC):
         keys[(signatures == EMPTY).all(axis=1)] = 0
         return keys
 
-    def document_band_keys(self, signature: U32) -> U64:
-        """The band keys of one stored signature (none for an empty document)."""
-        if (signature == EMPTY).all():
-            return np.empty(0, np.uint64)
-        keys: U64 = band_key_matrix(signature[None, :], self.params.bands, self.params.rows)[0]
-        return keys
+    def segment_of(self, entries: Sequence[ArchiveEntry], numbers: Sequence[int]) -> Segment:
+        """The band keys of ``entries``, stored as documents ``numbers``, as one segment."""
+        keys = self.band_keys_of(entries)
+        width = self.params.paragraph_bands
+        parts = [entry.paragraph_keys.reshape(-1, width) for entry in entries]
+        counts = [len(part) for part in parts]
+        paragraph_keys = np.concatenate(parts) if sum(counts) else np.empty((0, width), np.uint64)
+        number_array = np.asarray(numbers, dtype=np.int64)
+        return Segment.build(number_array, keys, np.repeat(number_array, counts), paragraph_keys)
 
 
 def entries_of(batch: Sequence[Document], digest: Digest) -> list[ArchiveEntry]:

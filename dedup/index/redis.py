@@ -1,21 +1,23 @@
 """The shared archive index: keys in a Redis server (``pip install 'dedup[redis]'``).
 
-Keys (format version 1), all under a prefix (default ``dedup:``, ``?prefix=NAME:`` in the URL)::
+Keys (format version 2), all under a prefix (default ``dedup:``, ``?prefix=NAME:`` in the URL)::
 
     meta                 hash: format_version and the IndexParams
     next                 counter handing out document numbers
+    nextseg              counter handing out segment numbers
     count                number of documents
     i:<id>               the number of document <id>
-    d:<number>           hash: id, length, tokens, source, date, exact, hash,
-                         sig (little-endian uint32), pkeys (little-endian uint64), text (zstd)
-    b<band><key>         set of numbers with that document band key (band: 2 bytes, key: 8)
-    p<band><key>         the same for paragraph band keys
+    d:<number>           hash: id, length, tokens, source, date, exact, hash, seg,
+                         sig (little-endian uint32), text (zstd)
+    s:<segment>          the band keys of one added batch (see dedup.index.postings)
+    segs                 set of the segment numbers
     x<key>               set of numbers with that exact-duplicate key (8 bytes)
     f                    hash: word bin -> document frequency
 
-A batch is written in one MULTI/EXEC transaction, watched on the ids it touches: a writer that
-dies before EXEC changes nothing, and two writers that touch the same id retry rather than
-interleave. How much survives a *server* crash is the server's persistence setting.
+A batch is written in one MULTI/EXEC transaction, watched on the ids and segments it touches: a
+writer that dies before EXEC changes nothing, and two writers that touch the same id or segment
+retry rather than interleave. How much survives a *server* crash is the server's persistence
+setting.
 """
 
 from __future__ import annotations
@@ -34,7 +36,6 @@ from dedup.errors import BackendError
 from dedup.index.base import (
     FORMAT_VERSION,
     I64,
-    U64,
     ArchivedDocument,
     ArchiveEntry,
     ArchiveIndex,
@@ -46,33 +47,19 @@ from dedup.index.base import (
     dedupe_last,
     word_bins_of,
 )
+from dedup.index.postings import Segment
 
 __all__ = ["RedisIndex"]
 
 _FIELDS = (b"id", b"source", b"date", b"exact", b"tokens", b"text")
-_OLD_FIELDS = (b"hash", b"sig", b"pkeys", b"text", b"exact")
+_OLD_FIELDS = (b"hash", b"seg", b"text", b"exact")
 _RETRIES = 1000
-# Scripts that apply one command to many keys or fields: one round of the protocol per document
-# instead of one per band, which is most of the cost of an add.
-_EACH_KEY = "for i, key in ipairs(KEYS) do redis.call(ARGV[1], key, ARGV[2]) end"
+# One round of the protocol for a batch's frequency updates, not one per word bin.
 _INCREMENT_FIELDS = (
     "for i = 1, #ARGV, 2 do redis.call('HINCRBY', KEYS[1], ARGV[i], ARGV[i + 1]) end"
 )
-# Members of many sets at once, as (key position, member) pairs; sets over ARGV[1] members
-# (when it is not negative) are boilerplate and left out.
-_MEMBERS = """
-local out, cap = {}, tonumber(ARGV[1])
-for i, key in ipairs(KEYS) do
-  if cap < 0 or redis.call('SCARD', key) <= cap then
-    for _, member in ipairs(redis.call('SMEMBERS', key)) do
-      out[#out + 1] = i
-      out[#out + 1] = member
-    end
-  end
-end
-return out
-"""
 _SCRIPT_ARGS = 4096
+_SEGMENTS_PER_READ = 32
 
 
 class RedisIndex(ArchiveIndex):
@@ -126,20 +113,8 @@ class RedisIndex(ArchiveIndex):
             )
         return IndexParams.from_meta(meta, self.url)
 
-    def _band_key(self, kind: str, band: int, key: int) -> bytes:
-        return self._key(kind, struct.pack(">HQ", band, key))
-
     def _exact_key(self, key: int) -> bytes:
         return self._key("x", struct.pack(">q", key))
-
-    def _bucket_keys(self, signature: npt.NDArray[np.uint32], paragraph: U64) -> list[bytes]:
-        keys = [
-            self._band_key("b", band, key)
-            for band, key in enumerate(self.document_band_keys(signature).tolist())
-        ]
-        for row in paragraph.tolist():
-            keys.extend(self._band_key("p", band, key) for band, key in enumerate(row))
-        return keys
 
     def add(self, entries: Sequence[ArchiveEntry]) -> tuple[int, int]:
         entries = dedupe_last(entries)
@@ -159,34 +134,22 @@ class RedisIndex(ArchiveIndex):
         self, pipe: Any, entries: list[ArchiveEntry], id_keys: list[bytes]
     ) -> tuple[int, int]:
         pipe.watch(*id_keys)
-        old_numbers = pipe.mget(id_keys)
-        olds: dict[int, list[Any]] = {}
-        for position, number in enumerate(old_numbers):
-            if number is not None:
-                olds[position] = [
-                    number,
-                    *pipe.hmget(self._key("d:", number), *_OLD_FIELDS),
-                ]
-        unchanged = {
+        olds = self._olds(pipe, id_keys)
+        fresh = [
             p
-            for p, old in olds.items()
-            if old[1] is not None and int(old[1]) == entries[p].content_hash
-        }
-        fresh = [p for p in range(len(entries)) if p not in unchanged]
-        first = (
-            int(self._client.incrby(self._key("next"), len(fresh))) - len(fresh) + 1 if fresh else 0
-        )
-        removed_bins: list[npt.NDArray[np.int32]] = []
+            for p in range(len(entries))
+            if p not in olds or int(olds[p][1] or 0) != entries[p].content_hash
+        ]
+        replaced = [olds[p] for p in fresh if p in olds]
+        rewrites = self._watch_segments(pipe, replaced)
+        numbers = self._allocate("next", len(fresh))
+        segment = self._allocate("nextseg", 1)[0] if fresh else 0
         pipe.multi()
-        for position in fresh:
-            old = olds.get(position)
-            if old is not None:
-                removed_bins.append(self._queue_delete(pipe, old[0], *old[2:]))
-        for offset, position in enumerate(fresh):
+        removed_bins = self._queue_delete(pipe, replaced, rewrites)
+        for number, position in zip(numbers, fresh, strict=True):
             entry = entries[position]
-            number = str(first + offset).encode()
             pipe.hset(
-                self._key("d:", number),
+                self._key("d:", str(number)),
                 mapping={
                     b"id": entry.id.encode("utf-8", "surrogatepass"),
                     b"length": len(entry.text),
@@ -197,43 +160,73 @@ class RedisIndex(ArchiveIndex):
                     b"has_date": int(entry.date is not None),
                     b"exact": entry.exact_key,
                     b"hash": entry.content_hash,
+                    b"seg": segment,
                     b"sig": entry.signature.astype("<u4").tobytes(),
-                    b"pkeys": entry.paragraph_keys.astype("<u8").tobytes(),
                     b"text": compress_text(entry.text),
                 },
             )
             pipe.set(id_keys[position], number)
-            buckets = self._bucket_keys(entry.signature, entry.paragraph_keys)
-            if buckets:
-                pipe.eval(_EACH_KEY, len(buckets), *buckets, "SADD", number)
             if entry.exact_key:
                 pipe.sadd(self._exact_key(entry.exact_key), number)
-        added = len(fresh) - len(removed_bins)
+        if fresh:
+            postings = self.segment_of([entries[p] for p in fresh], numbers).encode()
+            pipe.set(self._key("s:", str(segment)), postings)
+            pipe.sadd(self._key("segs"), segment)
+        added = len(fresh) - len(replaced)
         if added:
             pipe.incrby(self._key("count"), added)
         self._queue_frequencies(pipe, [entries[p].word_bins for p in fresh], removed_bins)
         pipe.execute()
-        return len(fresh), len(unchanged)
+        return len(fresh), len(entries) - len(fresh)
+
+    def _olds(self, pipe: Any, id_keys: list[bytes]) -> dict[int, list[Any]]:
+        """``[number, hash, seg, text, exact]`` of the stored documents, by position."""
+        olds: dict[int, list[Any]] = {}
+        for position, number in enumerate(pipe.mget(id_keys)):
+            if number is not None:
+                olds[position] = [number, *pipe.hmget(self._key("d:", number), *_OLD_FIELDS)]
+        return olds
+
+    def _allocate(self, counter: str, count: int) -> list[int]:
+        """``count`` fresh numbers from ``counter`` (a failed transaction leaves a gap)."""
+        if not count:
+            return []
+        last = int(self._client.incrby(self._key(counter), count))
+        return list(range(last - count + 1, last + 1))
+
+    def _watch_segments(self, pipe: Any, olds: list[list[Any]]) -> dict[bytes, Segment | None]:
+        """Watch the segments holding ``olds`` and return each without them (None: now empty)."""
+        gone: dict[bytes, list[int]] = {}
+        for number, _, segment, *_ in olds:
+            gone.setdefault(self._key("s:", segment or b"0"), []).append(int(number))
+        if not gone:
+            return {}
+        pipe.watch(*gone)
+        rewrites: dict[bytes, Segment | None] = {}
+        for key, numbers in gone.items():
+            blob = pipe.get(key)
+            if blob is not None:
+                left = Segment.decode(blob, self.url).without(np.asarray(numbers, np.int64))
+                rewrites[key] = left if len(left) else None
+        return rewrites
 
     def _queue_delete(
-        self,
-        pipe: Any,
-        number: bytes,
-        signature: bytes,
-        paragraph: bytes,
-        text: bytes,
-        exact: bytes,
-    ) -> npt.NDArray[np.int32]:
-        """Queue the deletion of document ``number``; returns its word bins."""
-        rows = np.frombuffer(paragraph, "<u8").astype(np.uint64)
-        rows = rows.reshape(-1, self.params.paragraph_bands)
-        buckets = self._bucket_keys(np.frombuffer(signature, "<u4").astype(np.uint32), rows)
-        if buckets:
-            pipe.eval(_EACH_KEY, len(buckets), *buckets, "SREM", number)
-        if int(exact):
-            pipe.srem(self._exact_key(int(exact)), number)
-        pipe.delete(self._key("d:", number))
-        return word_bins_of(decompress_text(text))
+        self, pipe: Any, olds: list[list[Any]], rewrites: dict[bytes, Segment | None]
+    ) -> list[npt.NDArray[np.int32]]:
+        """Queue the deletion of documents ``olds`` and their postings; returns their word bins."""
+        bins = []
+        for number, _, _, text, exact in olds:
+            if int(exact or 0):
+                pipe.srem(self._exact_key(int(exact)), number)
+            pipe.delete(self._key("d:", number))
+            bins.append(word_bins_of(decompress_text(text)))
+        for key, left in rewrites.items():
+            if left is None:
+                pipe.delete(key)
+                pipe.srem(self._key("segs"), key[len(self.prefix) + 2 :])
+            else:
+                pipe.set(key, left.encode())
+        return bins
 
     def _queue_frequencies(
         self, pipe: Any, added: list[npt.NDArray[np.int32]], removed: list[npt.NDArray[np.int32]]
@@ -261,17 +254,12 @@ class RedisIndex(ArchiveIndex):
 
     def _remove_watched(self, pipe: Any, id_keys: list[bytes]) -> int:
         pipe.watch(*id_keys)
-        numbers = pipe.mget(id_keys)
-        olds = [
-            (key, number, *pipe.hmget(self._key("d:", number), *_OLD_FIELDS[1:]))
-            for key, number in zip(id_keys, numbers, strict=True)
-            if number is not None
-        ]
+        olds = self._olds(pipe, id_keys)
+        rewrites = self._watch_segments(pipe, list(olds.values()))
         pipe.multi()
-        removed = []
-        for key, number, *stored in olds:
-            removed.append(self._queue_delete(pipe, number, *stored))
-            pipe.delete(key)
+        removed = self._queue_delete(pipe, list(olds.values()), rewrites)
+        for position in olds:
+            pipe.delete(id_keys[position])
         if olds:
             pipe.incrby(self._key("count"), -len(olds))
         self._queue_frequencies(pipe, [], removed)
@@ -283,49 +271,28 @@ class RedisIndex(ArchiveIndex):
             count = int(self._client.get(self._key("count")) or 0)
         return IndexStats(self.url, "redis", FORMAT_VERSION, count, self.params)
 
-    def candidates(
-        self,
-        document_keys: U64,
-        paragraph_keys: U64,
-        paragraph_rows: I64,
-        max_paragraph_bucket: int | None = None,
-    ) -> list[tuple[int, str]]:
-        rows_of: dict[bytes, list[int]] = {}
-        for row, keys in enumerate(document_keys.tolist()):
-            if any(keys):
-                for band, key in enumerate(keys):
-                    rows_of.setdefault(self._band_key("b", band, key), []).append(row)
-        paragraph_rows_of: dict[bytes, list[int]] = {}
-        for row, keys in zip(paragraph_rows.tolist(), paragraph_keys.tolist(), strict=True):
-            for band, key in enumerate(keys):
-                paragraph_rows_of.setdefault(self._band_key("p", band, key), []).append(row)
+    def _segments(self) -> Iterator[Segment]:
         with self._errors():
-            pairs: set[tuple[int, bytes]] = set()
-            for groups, cap in ((rows_of, -1), (paragraph_rows_of, max_paragraph_bucket)):
-                names = list(groups)
-                for start in range(0, len(names), _SCRIPT_ARGS):
-                    chunk = names[start : start + _SCRIPT_ARGS]
-                    found = self._client.eval(
-                        _MEMBERS, len(chunk), *chunk, -1 if cap is None else cap
-                    )
-                    for position, number in zip(found[::2], found[1::2], strict=True):
-                        pairs.update((row, number) for row in groups[chunk[position - 1]])
-            return self._with_ids(pairs)
+            numbers = sorted(int(n) for n in self._client.smembers(self._key("segs")))
+            for start in range(0, len(numbers), _SEGMENTS_PER_READ):
+                chunk = numbers[start : start + _SEGMENTS_PER_READ]
+                for blob in self._client.mget([self._key("s:", str(n)) for n in chunk]):
+                    if blob is not None:  # emptied and deleted since the list was read
+                        yield Segment.decode(blob, self.url)
+
+    def _ids_of(self, numbers: I64) -> dict[int, str]:
+        values = numbers.tolist()
+        with self._errors():
+            ids = self._pipelined(
+                lambda pipe: [pipe.hget(self._key("d:", str(n)), b"id") for n in values]
+            )
+        pairs = zip(values, ids, strict=True)
+        return {n: i.decode("utf-8", "surrogatepass") for n, i in pairs if i}
 
     def _pipelined(self, queue: Any) -> list[Any]:
         with self._client.pipeline(transaction=False) as pipe:
             queue(pipe)
             return list(pipe.execute())
-
-    def _with_ids(self, pairs: set[tuple[int, bytes]]) -> list[tuple[int, str]]:
-        numbers = sorted({number for _, number in pairs})
-        ids = self._pipelined(
-            lambda pipe: [pipe.hget(self._key("d:", number), b"id") for number in numbers]
-        )
-        id_of = {
-            n: i.decode("utf-8", "surrogatepass") for n, i in zip(numbers, ids, strict=True) if i
-        }
-        return sorted({(row, id_of[number]) for row, number in pairs if number in id_of})
 
     def exact_matches(self, exact_keys: Sequence[int]) -> list[tuple[int, str]]:
         wanted = [(row, key) for row, key in enumerate(exact_keys) if key]
@@ -334,9 +301,12 @@ class RedisIndex(ArchiveIndex):
                 lambda pipe: [pipe.smembers(self._exact_key(key)) for _, key in wanted]
             )
             pairs = {
-                (row, n) for (row, _), numbers in zip(wanted, members, strict=True) for n in numbers
+                (row, int(n))
+                for (row, _), numbers in zip(wanted, members, strict=True)
+                for n in numbers
             }
-            return self._with_ids(pairs)
+        ids = self._ids_of(np.array(sorted({n for _, n in pairs}), dtype=np.int64))
+        return sorted({(row, ids[n]) for row, n in pairs if n in ids})
 
     def fetch(self, ids: Sequence[str]) -> dict[str, ArchivedDocument]:
         unique = list(dict.fromkeys(ids))

@@ -1,21 +1,18 @@
 """The embedded archive index: one SQLite file, no server.
 
-Schema (format version 1)::
+Schema (format version 2)::
 
     meta(key TEXT PRIMARY KEY, value TEXT)           format_version and the IndexParams
-    documents(number INTEGER PRIMARY KEY, id TEXT UNIQUE, length, tokens, source, date,
-              exact_key INTEGER, content_hash INTEGER,
+    documents(number INTEGER PRIMARY KEY, id TEXT UNIQUE, segment, length, tokens, source,
+              date, exact_key INTEGER, content_hash INTEGER,
               signature BLOB,                        num_perm little-endian uint32
-              paragraph_keys BLOB,                   little-endian uint64, paragraphs x bands
               text BLOB)                             zstandard-compressed UTF-8
-    bands(band, key, number)                         document band keys (WITHOUT ROWID)
-    paragraph_bands(band, key, number)               paragraph band keys (WITHOUT ROWID)
+    segments(segment INTEGER PRIMARY KEY, postings BLOB)   band keys of one added batch
     frequencies(bin INTEGER PRIMARY KEY, count)      documents per word bin
 
-Band keys are stored as the signed 64-bit integers with the same bits. The file is in WAL mode
-with ``synchronous=FULL``; every batch is one ``BEGIN IMMEDIATE`` transaction, so a killed
-writer leaves whole batches, and writers from several processes queue on the lock (up to
-``timeout_s``).
+The file is in WAL mode with ``synchronous=FULL``; every batch is one ``BEGIN IMMEDIATE``
+transaction, so a killed writer leaves whole batches, and writers from several processes queue
+on the lock (up to ``timeout_s``).
 """
 
 from __future__ import annotations
@@ -24,6 +21,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -33,7 +31,6 @@ from dedup.errors import BackendError
 from dedup.index.base import (
     FORMAT_VERSION,
     I64,
-    U64,
     ArchivedDocument,
     ArchiveEntry,
     ArchiveIndex,
@@ -45,6 +42,7 @@ from dedup.index.base import (
     dedupe_last,
     word_bins_of,
 )
+from dedup.index.postings import Segment
 
 __all__ = ["SqliteIndex"]
 
@@ -59,19 +57,12 @@ CREATE TABLE IF NOT EXISTS documents (
     date TEXT,
     exact_key INTEGER NOT NULL,
     content_hash INTEGER NOT NULL,
+    segment INTEGER NOT NULL,
     signature BLOB NOT NULL,
-    paragraph_keys BLOB NOT NULL,
     text BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS documents_exact ON documents (exact_key) WHERE exact_key != 0;
-CREATE TABLE IF NOT EXISTS bands (
-    band INTEGER NOT NULL, key INTEGER NOT NULL, number INTEGER NOT NULL,
-    PRIMARY KEY (band, key, number)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS paragraph_bands (
-    band INTEGER NOT NULL, key INTEGER NOT NULL, number INTEGER NOT NULL,
-    PRIMARY KEY (band, key, number)
-) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS segments (segment INTEGER PRIMARY KEY, postings BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS frequencies (bin INTEGER PRIMARY KEY, count INTEGER NOT NULL);
 """
 _CHUNK = 500
@@ -146,77 +137,88 @@ class SqliteIndex(ArchiveIndex):
             raise BackendError(f"{self.path}: cannot commit to the index: {error}") from None
 
     def add(self, entries: Sequence[ArchiveEntry]) -> tuple[int, int]:
-        written = unchanged = 0
-        added_bins: list[npt.NDArray[np.int32]] = []
-        removed_bins: list[npt.NDArray[np.int32]] = []
-        band_rows: list[tuple[int, int, int]] = []
-        paragraph_rows: list[tuple[int, int, int]] = []
         entries = dedupe_last(entries)
-        keys = self.band_keys_of(entries).view(np.int64).tolist()
+        if not entries:
+            return 0, 0
         with self._transaction() as db:
-            for entry, document_keys in zip(entries, keys, strict=True):
-                old = db.execute(
-                    "SELECT number, content_hash, signature, paragraph_keys, text "
-                    "FROM documents WHERE id = ?",
-                    (entry.id,),
-                ).fetchone()
-                if old is not None:
-                    if old[1] == entry.content_hash:
-                        unchanged += 1
-                        continue
-                    removed_bins.append(self._delete(old[0], old[2], old[3], old[4]))
-                number = (
-                    db.execute(
-                        "INSERT INTO documents (id, length, tokens, source, date, exact_key, "
-                        "content_hash, signature, paragraph_keys, text) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        (
-                            entry.id,
-                            len(entry.text),
-                            entry.tokens,
-                            entry.source,
-                            entry.date,
-                            entry.exact_key,
-                            entry.content_hash,
-                            entry.signature.astype("<u4").tobytes(),
-                            entry.paragraph_keys.astype("<u8").tobytes(),
-                            compress_text(entry.text),
-                        ),
-                    ).lastrowid
-                    or 0
-                )
-                if any(document_keys):
-                    band_rows.extend((band, key, number) for band, key in enumerate(document_keys))
-                for row in entry.paragraph_keys.view(np.int64).tolist():
-                    paragraph_rows.extend((band, key, number) for band, key in enumerate(row))
-                added_bins.append(entry.word_bins)
-                written += 1
-            # Sorted inserts touch each B-tree page once.
-            db.executemany("INSERT OR IGNORE INTO bands VALUES (?, ?, ?)", sorted(band_rows))
+            olds = self._stored(db, [entry.id for entry in entries], "number, content_hash")
+            fresh = [e for e in entries if e.id not in olds or olds[e.id][1] != e.content_hash]
+            removed_bins = self._delete(db, [olds[e.id][0] for e in fresh if e.id in olds])
+            (last,) = db.execute("SELECT COALESCE(MAX(number), 0) FROM documents").fetchone()
+            numbers = list(range(last + 1, last + 1 + len(fresh)))
+            segment = None
+            if fresh:
+                postings = self.segment_of(fresh, numbers).encode()
+                segment = db.execute(
+                    "INSERT INTO segments (postings) VALUES (?)", (postings,)
+                ).lastrowid
             db.executemany(
-                "INSERT OR IGNORE INTO paragraph_bands VALUES (?, ?, ?)", sorted(paragraph_rows)
+                "INSERT INTO documents (number, id, segment, length, tokens, source, date, "
+                "exact_key, content_hash, signature, text) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    (
+                        number,
+                        entry.id,
+                        segment,
+                        len(entry.text),
+                        entry.tokens,
+                        entry.source,
+                        entry.date,
+                        entry.exact_key,
+                        entry.content_hash,
+                        entry.signature.astype("<u4").tobytes(),
+                        compress_text(entry.text),
+                    )
+                    for number, entry in zip(numbers, fresh, strict=True)
+                ),
             )
-            self._update_frequencies(added_bins, removed_bins)
-        return written, unchanged
+            self._update_frequencies([entry.word_bins for entry in fresh], removed_bins)
+        return len(fresh), len(entries) - len(fresh)
 
-    def _delete(
-        self, number: int, signature: bytes, paragraph: bytes, text: bytes
-    ) -> npt.NDArray[np.int32]:
-        """Delete document ``number`` with its band rows; returns its word bins."""
-        db = self._db
-        keys = self.document_band_keys(np.frombuffer(signature, "<u4").astype(np.uint32))
-        db.executemany(
-            "DELETE FROM bands WHERE band = ? AND key = ? AND number = ?",
-            ((band, key, number) for band, key in enumerate(keys.view(np.int64).tolist())),
-        )
-        stored = np.frombuffer(paragraph, "<u8").astype(np.uint64)
-        rows = stored.reshape(-1, self.params.paragraph_bands).view(np.int64).tolist()
-        db.executemany(
-            "DELETE FROM paragraph_bands WHERE band = ? AND key = ? AND number = ?",
-            ((band, key, number) for row in rows for band, key in enumerate(row)),
-        )
-        db.execute("DELETE FROM documents WHERE number = ?", (number,))
-        return word_bins_of(decompress_text(text))
+    def _stored(
+        self, db: sqlite3.Connection, ids: Sequence[str], columns: str
+    ) -> dict[str, tuple[Any, ...]]:
+        """``columns`` of the stored documents among ``ids``, by id."""
+        found: dict[str, tuple[Any, ...]] = {}
+        for start in range(0, len(ids), _CHUNK):
+            chunk = ids[start : start + _CHUNK]
+            marks = ",".join("?" * len(chunk))
+            for doc_id, *values in db.execute(
+                f"SELECT id, {columns} FROM documents WHERE id IN ({marks})", chunk
+            ):
+                found[doc_id] = tuple(values)
+        return found
+
+    def _delete(self, db: sqlite3.Connection, numbers: list[int]) -> list[npt.NDArray[np.int32]]:
+        """Delete documents ``numbers`` and their postings; returns their word bins."""
+        if not numbers:
+            return []
+        bins: list[npt.NDArray[np.int32]] = []
+        segments: dict[int, list[int]] = {}
+        for start in range(0, len(numbers), _CHUNK):
+            chunk = numbers[start : start + _CHUNK]
+            marks = ",".join("?" * len(chunk))
+            for number, segment, text in db.execute(
+                f"SELECT number, segment, text FROM documents WHERE number IN ({marks})", chunk
+            ):
+                segments.setdefault(segment, []).append(number)
+                bins.append(word_bins_of(decompress_text(text)))
+            db.execute(f"DELETE FROM documents WHERE number IN ({marks})", chunk)
+        for segment, gone in segments.items():
+            row = db.execute(
+                "SELECT postings FROM segments WHERE segment = ?", (segment,)
+            ).fetchone()
+            if row is None:
+                continue
+            left = Segment.decode(row[0], self.path).without(np.asarray(gone, np.int64))
+            if len(left):
+                db.execute(
+                    "UPDATE segments SET postings = ? WHERE segment = ?", (left.encode(), segment)
+                )
+            else:
+                db.execute("DELETE FROM segments WHERE segment = ?", (segment,))
+        return bins
 
     def _update_frequencies(
         self, added: list[npt.NDArray[np.int32]], removed: list[npt.NDArray[np.int32]]
@@ -229,15 +231,9 @@ class SqliteIndex(ArchiveIndex):
         )
 
     def remove(self, ids: Iterable[str]) -> int:
-        removed: list[npt.NDArray[np.int32]] = []
         with self._transaction() as db:
-            for doc_id in dict.fromkeys(ids):
-                old = db.execute(
-                    "SELECT number, signature, paragraph_keys, text FROM documents WHERE id = ?",
-                    (doc_id,),
-                ).fetchone()
-                if old is not None:
-                    removed.append(self._delete(*old))
+            olds = self._stored(db, list(dict.fromkeys(ids)), "number")
+            removed = self._delete(db, [number for (number,) in olds.values()])
             self._update_frequencies([], removed)
         return len(removed)
 
@@ -245,60 +241,35 @@ class SqliteIndex(ArchiveIndex):
         (count,) = self._db.execute("SELECT COUNT(*) FROM documents").fetchone()
         return IndexStats(self.url, "sqlite", FORMAT_VERSION, int(count), self.params)
 
-    def candidates(
-        self,
-        document_keys: U64,
-        paragraph_keys: U64,
-        paragraph_rows: I64,
-        max_paragraph_bucket: int | None = None,
-    ) -> list[tuple[int, str]]:
-        db = self._db
-        db.execute("BEGIN")  # one snapshot for the whole query
-        try:
-            db.execute("CREATE TEMP TABLE IF NOT EXISTS query (band, key, row)")
-            db.execute("DELETE FROM query")
-            db.executemany(
-                "INSERT INTO query VALUES (?, ?, ?)",
-                (
-                    (band, key, row)
-                    for row, keys in enumerate(document_keys.view(np.int64).tolist())
-                    if any(keys)
-                    for band, key in enumerate(keys)
-                ),
-            )
-            found = db.execute(
-                "SELECT DISTINCT q.row, d.id FROM query q "
-                "JOIN bands b ON b.band = q.band AND b.key = q.key "
-                "JOIN documents d ON d.number = b.number"
+    def _segments(self) -> Iterator[Segment]:
+        # A snapshot would hold the writers' checkpoint back for the whole read; segments are
+        # read one by one instead, and a document removed meanwhile is dropped by _ids_of.
+        (last,) = self._db.execute("SELECT COALESCE(MAX(segment), 0) FROM segments").fetchone()
+        after = 0
+        while after < last:
+            rows = self._db.execute(
+                "SELECT segment, postings FROM segments WHERE segment > ? AND segment <= ? "
+                "ORDER BY segment LIMIT 64",
+                (after, last),
             ).fetchall()
-            db.execute("DELETE FROM query")
-            db.executemany(
-                "INSERT INTO query VALUES (?, ?, ?)",
-                (
-                    (band, key, row)
-                    for row, keys in zip(
-                        paragraph_rows.tolist(),
-                        paragraph_keys.view(np.int64).tolist(),
-                        strict=True,
-                    )
-                    for band, key in enumerate(keys)
-                ),
+            if not rows:
+                break
+            for _, postings in rows:
+                yield Segment.decode(postings, self.path)
+            after = rows[-1][0]
+
+    def _ids_of(self, numbers: I64) -> dict[int, str]:
+        found: dict[int, str] = {}
+        values = numbers.tolist()
+        for start in range(0, len(values), _CHUNK):
+            chunk = values[start : start + _CHUNK]
+            marks = ",".join("?" * len(chunk))
+            found.update(
+                self._db.execute(
+                    f"SELECT number, id FROM documents WHERE number IN ({marks})", chunk
+                )
             )
-            cap = -1 if max_paragraph_bucket is None else max_paragraph_bucket
-            found += db.execute(
-                "WITH small AS (SELECT k.band, k.key FROM (SELECT DISTINCT band, key FROM query) k "
-                "JOIN paragraph_bands p ON p.band = k.band AND p.key = k.key "
-                "GROUP BY k.band, k.key HAVING ? < 0 OR COUNT(DISTINCT p.number) <= ?) "
-                "SELECT DISTINCT q.row, d.id FROM query q "
-                "JOIN small s ON s.band = q.band AND s.key = q.key "
-                "JOIN paragraph_bands p ON p.band = q.band AND p.key = q.key "
-                "JOIN documents d ON d.number = p.number",
-                (cap, cap),
-            ).fetchall()
-            db.execute("DELETE FROM query")
-        finally:
-            db.execute("COMMIT")
-        return sorted(set(found))
+        return found
 
     def exact_matches(self, exact_keys: Sequence[int]) -> list[tuple[int, str]]:
         found: list[tuple[int, str]] = []
