@@ -100,16 +100,21 @@ def pairs_sharing_keys(
         if max_bucket is not None:
             keep = lengths <= max_bucket
             starts, lengths = starts[keep], lengths[keep]
-        pairs_start = starts[lengths == 2]
-        if len(pairs_start):
-            found.append(np.stack([order[pairs_start], order[pairs_start + 1]], axis=1))
-        for start, length in zip(starts[lengths > 2], lengths[lengths > 2], strict=True):
-            members = order[start : start + length]
-            if length <= _FULL_PAIRS_UP_TO or max_bucket is not None:
-                i, j = np.triu_indices(length, k=1)
-                found.append(np.stack([members[i], members[j]], axis=1))
-            else:
-                found.append(np.stack([np.full(length - 1, members[0]), members[1:]], axis=1))
+        full = lengths <= _FULL_PAIRS_UP_TO if max_bucket is None else lengths >= 0
+        # Buckets of one length at a time: one index matrix for all of them, no Python per bucket.
+        for length in np.unique(lengths[full & (lengths > 1)]).tolist():
+            members = order[starts[lengths == length][:, None] + np.arange(length)]
+            i, j = np.triu_indices(length, k=1)
+            found.append(np.stack([members[:, i].ravel(), members[:, j].ravel()], axis=1))
+        star = ~full
+        if star.any():
+            star_starts, star_lengths = starts[star], lengths[star]
+            firsts = np.repeat(order[star_starts], star_lengths - 1)
+            offsets = np.arange(int((star_lengths - 1).sum())) - np.repeat(
+                np.cumsum(star_lengths - 1) - (star_lengths - 1), star_lengths - 1
+            )
+            rest = order[np.repeat(star_starts + 1, star_lengths - 1) + offsets]
+            found.append(np.stack([firsts, rest], axis=1))
     if not found:
         return np.empty((0, 2), dtype=np.int64)
     pairs = owners[np.concatenate(found)]

@@ -7,7 +7,7 @@ from datasketch import MinHash, MinHashLSH
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dedup.lsh import candidate_pairs, collision_probability
+from dedup.lsh import candidate_pairs, collision_probability, pairs_sharing_keys
 from dedup.sketch import permutations, signature, signatures, to_lean_minhash
 
 shingle_sets = st.lists(st.integers(0, 2**32 - 1), max_size=300)
@@ -72,3 +72,42 @@ def test_candidate_pairs_find_rows_sharing_a_band() -> None:
 def test_collision_probability_favours_recall() -> None:
     assert collision_probability(0.3, 64, 2) > 0.99
     assert collision_probability(0.01, 64, 2) < 0.01
+
+
+def _pairs_by_brute_force(
+    keys: np.ndarray, owners: np.ndarray, max_bucket: int | None
+) -> list[list[int]]:
+    found = set()
+    for column in keys.T:
+        buckets: dict[int, list[int]] = {}
+        for row, key in enumerate(column.tolist()):
+            buckets.setdefault(key, []).append(row)
+        for rows in buckets.values():
+            if max_bucket is not None and len(rows) > max_bucket:
+                continue  # boilerplate
+            if max_bucket is None and len(rows) > 8:
+                linked = [(rows[0], other) for other in rows[1:]]  # a star, not a clique
+            else:
+                linked = [(a, b) for k, a in enumerate(rows) for b in rows[k + 1 :]]
+            for a, b in linked:
+                if owners[a] != owners[b]:
+                    found.add(tuple(sorted((int(owners[a]), int(owners[b])))))
+    return [list(pair) for pair in sorted(found)]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.integers(1, 60),
+    st.integers(1, 3),
+    st.integers(1, 12),
+    st.one_of(st.none(), st.integers(1, 10)),
+    st.integers(0, 2**16),
+)
+def test_pairs_sharing_keys_equal_a_brute_force_grouping(
+    rows: int, columns: int, distinct: int, max_bucket: int | None, seed: int
+) -> None:
+    rng = np.random.default_rng(seed)
+    keys = rng.integers(0, distinct, size=(rows, columns)).astype(np.uint64)
+    owners = np.sort(rng.integers(0, rows, size=rows)).astype(np.int64)
+    found = pairs_sharing_keys(keys, owners, max_bucket)
+    assert found.tolist() == _pairs_by_brute_force(keys, owners, max_bucket)
