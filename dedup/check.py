@@ -12,10 +12,13 @@ together would use.
 
 from __future__ import annotations
 
+import os
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date as Date
+from multiprocessing import get_context
 from typing import Literal
 
 import numpy as np
@@ -24,6 +27,7 @@ from dedup.config import ScanConfig
 from dedup.corpus import scan_documents
 from dedup.digest import WORD_BINS_LOG2, Digest, digest_stream
 from dedup.errors import ConfigError
+from dedup.index import open_index
 from dedup.index.base import ArchivedDocument, ArchiveIndex, entries_of, signed64
 from dedup.io.readers import DocumentReader
 from dedup.lsh import band_key_matrix
@@ -41,6 +45,7 @@ from dedup.verify import (
 __all__ = ["AddResult", "CheckConfig", "add", "add_documents", "check", "check_documents"]
 
 _FETCH_CHUNK = 256
+_PAIRS_PER_TASK = 512
 _PROFILE_CACHE = 4096
 
 
@@ -142,7 +147,9 @@ def check_documents(
         digests = list(digest_stream(documents, _matching(scan_config), config.workers))
     entries = [entry for batch_docs, digest in digests for entry in entries_of(batch_docs, digest)]
     if scan_config.find_matches and report.archive_documents:
-        report.archive_matches = _ArchiveCheck(index, documents, digests, scan_config).run()
+        report.archive_matches = _ArchiveCheck(
+            index, documents, digests, scan_config, config.workers
+        ).run()
     near_archive = {m.ordinal for m in report.archive_matches if m.kind == "near_duplicate"}
     copies = {
         ordinal
@@ -188,8 +195,11 @@ class _ArchiveCheck:
         documents: Sequence[Document],
         digests: list[tuple[list[Document], Digest]],
         config: ScanConfig,
+        workers: int | None = None,
     ) -> None:
         self.index = index
+        self.pid = os.getpid()
+        self.workers = workers
         self.documents = documents
         self.config = config.matches
         self.digests = digests
@@ -206,6 +216,28 @@ class _ArchiveCheck:
         pairs = self._candidates()
         archive_documents = self.index.stats().documents
         self.frequencies.documents = archive_documents + len(self.documents)
+        chunks = [pairs[k : k + _PAIRS_PER_TASK] for k in range(0, len(pairs), _PAIRS_PER_TASK)]
+        workers = min(self.workers or os.cpu_count() or 1, len(chunks))
+        matches: list[ArchiveMatch] = []
+        if workers <= 1:
+            for chunk in chunks:
+                matches.extend(self.verify_chunk(chunk))
+        else:
+            # Forked workers share this object (profiles, frequencies loaded so far); each
+            # opens its own connection to the index, since a connection does not survive a fork.
+            global _CHECKING
+            _CHECKING = self
+            try:
+                with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
+                    for found in pool.map(_verify_in_worker, chunks):
+                        matches.extend(found)
+            finally:
+                _CHECKING = None
+        matches.sort(key=lambda m: (m.ordinal, m.archived))
+        return matches
+
+    def verify_chunk(self, pairs: list[tuple[int, str, bool]]) -> list[ArchiveMatch]:
+        """Fetch the archived documents of ``pairs`` and verify each pair."""
         matches: list[ArchiveMatch] = []
         for start in range(0, len(pairs), _FETCH_CHUNK):
             chunk = pairs[start : start + _FETCH_CHUNK]
@@ -217,7 +249,6 @@ class _ArchiveCheck:
                 match = self._verify(row, found, exact)
                 if match is not None:
                     matches.append(match)
-        matches.sort(key=lambda m: (m.ordinal, m.archived))
         return matches
 
     def _candidates(self) -> list[tuple[int, str, bool]]:
@@ -312,6 +343,19 @@ class _ArchiveCheck:
             counts, _ = self.index.frequencies(bins)
             self.frequencies.counts[bins] += counts.astype(np.uint32)
             self.loaded[bins] = True
+
+
+_CHECKING: _ArchiveCheck | None = None
+
+
+def _verify_in_worker(pairs: list[tuple[int, str, bool]]) -> list[ArchiveMatch]:
+    """Verify archive pairs in a forked worker (see ``_ArchiveCheck.run``)."""
+    checking = _CHECKING
+    assert checking is not None, "forked from a running check"
+    if checking.pid != os.getpid():
+        checking.index = open_index(checking.index.url, create=False)
+        checking.pid = os.getpid()
+    return checking.verify_chunk(pairs)
 
 
 def _within_window(a: str | None, b: str | None, window_days: float | None) -> bool:

@@ -405,3 +405,19 @@ def test_entries_take_word_bins_from_the_digest_as_a_fresh_analysis_would() -> N
     entries = entries_of(batch, digest_batch(batch, ScanConfig()))
     for document, entry in zip(batch, entries, strict=True):
         assert np.array_equal(entry.word_bins, word_bins_of(document.text))
+
+
+def test_verification_on_several_workers_gives_the_same_matches(
+    index_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Forked verifiers open their own connections and find exactly what one process finds."""
+    import dedup.check
+
+    _archive(index_url)
+    batch = _documents([*BATCH, *({"id": f"again-{r['id']}", "text": r["text"]} for r in ARCHIVE)])
+    with open_index(index_url) as index:
+        alone = check_documents(index, batch, CheckConfig(workers=1)).archive_matches
+        monkeypatch.setattr(dedup.check, "_PAIRS_PER_TASK", 1)
+        shared = check_documents(index, batch, CheckConfig(workers=2)).archive_matches
+    assert len(alone) == 1 + len(ARCHIVE)  # the retitled copy and every exact copy
+    assert shared == alone
