@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from texts import (
     AR_DATELINE,
     AR_HEAD,
@@ -21,6 +23,7 @@ from texts import (
 )
 
 from dedup import Document, RepeatConfig, find_repeats_in, normalize, shingle_paragraphs
+from dedup.text.shingle import paragraph_overlaps
 
 
 def found(text: str, config: RepeatConfig | None = None) -> list[tuple[int, int, str]]:
@@ -195,3 +198,32 @@ def test_shingles_stay_inside_their_paragraph() -> None:
 def test_shingle_size_out_of_range(n: int) -> None:
     with pytest.raises(ValueError, match=f"n must be between 1 and 10, got {n}"):
         shingle_paragraphs(["a b c"], n)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 6), st.integers(0, 5)), max_size=60),
+    st.lists(st.booleans(), min_size=6, max_size=6),
+)
+def test_paragraph_overlaps_equal_a_brute_force_count(
+    shingles: list[tuple[int, int]], eligible: list[bool]
+) -> None:
+    hashes = np.array([h for h, _ in shingles], dtype=np.uint32)
+    paragraph = np.array([p for _, p in shingles], dtype=np.int32)
+    firsts, laters, overlaps = paragraph_overlaps(hashes, paragraph, np.array(eligible))
+    sets = [{h for h, p in shingles if p == k} if eligible[k] else set() for k in range(6)]
+    expected = [
+        (i, j, len(sets[i] & sets[j]) / min(len(sets[i]), len(sets[j])))
+        for i in range(6)
+        for j in range(i + 1, 6)
+        if sets[i] & sets[j]
+    ]
+    assert list(zip(firsts.tolist(), laters.tolist(), overlaps.tolist(), strict=True)) == expected
+
+
+def test_a_document_of_many_short_lines_is_checked_in_bounded_memory() -> None:
+    lead = EN_LEAD
+    lines = [f"line {k}" for k in range(60_000)]
+    text = "\n".join([EN_HEAD, lead, *lines, lead])
+    # The count table covers the two eligible paragraphs, not 60,004 squared cells.
+    assert found(text) == [(1, 60_002, "exact")]

@@ -150,8 +150,20 @@ def paragraph_overlaps(
     eligible: npt.NDArray[np.bool_],
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float64]]:
     """Pairs ``i < j`` of eligible paragraphs sharing shingles, with the share of the smaller
-    one's distinct shingles they share: ``(firsts, laters, overlaps)``."""
+    one's distinct shingles they share: ``(firsts, laters, overlaps)``.
+
+    The count table is over eligible paragraphs only: a document of many short lines, few of
+    them eligible, costs no more than its eligible ones.
+    """
     paragraphs = eligible.shape[0]
+    compact = np.full(paragraphs, -1, dtype=np.int64)
+    original = np.empty(paragraphs, dtype=np.int64)
+    size = 0
+    for p in range(paragraphs):
+        if eligible[p]:
+            compact[p] = size
+            original[size] = p
+            size += 1
     count = 0
     for k in range(hashes.shape[0]):
         if eligible[paragraph[k]]:
@@ -160,11 +172,11 @@ def paragraph_overlaps(
     count = 0
     for k in range(hashes.shape[0]):
         if eligible[paragraph[k]]:
-            keys[count] = (np.uint64(hashes[k]) << np.uint64(32)) | np.uint64(paragraph[k])
+            keys[count] = (np.uint64(hashes[k]) << np.uint64(32)) | np.uint64(compact[paragraph[k]])
             count += 1
     keys.sort()
-    distinct = np.zeros(paragraphs, dtype=np.int64)
-    shared = np.zeros((paragraphs, paragraphs), dtype=np.int32)
+    distinct = np.zeros(size, dtype=np.int64)
+    shared = np.zeros((size, size), dtype=np.int32)
     run_start = 0
     k = 0
     while k < count:
@@ -183,19 +195,19 @@ def paragraph_overlaps(
             run_start = k
         k += 1
     pairs = 0
-    for i in range(paragraphs):
-        for j in range(i + 1, paragraphs):
+    for i in range(size):
+        for j in range(i + 1, size):
             if shared[i, j] > 0:
                 pairs += 1
     firsts = np.empty(pairs, dtype=np.int64)
     laters = np.empty(pairs, dtype=np.int64)
     overlaps = np.empty(pairs, dtype=np.float64)
     pairs = 0
-    for i in range(paragraphs):
-        for j in range(i + 1, paragraphs):
+    for i in range(size):
+        for j in range(i + 1, size):
             if shared[i, j] > 0:
-                firsts[pairs] = i
-                laters[pairs] = j
+                firsts[pairs] = original[i]
+                laters[pairs] = original[j]
                 overlaps[pairs] = shared[i, j] / min(distinct[i], distinct[j])
                 pairs += 1
     return firsts, laters, overlaps
