@@ -22,9 +22,10 @@ import numpy.typing as npt
 from dedup.config import ScanConfig
 from dedup.lsh import band_key_matrix
 from dedup.model import Document, Repeat
-from dedup.repeats import find_repeats
+from dedup.repeats import MIN_OVERLAP, find_repeats
 from dedup.sketch import EMPTY, signatures_of_runs
 from dedup.text.analyze import analyze
+from dedup.text.batch import analyze_batch
 
 __all__ = ["BATCH_SIZE", "WORD_BINS_LOG2", "Digest", "digest_batch", "digest_stream"]
 
@@ -54,62 +55,70 @@ def digest_batch(documents: list[Document], config: ScanConfig) -> Digest:
     """Digest one batch of documents (see the module docstring)."""
     matches = config.matches
     digest = Digest()
-    hashes: list[npt.NDArray[np.uint32]] = []
-    paragraph_of: list[npt.NDArray[np.int32]] = []
-    eligible_paragraphs: list[npt.NDArray[np.bool_]] = []
-    exact_keys = np.zeros(len(documents), dtype=np.uint64)
-    token_counts = np.zeros(len(documents), dtype=np.int64)
-    bins: list[npt.NDArray[np.int32]] = []
-    for row, document in enumerate(documents):
-        analysis = analyze(document.text)
-        if config.find_repeats:
-            digest.repeats.extend(find_repeats(document, analysis, config.repeats))
-        if not config.find_matches:
-            continue
-        shingles = analysis.shingles
-        exact_keys[row], word_bins = _document_keys(analysis.normalized.hashes, shingles.tokens)
-        bins.append(word_bins)
-        token_counts[row] = len(shingles.tokens)
-        hashes.append(shingles.hashes)
-        paragraph_of.append(shingles.paragraph)
-        # A text too short to match on its own proposes nothing through its paragraphs either.
-        long_enough = len(shingles.tokens) >= matches.min_tokens
-        eligible_paragraphs.append(
-            (shingles.token_counts >= matches.paragraph_min_tokens) & long_enough
-        )
+    batch = analyze_batch([d.text for d in documents], config.repeats.min_tokens, MIN_OVERLAP)
+    if config.find_repeats:
+        # Only documents with two equal or overlapping paragraphs can hold a repeat.
+        for row in np.flatnonzero(batch.maybe_repeats).tolist():
+            document = documents[row]
+            digest.repeats.extend(find_repeats(document, analyze(document.text), config.repeats))
     if not config.find_matches:
         return digest
-    digest.exact_keys = exact_keys
+    digest.exact_keys, digest.word_bins, digest.word_bin_counts = _document_keys_of_batch(
+        batch.paragraph_hashes, batch.paragraph_offsets, batch.tokens, batch.token_offsets
+    )
+    token_counts = np.diff(batch.token_offsets)
     digest.token_counts = token_counts
-    digest.word_bins = np.concatenate(bins)
-    digest.word_bin_counts = np.fromiter((len(b) for b in bins), dtype=np.int64, count=len(bins))
-    all_hashes = np.concatenate(hashes)
     # (document, paragraph) as one sortable number: its runs are the paragraphs.
-    shingle_counts = np.fromiter((len(h) for h in hashes), dtype=np.int64, count=len(hashes))
-    run_ids = np.repeat(np.arange(len(hashes), dtype=np.int64) << 32, shingle_counts)
-    run_ids += np.concatenate(paragraph_of)
+    shingle_counts = np.diff(batch.shingle_offsets)
+    run_ids = np.repeat(np.arange(len(documents), dtype=np.int64) << 32, shingle_counts)
+    run_ids += batch.shingle_paragraph
     signatures = np.full((len(documents), matches.num_perm), EMPTY, dtype=np.uint32)
     digest.signatures = signatures
     if len(run_ids) == 0:
         return digest
     starts = np.flatnonzero(np.r_[True, run_ids[1:] != run_ids[:-1]])
-    offsets = np.r_[starts, len(all_hashes)].astype(np.int64)
-    rows = signatures_of_runs(all_hashes, offsets, matches.num_perm, matches.seed)
+    offsets = np.r_[starts, len(run_ids)].astype(np.int64)
+    rows = signatures_of_runs(batch.shingles, offsets, matches.num_perm, matches.seed)
     run_doc = run_ids[starts] >> 32
     run_paragraph = run_ids[starts] & 0xFFFFFFFF
     doc_starts = np.flatnonzero(np.r_[True, run_doc[1:] != run_doc[:-1]])
     signatures[run_doc[doc_starts]] = np.minimum.reduceat(rows, doc_starts, axis=0)
-    # Which runs are paragraphs long enough to be banded on their own.
-    first_flag = np.zeros(len(documents) + 1, dtype=np.int64)
-    first_flag[1:] = np.cumsum([len(flags) for flags in eligible_paragraphs])
-    flags = np.concatenate(eligible_paragraphs)
-    eligible = flags[first_flag[run_doc] + run_paragraph]
+    # Which runs are paragraphs long enough to be banded on their own; a text too short to
+    # match on its own proposes nothing through its paragraphs either.
+    long_enough = np.repeat(token_counts >= matches.min_tokens, np.diff(batch.paragraph_offsets))
+    flags = (batch.paragraph_tokens >= matches.paragraph_min_tokens) & long_enough
+    eligible = flags[batch.paragraph_offsets[run_doc] + run_paragraph]
     if eligible.any():
         digest.paragraph_keys = band_key_matrix(
             rows[eligible], matches.paragraph_bands, matches.paragraph_rows
         )
         digest.paragraph_rows = run_doc[eligible]
     return digest
+
+
+@numba.njit(cache=True, nogil=True)
+def _document_keys_of_batch(
+    paragraph_hashes: npt.NDArray[np.uint64],
+    paragraph_offsets: npt.NDArray[np.int64],
+    tokens: npt.NDArray[np.uint64],
+    token_offsets: npt.NDArray[np.int64],
+) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int32], npt.NDArray[np.int64]]:
+    """Exact-duplicate keys, distinct word bins (flat) and their count, per document."""
+    documents = paragraph_offsets.shape[0] - 1
+    keys = np.zeros(documents, np.uint64)
+    bins = np.empty(tokens.shape[0], np.int32)
+    counts = np.zeros(documents, np.int64)
+    filled = 0
+    for d in range(documents):
+        key, found = _document_keys(
+            paragraph_hashes[paragraph_offsets[d] : paragraph_offsets[d + 1]],
+            tokens[token_offsets[d] : token_offsets[d + 1]],
+        )
+        keys[d] = key
+        bins[filled : filled + found.shape[0]] = found
+        filled += found.shape[0]
+        counts[d] = found.shape[0]
+    return keys, bins[:filled].copy(), counts
 
 
 @numba.njit(cache=True, nogil=True)

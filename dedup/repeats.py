@@ -25,11 +25,11 @@ from dedup.model import Document, Repeat, RepeatKind
 from dedup.text.analyze import TextAnalysis, analyze
 from dedup.text.shingle import paragraph_overlaps
 
-__all__ = ["find_repeats", "find_repeats_in"]
+__all__ = ["MIN_OVERLAP", "find_repeats", "find_repeats_in"]
 
 _EXCERPT_CHARS = 160
 # Pairs sharing less than this share of the smaller paragraph's 3-grams are not compared.
-_MIN_OVERLAP = 0.3
+MIN_OVERLAP = 0.3
 # Paragraphs compared pairwise in one document, at most (a dense count table of this size).
 _DENSE_LIMIT = 2000
 
@@ -57,7 +57,7 @@ def find_repeats(document: Document, analysis: TextAnalysis, config: RepeatConfi
             pairs[j] = (earlier_exact, "exact", {"similarity": 100.0, "containment": 1.0})
             continue
         for i, overlap in sorted(candidates.get(j, {}).items()):
-            if overlap < _MIN_OVERLAP:
+            if overlap < MIN_OVERLAP:
                 continue
             verdict = _compare(text_of[i], text_of[j], overlap, config)
             if verdict is not None:

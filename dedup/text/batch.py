@@ -1,0 +1,259 @@
+"""A batch of texts segmented, normalized and shingled in one compiled call.
+
+:func:`dedup.text.analyze.analyze` does this for one text and keeps everything (paragraph
+objects, normal forms) that verification and reports need. The per-document pass needs less, for
+many texts: shingles, words, paragraph hashes and counts. Calling the kernels once per text cost
+more in dispatch and small objects than the kernels themselves, so :func:`analyze_batch` runs the
+same kernels over a whole batch in one call and returns flat arrays, one run per document.
+
+It also tells which documents may hold a repeated paragraph (two equal paragraphs, or two long
+enough sharing a good part of their 3-grams): only those need :func:`dedup.repeats.find_repeats`.
+A text the table cannot normalize (combining marks, Hangul jamo) takes the per-text path, whose
+reference normalization is in Python; the results are the same (a test compares them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numba
+import numpy as np
+import numpy.typing as npt
+
+from dedup.text.analyze import SHINGLE_N, TextAnalysis, analyze
+from dedup.text.normalize import _normalize_kernel, _tables
+from dedup.text.segment import _spans_kernel
+from dedup.text.shingle import _POSITION_MULTIPLIERS, _shingle_kernel, paragraph_overlaps
+
+__all__ = ["BatchAnalysis", "analyze_batch"]
+
+U32 = npt.NDArray[np.uint32]
+U64 = npt.NDArray[np.uint64]
+I32 = npt.NDArray[np.int32]
+I64 = npt.NDArray[np.int64]
+
+# Eligible paragraphs compared for repeats in one document, at most (as in dedup.repeats).
+_DENSE_LIMIT = 2000
+
+
+@dataclass(slots=True)
+class BatchAnalysis:
+    """Flat arrays for a batch; document ``d`` owns ``x[x_offsets[d]:x_offsets[d + 1]]``."""
+
+    shingle_offsets: I64
+    shingles: U32
+    shingle_paragraph: I32  # paragraph index within its document
+    paragraph_offsets: I64
+    paragraph_tokens: I32  # tokens per paragraph
+    paragraph_hashes: U64  # hash of each normalized paragraph (0: empty)
+    token_offsets: I64
+    tokens: U64  # token hashes, in order
+    maybe_repeats: npt.NDArray[np.bool_]
+
+    def __len__(self) -> int:
+        return len(self.maybe_repeats)
+
+
+def analyze_batch(
+    texts: Sequence[str], repeat_min_tokens: int, repeat_min_overlap: float
+) -> BatchAnalysis:
+    """Analyze ``texts`` (see the module docstring).
+
+    ``maybe_repeats[d]`` is true when document ``d`` has two paragraphs with the same normal
+    form, or two of at least ``repeat_min_tokens`` tokens sharing ``repeat_min_overlap`` of the
+    smaller one's distinct 3-grams.
+    """
+    encoded = [text.encode("utf-32-le", "surrogatepass") for text in texts]
+    codepoints = np.frombuffer(b"".join(encoded), dtype=np.uint32)
+    lengths = np.fromiter((len(e) // 4 for e in encoded), dtype=np.int64, count=len(encoded))
+    offsets = np.zeros(len(texts) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    table, _ = _tables()
+    arrays = _batch_kernel(
+        codepoints,
+        offsets,
+        table,
+        SHINGLE_N,
+        _POSITION_MULTIPLIERS,
+        repeat_min_tokens,
+        repeat_min_overlap,
+        _DENSE_LIMIT,
+    )
+    batch = BatchAnalysis(*arrays[:-1])
+    complex_texts = np.flatnonzero(arrays[-1])
+    if len(complex_texts):
+        batch = _with_analyses(
+            batch,
+            {d: analyze(texts[d]) for d in complex_texts.tolist()},
+            repeat_min_tokens,
+            repeat_min_overlap,
+        )
+    return batch
+
+
+@numba.njit(cache=True, nogil=True)
+def _batch_kernel(
+    codepoints: U32,
+    offsets: I64,
+    table: npt.NDArray[np.int32],
+    n: int,
+    multipliers: U64,
+    repeat_min_tokens: int,
+    repeat_min_overlap: float,
+    dense_limit: int,
+) -> tuple[I64, U32, I32, I64, I32, U64, I64, U64, npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+    documents = offsets.shape[0] - 1
+    capacity = codepoints.shape[0] // 2 + documents + 1
+    shingle_offsets = np.zeros(documents + 1, np.int64)
+    shingles = np.empty(capacity, np.uint32)
+    shingle_paragraph = np.empty(capacity, np.int32)
+    paragraph_offsets = np.zeros(documents + 1, np.int64)
+    paragraph_tokens = np.empty(capacity, np.int32)
+    paragraph_hashes = np.empty(capacity, np.uint64)
+    token_offsets = np.zeros(documents + 1, np.int64)
+    tokens = np.empty(capacity, np.uint64)
+    maybe_repeats = np.zeros(documents, np.bool_)
+    complex_texts = np.zeros(documents, np.bool_)
+    s = p = t = 0
+    for d in range(documents):
+        text = codepoints[offsets[d] : offsets[d + 1]]
+        spans = _spans_kernel(text)
+        normal, _, hashes, is_complex = _normalize_kernel(text, spans, table, True, True)
+        if is_complex:
+            complex_texts[d] = True  # analyzed in Python (see analyze_batch)
+        else:
+            hashed, paragraph, counts, token_hashes = _shingle_kernel(normal, n, multipliers)
+            paragraphs = spans.shape[0]
+            counts = counts[:paragraphs]
+            # Spaceless scripts make a token of every character: grow when a text needs it.
+            if s + hashed.shape[0] > shingles.shape[0]:
+                shingles = _grow(shingles, s + hashed.shape[0])
+                shingle_paragraph = _grow(shingle_paragraph, s + hashed.shape[0])
+            if t + token_hashes.shape[0] > tokens.shape[0]:
+                tokens = _grow(tokens, t + token_hashes.shape[0])
+            if p + paragraphs > paragraph_tokens.shape[0]:
+                paragraph_tokens = _grow(paragraph_tokens, p + paragraphs)
+                paragraph_hashes = _grow(paragraph_hashes, p + paragraphs)
+            shingles[s : s + hashed.shape[0]] = hashed
+            shingle_paragraph[s : s + hashed.shape[0]] = paragraph
+            s += hashed.shape[0]
+            paragraph_tokens[p : p + paragraphs] = counts
+            paragraph_hashes[p : p + paragraphs] = hashes
+            p += paragraphs
+            tokens[t : t + token_hashes.shape[0]] = token_hashes
+            t += token_hashes.shape[0]
+            maybe_repeats[d] = _may_repeat(
+                hashes,
+                counts,
+                hashed,
+                paragraph,
+                repeat_min_tokens,
+                repeat_min_overlap,
+                dense_limit,
+            )
+        shingle_offsets[d + 1] = s
+        paragraph_offsets[d + 1] = p
+        token_offsets[d + 1] = t
+    return (
+        shingle_offsets,
+        shingles[:s].copy(),
+        shingle_paragraph[:s].copy(),
+        paragraph_offsets,
+        paragraph_tokens[:p].copy(),
+        paragraph_hashes[:p].copy(),
+        token_offsets,
+        tokens[:t].copy(),
+        maybe_repeats,
+        complex_texts,
+    )
+
+
+@numba.njit(cache=True, nogil=True)
+def _grow(values: np.ndarray, needed: int) -> np.ndarray:
+    grown = np.empty(max(needed, 2 * values.shape[0]), values.dtype)
+    grown[: values.shape[0]] = values
+    return grown
+
+
+@numba.njit(cache=True, nogil=True)
+def _may_repeat(
+    hashes: U64,
+    counts: I32,
+    shingles: U32,
+    paragraph: I32,
+    min_tokens: int,
+    min_overlap: float,
+    dense_limit: int,
+) -> bool:
+    """Whether :func:`dedup.repeats.find_repeats` can find anything in this document."""
+    paragraphs = hashes.shape[0]
+    if paragraphs < 2:
+        return False
+    ordered = np.sort(hashes)
+    for k in range(1, paragraphs):
+        if ordered[k] != 0 and ordered[k] == ordered[k - 1]:
+            return True
+    eligible = np.zeros(paragraphs, np.bool_)
+    count = 0
+    for k in range(paragraphs):
+        if counts[k] >= min_tokens and count < dense_limit:
+            eligible[k] = True
+            count += 1
+    if count < 2:
+        return False
+    _, _, overlaps = paragraph_overlaps(shingles, paragraph, eligible)
+    return bool((overlaps >= min_overlap).any())
+
+
+def _with_analyses(
+    batch: BatchAnalysis,
+    analyses: dict[int, TextAnalysis],
+    repeat_min_tokens: int,
+    repeat_min_overlap: float,
+) -> BatchAnalysis:
+    """``batch`` with the runs of some documents replaced by their per-text analyses."""
+
+    def runs(values: np.ndarray, run_offsets: I64) -> list[np.ndarray]:
+        return [values[run_offsets[d] : run_offsets[d + 1]] for d in range(len(batch))]
+
+    shingles = runs(batch.shingles, batch.shingle_offsets)
+    shingle_paragraph = runs(batch.shingle_paragraph, batch.shingle_offsets)
+    paragraph_tokens = runs(batch.paragraph_tokens, batch.paragraph_offsets)
+    paragraph_hashes = runs(batch.paragraph_hashes, batch.paragraph_offsets)
+    tokens = runs(batch.tokens, batch.token_offsets)
+    maybe_repeats = batch.maybe_repeats.copy()
+    for d, analysis in analyses.items():
+        found = analysis.shingles
+        shingles[d], shingle_paragraph[d], tokens[d] = found.hashes, found.paragraph, found.tokens
+        paragraph_tokens[d] = found.token_counts
+        paragraph_hashes[d] = analysis.normalized.hashes
+        maybe_repeats[d] = _may_repeat(
+            analysis.normalized.hashes,
+            found.token_counts,
+            found.hashes,
+            found.paragraph,
+            repeat_min_tokens,
+            repeat_min_overlap,
+            _DENSE_LIMIT,
+        )
+
+    def joined(parts: list[np.ndarray], dtype: type) -> tuple[I64, np.ndarray]:
+        run_offsets = np.zeros(len(parts) + 1, dtype=np.int64)
+        np.cumsum([len(part) for part in parts], out=run_offsets[1:])
+        return run_offsets, np.concatenate(parts).astype(dtype, copy=False)
+
+    shingle_offsets, flat_shingles = joined(shingles, np.uint32)
+    paragraph_offsets, flat_tokens_per_paragraph = joined(paragraph_tokens, np.int32)
+    token_offsets, flat_tokens = joined(tokens, np.uint64)
+    return BatchAnalysis(
+        shingle_offsets,
+        flat_shingles,
+        np.concatenate(shingle_paragraph).astype(np.int32, copy=False),
+        paragraph_offsets,
+        flat_tokens_per_paragraph,
+        np.concatenate(paragraph_hashes).astype(np.uint64, copy=False),
+        token_offsets,
+        flat_tokens,
+        maybe_repeats,
+    )

@@ -1,0 +1,73 @@
+"""The batch analysis equals the per-text analysis, document for document."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from texts import AR_DATELINE, AR_HEAD, AR_LEAD, AR_OTHER, EN_HEAD, EN_LEAD, EN_OTHER, ZH_LEAD
+
+from dedup import Document, RepeatConfig, find_repeats_in
+from dedup.repeats import MIN_OVERLAP
+from dedup.text.analyze import analyze
+from dedup.text.batch import analyze_batch
+
+MIN_TOKENS = RepeatConfig().min_tokens
+# Words, Arabic, CJK, combining marks and jamo (the per-text path), punctuation, line breaks.
+pieces = st.sampled_from(
+    [
+        "news ",
+        "the minister said ",
+        "وزير الخارجية ",
+        "قال ",
+        "中国外交部",
+        "cafe\u0301 ",
+        "\u1100\u1161 ",
+        "ﬁnal ",
+        ". ",
+        "\n",
+        "\n\n",
+        " \t ",
+        "!!! ",
+    ]
+)
+texts = st.lists(pieces, max_size=40).map("".join)
+
+
+def assert_equal_to_per_text(texts: list[str]) -> None:
+    batch = analyze_batch(texts, MIN_TOKENS, MIN_OVERLAP)
+    assert len(batch) == len(texts)
+    for d, text in enumerate(texts):
+        analysis = analyze(text)
+        shingles = analysis.shingles
+
+        def run(values: np.ndarray, offsets: np.ndarray, d: int = d) -> list[int]:
+            return values[offsets[d] : offsets[d + 1]].tolist()
+
+        assert run(batch.shingles, batch.shingle_offsets) == shingles.hashes.tolist()
+        assert run(batch.shingle_paragraph, batch.shingle_offsets) == shingles.paragraph.tolist()
+        assert run(batch.tokens, batch.token_offsets) == shingles.tokens.tolist()
+        assert run(batch.paragraph_tokens, batch.paragraph_offsets) == (
+            shingles.token_counts.tolist()
+        )
+        assert run(batch.paragraph_hashes, batch.paragraph_offsets) == (
+            analysis.normalized.hashes.tolist()
+        )
+        if find_repeats_in(Document("d", text)):
+            assert batch.maybe_repeats[d], "a document with repeats must not be skipped"
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(texts, max_size=6))
+def test_batch_analysis_equals_the_per_text_analysis(batch: list[str]) -> None:
+    assert_equal_to_per_text(batch)
+
+
+def test_documents_with_repeats_are_flagged_and_plain_ones_are_not() -> None:
+    repeated = f"{EN_HEAD}\n\n{EN_LEAD}\n\n{EN_OTHER}\n\n{EN_LEAD}"
+    dateline = f"{AR_HEAD}\n\n{AR_LEAD}\n\n{AR_DATELINE}{AR_LEAD}\n\n{AR_OTHER}"
+    plain = f"{EN_HEAD}\n\n{EN_LEAD}\n\n{EN_OTHER}"
+    texts = [repeated, plain, dateline, "", ZH_LEAD, "cafe\u0301 " * 30 + "\n\n" + plain]
+    assert_equal_to_per_text(texts)
+    flagged = analyze_batch(texts, MIN_TOKENS, MIN_OVERLAP).maybe_repeats.tolist()
+    assert flagged == [True, False, True, False, False, False]
