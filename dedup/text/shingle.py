@@ -152,8 +152,9 @@ def paragraph_overlaps(
     """Pairs ``i < j`` of eligible paragraphs sharing shingles, with the share of the smaller
     one's distinct shingles they share: ``(firsts, laters, overlaps)``.
 
-    The count table is over eligible paragraphs only: a document of many short lines, few of
-    them eligible, costs no more than its eligible ones.
+    One pass over a hash table of the shingles, each holding the chain of eligible paragraphs
+    it was seen in; the count table is over eligible paragraphs only, so a document of many
+    short lines, few of them eligible, costs no more than its eligible ones.
     """
     paragraphs = eligible.shape[0]
     compact = np.full(paragraphs, -1, dtype=np.int64)
@@ -164,36 +165,42 @@ def paragraph_overlaps(
             compact[p] = size
             original[size] = p
             size += 1
-    count = 0
-    for k in range(hashes.shape[0]):
-        if eligible[paragraph[k]]:
-            count += 1
-    keys = np.empty(count, dtype=np.uint64)
-    count = 0
-    for k in range(hashes.shape[0]):
-        if eligible[paragraph[k]]:
-            keys[count] = (np.uint64(hashes[k]) << np.uint64(32)) | np.uint64(compact[paragraph[k]])
-            count += 1
-    keys.sort()
     distinct = np.zeros(size, dtype=np.int64)
     shared = np.zeros((size, size), dtype=np.int32)
-    run_start = 0
-    k = 0
-    while k < count:
-        if k > 0 and keys[k] == keys[k - 1]:
-            k += 1
+    slots = 16
+    while slots < 2 * hashes.shape[0]:
+        slots *= 2
+    mask = slots - 1
+    keys = np.empty(slots, dtype=np.uint32)
+    heads = np.full(slots, -1, dtype=np.int64)
+    node_owner = np.empty(hashes.shape[0], dtype=np.int64)
+    node_next = np.empty(hashes.shape[0], dtype=np.int64)
+    nodes = 0
+    for k in range(hashes.shape[0]):
+        owner = compact[paragraph[k]]
+        if owner < 0:
             continue
-        owner = np.int64(keys[k] & np.uint64(0xFFFFFFFF))
+        key = hashes[k]
+        slot = np.int64((np.uint64(key) * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(32)) & mask
+        while heads[slot] != -1 and keys[slot] != key:
+            slot = (slot + 1) & mask
+        head = heads[slot]
+        node = head
+        while node != -1 and node_owner[node] != owner:
+            node = node_next[node]
+        if node != -1:
+            continue  # seen in this paragraph already
+        node = head
+        while node != -1:
+            other = node_owner[node]
+            shared[min(other, owner), max(other, owner)] += 1
+            node = node_next[node]
+        keys[slot] = key
+        node_owner[nodes] = owner
+        node_next[nodes] = head
+        heads[slot] = nodes
+        nodes += 1
         distinct[owner] += 1
-        if k > 0 and (keys[k] >> np.uint64(32)) == (keys[run_start] >> np.uint64(32)):
-            for m in range(run_start, k):
-                if m > run_start and keys[m] == keys[m - 1]:
-                    continue
-                other = np.int64(keys[m] & np.uint64(0xFFFFFFFF))
-                shared[other, owner] += 1
-        else:
-            run_start = k
-        k += 1
     pairs = 0
     for i in range(size):
         for j in range(i + 1, size):
