@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+import numba
 import numpy as np
 import numpy.typing as npt
 from rapidfuzz import fuzz
@@ -31,6 +32,7 @@ __all__ = [
     "EXACT_SCORES",
     "DocumentFrequencies",
     "Profile",
+    "SentenceWords",
     "align_paragraphs",
     "classify",
     "containment",
@@ -76,16 +78,16 @@ class Profile:
     shingle_set: U32
     token_set: U64
     _sentences: list[str] | None = None
-    _sentence_words: list[frozenset[str]] | None = None
+    _sentence_words: SentenceWords | None = None
 
     def sentences(self) -> list[str]:
         if self._sentences is None:
             self._sentences = sentences(self.text)
         return self._sentences
 
-    def sentence_words(self) -> list[frozenset[str]]:
+    def sentence_words(self) -> SentenceWords:
         if self._sentence_words is None:
-            self._sentence_words = [frozenset(s.split()) for s in self.sentences()]
+            self._sentence_words = SentenceWords.of(self.sentences())
         return self._sentence_words
 
     @property
@@ -122,27 +124,121 @@ def sentence_coverage(a: list[str], b: list[str]) -> float:
     Only sentence pairs sharing at least half the shorter one's words are scored (a pair that
     shares less cannot reach 80), which spares almost all of rapidfuzz's work.
     """
-    return _coverage(a, b, [frozenset(t.split()) for t in a], [frozenset(t.split()) for t in b])
+    words_a, words_b = SentenceWords.of(a), SentenceWords.of(b)
+    return _coverage(a, b, words_a, words_b, words_a.shared_with(words_b))
+
+
+@dataclass(frozen=True, slots=True)
+class SentenceWords:
+    """The distinct words of each sentence as 64-bit hashes: ``hashes[owners == k]`` is
+    sentence ``k``'s, ``sizes[k]`` their number. Sorted by hash, for merging."""
+
+    hashes: U64
+    owners: npt.NDArray[np.int64]
+    sizes: npt.NDArray[np.int64]
+
+    @classmethod
+    def of(cls, texts: list[str]) -> SentenceWords:
+        joined = "\n".join(texts).encode("utf-32-le", "surrogatepass")
+        hashes, owners = _word_hashes(np.frombuffer(joined, dtype=np.uint32))
+        # One entry per (sentence, word), then sorted by word for the merge in shared_with.
+        order = np.lexsort((hashes, owners))
+        hashes, owners = hashes[order], owners[order]
+        first = np.ones(len(hashes), dtype=np.bool_)
+        first[1:] = (hashes[1:] != hashes[:-1]) | (owners[1:] != owners[:-1])
+        hashes, owners = hashes[first], owners[first]
+        by_word = np.argsort(hashes, kind="stable")
+        sizes = np.bincount(owners, minlength=len(texts)).astype(np.int64)
+        return cls(hashes[by_word], owners[by_word], sizes)
+
+    def shared_with(self, other: SentenceWords) -> npt.NDArray[np.int32]:
+        """``shared[i, j]``: words sentence ``i`` here shares with sentence ``j`` of ``other``."""
+        return _shared_words(
+            self.hashes, self.owners, len(self.sizes), other.hashes, other.owners, len(other.sizes)
+        )
+
+
+@numba.njit(cache=True, nogil=True)
+def _word_hashes(
+    codepoints: npt.NDArray[np.uint32],
+) -> tuple[U64, npt.NDArray[np.int64]]:
+    """Hashes of the space-separated words of newline-separated sentences, with their sentence."""
+    hashes = np.empty(codepoints.shape[0] // 2 + 1, np.uint64)
+    owners = np.empty(codepoints.shape[0] // 2 + 1, np.int64)
+    count = 0
+    sentence = 0
+    h = np.uint64(0xCBF29CE484222325)
+    in_word = False
+    for i in range(codepoints.shape[0] + 1):
+        c = codepoints[i] if i < codepoints.shape[0] else np.uint32(10)
+        if c == 32 or c == 10:
+            if in_word:
+                hashes[count] = h
+                owners[count] = sentence
+                count += 1
+                in_word = False
+                h = np.uint64(0xCBF29CE484222325)
+            if c == 10:
+                sentence += 1
+        else:
+            h = (h ^ np.uint64(c)) * np.uint64(0x100000001B3)
+            in_word = True
+    return hashes[:count], owners[:count]
+
+
+@numba.njit(cache=True, nogil=True)
+def _shared_words(
+    hashes_a: U64,
+    owners_a: npt.NDArray[np.int64],
+    count_a: int,
+    hashes_b: U64,
+    owners_b: npt.NDArray[np.int64],
+    count_b: int,
+) -> npt.NDArray[np.int32]:
+    shared = np.zeros((count_a, count_b), np.int32)
+    i = j = 0
+    while i < hashes_a.shape[0] and j < hashes_b.shape[0]:
+        if hashes_a[i] < hashes_b[j]:
+            i += 1
+        elif hashes_a[i] > hashes_b[j]:
+            j += 1
+        else:
+            word = hashes_a[i]
+            end_a = i
+            while end_a < hashes_a.shape[0] and hashes_a[end_a] == word:
+                end_a += 1
+            end_b = j
+            while end_b < hashes_b.shape[0] and hashes_b[end_b] == word:
+                end_b += 1
+            for x in range(i, end_a):
+                for y in range(j, end_b):
+                    shared[owners_a[x], owners_b[y]] += 1
+            i, j = end_a, end_b
+    return shared
 
 
 def _coverage(
     texts_a: list[str],
     texts_b: list[str],
-    words_a: list[frozenset[str]],
-    words_b: list[frozenset[str]],
+    words_a: SentenceWords,
+    words_b: SentenceWords,
+    shared: npt.NDArray[np.int32],
 ) -> float:
-    if not words_a or not words_b:
+    """Share of ``texts_a``'s characters in sentences with a close match in ``texts_b``;
+    ``shared`` is ``words_a.shared_with(words_b)``."""
+    if not texts_a or not texts_b:
         return 0.0
-    covered = total = 0
-    for text, words in zip(texts_a, words_a, strict=True):
-        total += len(text)
-        size = len(words)
-        for other_text, other in zip(texts_b, words_b, strict=True):
-            if len(words & other) < _SENTENCE_WORDS * min(size, len(other)):
-                continue
-            if fuzz.token_set_ratio(text, other_text, score_cutoff=_SENTENCE_MATCH):
-                covered += len(text)
-                break
+    smaller = np.minimum(words_a.sizes[:, None], words_b.sizes[None, :])
+    rows, columns = np.nonzero(shared >= _SENTENCE_WORDS * smaller)  # by row, then column
+    covered = 0
+    matched = -1
+    for i, j in zip(rows.tolist(), columns.tolist(), strict=True):
+        if i == matched:
+            continue  # this sentence has its match already
+        if fuzz.token_set_ratio(texts_a[i], texts_b[j], score_cutoff=_SENTENCE_MATCH):
+            covered += len(texts_a[i])
+            matched = i
+    total = sum(len(text) for text in texts_a)
     return covered / total if total else 0.0
 
 
@@ -225,8 +321,9 @@ def measure(
     if config is None or _sentences_decide(scores, config):
         texts_a, texts_b = a.sentences(), b.sentences()
         words_a, words_b = a.sentence_words(), b.sentence_words()
-        scores["sentences_a"] = round(_coverage(texts_a, texts_b, words_a, words_b), 4)
-        scores["sentences_b"] = round(_coverage(texts_b, texts_a, words_b, words_a), 4)
+        words = words_a.shared_with(words_b)
+        scores["sentences_a"] = round(_coverage(texts_a, texts_b, words_a, words_b, words), 4)
+        scores["sentences_b"] = round(_coverage(texts_b, texts_a, words_b, words_a, words.T), 4)
     return scores
 
 
