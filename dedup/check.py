@@ -273,6 +273,8 @@ class _ArchiveCheck:
                 else np.empty((0, config.paragraph_bands), np.uint64),
                 np.concatenate(paragraph_rows) if paragraph_rows else np.empty(0, np.int64),
                 config.max_paragraph_bucket,
+                signatures,
+                config.min_estimated_jaccard,
             )
         )
         exact = set(self.index.exact_matches([signed64(k) for k in self.exact_keys.tolist()]))

@@ -421,3 +421,36 @@ def test_verification_on_several_workers_gives_the_same_matches(
         shared = check_documents(index, batch, CheckConfig(workers=2)).archive_matches
     assert len(alone) == 1 + len(ARCHIVE)  # the retitled copy and every exact copy
     assert shared == alone
+
+
+def test_one_shared_document_band_needs_agreeing_signatures(index_url: str) -> None:
+    """As in scan: two signatures sharing one band of two rows and little else are no pair."""
+    from dedup.index.base import ArchiveEntry
+    from dedup.lsh import band_key_matrix
+
+    rng = np.random.default_rng(5)
+    query = rng.integers(0, 2**32 - 1, size=(1, 128), dtype=np.uint32)
+    weak = rng.integers(0, 2**32 - 1, size=128, dtype=np.uint32)
+    weak[:2] = query[0, :2]  # the first band only
+    strong = weak.copy()
+    strong[2:20] = query[0, 2:20]  # the first band and 18 more values: 20 of 128 agree
+    entries = [
+        ArchiveEntry(
+            name,
+            "text",
+            None,
+            None,
+            0,
+            50,
+            signature,
+            np.empty((0, 16), np.uint64),
+            np.empty(0, np.int32),
+        )
+        for name, signature in (("weak", weak), ("strong", strong))
+    ]
+    keys = band_key_matrix(query, 64, 2)
+    no_paragraphs = (np.empty((0, 16), np.uint64), np.empty(0, np.int64))
+    with open_index(index_url) as index:
+        index.add(entries)
+        assert index.candidates(keys, *no_paragraphs) == [(0, "strong"), (0, "weak")]
+        assert index.candidates(keys, *no_paragraphs, None, query, 0.1) == [(0, "strong")]

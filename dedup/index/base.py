@@ -173,6 +173,8 @@ class ArchiveIndex(ABC):
         paragraph_keys: U64,
         paragraph_rows: I64,
         max_paragraph_bucket: int | None = None,
+        signatures: U32 | None = None,
+        min_estimated_jaccard: float = 0.0,
     ) -> list[tuple[int, str]]:
         """Archived documents sharing a band with query rows: sorted unique ``(row, id)``.
 
@@ -180,22 +182,37 @@ class ArchiveIndex(ABC):
         are skipped); ``paragraph_keys`` is ``(paragraphs, paragraph_bands)`` with the query
         row of each paragraph in ``paragraph_rows``. A paragraph key shared by more than
         ``max_paragraph_bucket`` archived documents is boilerplate and proposes nothing.
+
+        With the query's ``signatures``, a pair found by a document band only counts when the
+        two signatures agree on at least ``min_estimated_jaccard`` of their values (one band of
+        two rows is weak evidence: as ``scan`` does).
         """
         search = PostingSearch(document_keys, paragraph_keys, paragraph_rows, max_paragraph_bucket)
         for segment in self._segments():
             search.feed(segment)
-        pairs = search.pairs()
-        ids = self._ids_of(np.unique(pairs[:, 1]))
-        # A number without an id was removed after its segment was read: it matches nothing.
-        return [(row, ids[n]) for row, n in pairs.tolist() if n in ids]
+        by_document, by_paragraph = search.document_pairs(), search.paragraph_pairs()
+        numbers = np.unique(np.concatenate([by_document[:, 1], by_paragraph[:, 1]]))
+        stored = self._documents_of(numbers)
+        if signatures is not None and min_estimated_jaccard > 0 and len(by_document):
+            by_document = by_document[[n in stored for n in by_document[:, 1].tolist()]]
+            agree = _agreement(signatures, by_document, stored)
+            by_document = by_document[agree >= min_estimated_jaccard]
+        # A number not stored was removed after its segment was read: it matches nothing.
+        found = {
+            (row, stored[n][0])
+            for pairs in (by_document, by_paragraph)
+            for row, n in pairs.tolist()
+            if n in stored
+        }
+        return sorted(found)
 
     @abstractmethod
     def _segments(self) -> Iterator[Segment]:
         """Every stored segment (see :mod:`dedup.index.postings`), read in a stream."""
 
     @abstractmethod
-    def _ids_of(self, numbers: I64) -> dict[int, str]:
-        """The ids of the stored documents ``numbers`` (absent ones left out)."""
+    def _documents_of(self, numbers: I64) -> dict[int, tuple[str, bytes]]:
+        """Id and stored signature (raw) of the documents ``numbers`` (absent ones left out)."""
 
     @abstractmethod
     def exact_matches(self, exact_keys: Sequence[int]) -> list[tuple[int, str]]:
@@ -251,6 +268,20 @@ class ArchiveIndex(ABC):
         paragraph_keys = np.concatenate(parts) if sum(counts) else np.empty((0, width), np.uint64)
         number_array = np.asarray(numbers, dtype=np.int64)
         return Segment.build(number_array, keys, np.repeat(number_array, counts), paragraph_keys)
+
+
+def _agreement(
+    signatures: U32, pairs: I64, stored: dict[int, tuple[str, bytes]]
+) -> npt.NDArray[np.float64]:
+    """Share of equal signature values of each ``(query row, archived number)`` pair."""
+    agree = np.empty(len(pairs), dtype=np.float64)
+    for start in range(0, len(pairs), 65536):
+        chunk = pairs[start : start + 65536]
+        archived = np.frombuffer(
+            b"".join(stored[n][1] for n in chunk[:, 1].tolist()), dtype="<u4"
+        ).reshape(len(chunk), -1)
+        agree[start : start + len(chunk)] = (signatures[chunk[:, 0]] == archived).mean(axis=1)
+    return agree
 
 
 def entries_of(batch: Sequence[Document], digest: Digest) -> list[ArchiveEntry]:

@@ -137,10 +137,21 @@ class PostingSearch:
 
     def pairs(self) -> I64:
         """Unique ``(query row, archived number)`` pairs, sorted, as an ``(n, 2)`` array."""
-        found = np.concatenate([self._documents.pairs(), self._paragraphs.pairs()])
-        if not len(found):
-            return np.empty((0, 2), np.int64)
-        return np.unique(found, axis=0)
+        return _unique_rows(np.concatenate([self.document_pairs(), self.paragraph_pairs()]))
+
+    def document_pairs(self) -> I64:
+        """The pairs that share a document band (as :meth:`pairs`)."""
+        return _unique_rows(self._documents.pairs())
+
+    def paragraph_pairs(self) -> I64:
+        """The pairs that share a paragraph band outside boilerplate (as :meth:`pairs`)."""
+        return _unique_rows(self._paragraphs.pairs())
+
+
+def _unique_rows(pairs: I64) -> I64:
+    if not len(pairs):
+        return np.empty((0, 2), np.int64)
+    return np.unique(pairs, axis=0)
 
 
 class _KeyTable:
@@ -160,6 +171,8 @@ class _KeyTable:
         while size < 2 * len(self.unique) + 2:
             size *= 2
         self.table_keys, self.table_slots = _build_table(self.unique, size)
+        self.filter_bits = _filter_bits(len(self.unique))
+        self.filter = _build_filter(self.unique, self.filter_bits)
         self.cap = cap
         self.counts = np.zeros(len(self.unique), np.int64)
         self.last = np.full(len(self.unique), -1, np.int64)
@@ -173,6 +186,8 @@ class _KeyTable:
                 f"index segment has {keys.shape[1]} bands, expected {len(self.salts)}"
             )
         slots, found_numbers = _probe(
+            self.filter,
+            self.filter_bits,
             self.table_keys,
             self.table_slots,
             keys,
@@ -221,8 +236,48 @@ def _build_table(unique: U64, size: int) -> tuple[U64, I64]:
     return table_keys, table_slots
 
 
+def _filter_bits(keys: int) -> int:
+    """Bits of the filter, as a power of two: about 16 a key, so it stays in the CPU's cache."""
+    bits = 16
+    while (1 << bits) < 16 * keys:
+        bits += 1
+    return bits
+
+
+@numba.njit(cache=True, nogil=True)
+def _filter_positions(key: np.uint64, bits: int) -> tuple[np.uint64, np.uint64]:
+    shift = np.uint64(64 - bits)
+    first = (key * np.uint64(0x9E3779B97F4A7C15)) >> shift
+    second = (key * np.uint64(0xC2B2AE3D27D4EB4F)) >> shift
+    return first, second
+
+
+@numba.njit(cache=True, nogil=True)
+def _in_filter(words: U64, bits: int, key: np.uint64) -> bool:
+    first, second = _filter_positions(key, bits)
+    one = np.uint64(1)
+    return bool(
+        (words[first >> np.uint64(6)] >> (first & np.uint64(63))) & one
+        and (words[second >> np.uint64(6)] >> (second & np.uint64(63))) & one
+    )
+
+
+@numba.njit(cache=True, nogil=True)
+def _build_filter(unique: U64, bits: int) -> U64:
+    """A Bloom filter of the query keys (two bits a key): most stored keys are not asked for,
+    and the filter, unlike the table, fits in the cache."""
+    words = np.zeros(max((1 << bits) // 64, 1), np.uint64)
+    for key in unique:
+        first, second = _filter_positions(key, bits)
+        words[first >> np.uint64(6)] |= np.uint64(1) << (first & np.uint64(63))
+        words[second >> np.uint64(6)] |= np.uint64(1) << (second & np.uint64(63))
+    return words
+
+
 @numba.njit(cache=True, nogil=True)
 def _probe(
+    filter_words: U64,
+    filter_bits: int,
     table_keys: U64,
     table_slots: I64,
     keys: U64,
@@ -246,6 +301,8 @@ def _probe(
         number = numbers[row]
         for band in range(keys.shape[1]):
             key = keys[row, band] ^ salts[band]
+            if not _in_filter(filter_words, filter_bits, key):
+                continue
             position = np.int64((key * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(32)) & mask
             while table_slots[position] != -1 and table_keys[position] != key:
                 position = (position + 1) & mask

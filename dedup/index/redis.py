@@ -280,14 +280,17 @@ class RedisIndex(ArchiveIndex):
                     if blob is not None:  # emptied and deleted since the list was read
                         yield Segment.decode(blob, self.url)
 
-    def _ids_of(self, numbers: I64) -> dict[int, str]:
+    def _documents_of(self, numbers: I64) -> dict[int, tuple[str, bytes]]:
         values = numbers.tolist()
         with self._errors():
-            ids = self._pipelined(
-                lambda pipe: [pipe.hget(self._key("d:", str(n)), b"id") for n in values]
+            rows = self._pipelined(
+                lambda pipe: [pipe.hmget(self._key("d:", str(n)), b"id", b"sig") for n in values]
             )
-        pairs = zip(values, ids, strict=True)
-        return {n: i.decode("utf-8", "surrogatepass") for n, i in pairs if i}
+        return {
+            n: (doc_id.decode("utf-8", "surrogatepass"), signature)
+            for n, (doc_id, signature) in zip(values, rows, strict=True)
+            if doc_id is not None
+        }
 
     def _pipelined(self, queue: Any) -> list[Any]:
         with self._client.pipeline(transaction=False) as pipe:
@@ -305,8 +308,8 @@ class RedisIndex(ArchiveIndex):
                 for (row, _), numbers in zip(wanted, members, strict=True)
                 for n in numbers
             }
-        ids = self._ids_of(np.array(sorted({n for _, n in pairs}), dtype=np.int64))
-        return sorted({(row, ids[n]) for row, n in pairs if n in ids})
+        stored = self._documents_of(np.array(sorted({n for _, n in pairs}), dtype=np.int64))
+        return sorted({(row, stored[n][0]) for row, n in pairs if n in stored})
 
     def fetch(self, ids: Sequence[str]) -> dict[str, ArchivedDocument]:
         unique = list(dict.fromkeys(ids))

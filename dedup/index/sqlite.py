@@ -243,7 +243,7 @@ class SqliteIndex(ArchiveIndex):
 
     def _segments(self) -> Iterator[Segment]:
         # A snapshot would hold the writers' checkpoint back for the whole read; segments are
-        # read one by one instead, and a document removed meanwhile is dropped by _ids_of.
+        # read one by one instead, and a document removed meanwhile is dropped by _documents_of.
         (last,) = self._db.execute("SELECT COALESCE(MAX(segment), 0) FROM segments").fetchone()
         after = 0
         while after < last:
@@ -258,17 +258,16 @@ class SqliteIndex(ArchiveIndex):
                 yield Segment.decode(postings, self.path)
             after = rows[-1][0]
 
-    def _ids_of(self, numbers: I64) -> dict[int, str]:
-        found: dict[int, str] = {}
+    def _documents_of(self, numbers: I64) -> dict[int, tuple[str, bytes]]:
+        found: dict[int, tuple[str, bytes]] = {}
         values = numbers.tolist()
         for start in range(0, len(values), _CHUNK):
             chunk = values[start : start + _CHUNK]
             marks = ",".join("?" * len(chunk))
-            found.update(
-                self._db.execute(
-                    f"SELECT number, id FROM documents WHERE number IN ({marks})", chunk
-                )
-            )
+            for number, doc_id, signature in self._db.execute(
+                f"SELECT number, id, signature FROM documents WHERE number IN ({marks})", chunk
+            ):
+                found[number] = (doc_id, signature)
         return found
 
     def exact_matches(self, exact_keys: Sequence[int]) -> list[tuple[int, str]]:
@@ -281,7 +280,9 @@ class SqliteIndex(ArchiveIndex):
                 rows_of.setdefault(key, []).append(row)
             marks = ",".join("?" * len(rows_of))
             for key, doc_id in self._db.execute(
-                f"SELECT exact_key, id FROM documents WHERE exact_key IN ({marks})",
+                # The partial index on exact_key serves only queries that say exact_key != 0.
+                f"SELECT exact_key, id FROM documents WHERE exact_key IN ({marks}) "
+                "AND exact_key != 0",
                 list(rows_of),
             ):
                 found.extend((row, doc_id) for row in rows_of[key])
