@@ -176,11 +176,17 @@ class _Corpus:
             )
             pairs = pairs[agree >= self.config.min_estimated_jaccard]
         if self.paragraph_key_blocks:
-            keys = np.concatenate(self.paragraph_key_blocks)
             owners = np.concatenate(self.paragraph_owner_blocks)
+            blocks = self.paragraph_key_blocks
+            # One band column at a time, gathered from the blocks: the whole key matrix (most
+            # of a scan's memory at a million documents) is never copied.
+            columns = (
+                np.concatenate([block[:, band] for block in blocks])
+                for band in range(self.config.paragraph_bands)
+            )
+            paragraph_pairs = pairs_sharing_keys(columns, owners, self.config.max_paragraph_bucket)
             self.paragraph_key_blocks, self.paragraph_owner_blocks = [], []
-            paragraph_pairs = pairs_sharing_keys(keys, owners, self.config.max_paragraph_bucket)
-            del keys, owners
+            del owners, blocks
             pairs = np.unique(np.concatenate([pairs, paragraph_pairs]), axis=0)
         to_verify = [
             (a, b)

@@ -263,9 +263,7 @@ class DocumentFrequencies:
 
     def add_bins(self, bins: npt.NDArray[np.integer], documents: int) -> None:
         """Count the distinct word bins of ``documents`` documents, concatenated in ``bins``."""
-        # A bin repeats across documents: count the repeats first (np.add.at is slow).
-        unique, counts = np.unique(bins, return_counts=True)
-        self.counts[unique] += counts.astype(np.uint32)
+        _count_bins(self.counts, np.asarray(bins, dtype=np.int64))
         self.documents += documents
 
     def weights(self, token_set: U64) -> npt.NDArray[np.float64]:
@@ -274,6 +272,13 @@ class DocumentFrequencies:
             return np.ones(len(token_set))
         df = np.maximum(self.counts[(token_set & self.mask).astype(np.int64)], 1)
         return np.maximum(np.log(self.documents / df), 0.01)
+
+
+@numba.njit(cache=True, nogil=True)
+def _count_bins(counts: U32, bins: npt.NDArray[np.int64]) -> None:
+    # One pass in place: np.add.at is slow, and np.unique sorts what needs no order.
+    for value in bins:
+        counts[value] += 1
 
 
 def jaccard(a: npt.NDArray[np.generic], b: npt.NDArray[np.generic]) -> float:
