@@ -17,6 +17,7 @@ __all__ = [
     "band_keys",
     "candidate_pairs",
     "collision_probability",
+    "key_buckets",
     "pairs_sharing_keys",
 ]
 
@@ -77,6 +78,45 @@ def candidate_pairs(
     return pairs_sharing_keys(columns, owners)
 
 
+def key_buckets(column: npt.NDArray[np.uint64]) -> tuple[Pairs, Pairs, Pairs]:
+    """Rows with equal keys, as a stable argsort would group them: ``(order, starts, lengths)``.
+
+    Bucket ``k`` is ``order[starts[k] : starts[k] + lengths[k]]``, rows in increasing order;
+    only buckets of two rows or more are listed (``order`` elsewhere is meaningless).
+
+    A stable argsort of 64-bit keys is a merge sort, several times slower than sorting plain
+    values. So the row number replaces the keys' low bits, the values are sorted, and the row
+    numbers read back from them; only the rows whose keys share the remaining high bits (equal
+    keys, and rarely unequal ones that differ only in the low bits) are then compared in full.
+    """
+    count = len(column)
+    bits = max(1, (count - 1).bit_length())
+    low = np.uint64((1 << bits) - 1)
+    packed = (np.asarray(column, dtype=np.uint64) & ~low) | np.arange(count, dtype=np.uint64)
+    packed.sort()
+    order = (packed & low).astype(np.int64)
+    high = packed >> np.uint64(bits)
+    shared = np.zeros(count, dtype=np.bool_)
+    if count > 1:
+        same = high[1:] == high[:-1]
+        shared[1:] |= same
+        shared[:-1] |= same
+    positions = np.flatnonzero(shared)
+    if not len(positions):
+        return order, np.empty(0, np.int64), np.empty(0, np.int64)
+    runs = np.cumsum(np.r_[True, high[positions][1:] != high[positions][:-1]])
+    rows = order[positions]
+    keys = column[rows]
+    within = np.lexsort((rows, keys, runs))
+    rows, keys, runs = rows[within], keys[within], runs[within]
+    order[positions] = rows
+    first = np.r_[True, (keys[1:] != keys[:-1]) | (runs[1:] != runs[:-1])]
+    starts = np.flatnonzero(first)
+    lengths = np.diff(np.r_[starts, len(positions)])
+    keep = lengths > 1
+    return order, positions[starts[keep]], lengths[keep]
+
+
 def pairs_sharing_keys(
     keys: npt.NDArray[np.uint64] | Iterable[npt.NDArray[np.uint64]],
     owners: npt.NDArray[np.int64],
@@ -93,10 +133,7 @@ def pairs_sharing_keys(
     found: list[Pairs] = []
     columns = keys.T if isinstance(keys, np.ndarray) else keys
     for column in columns:
-        order = np.argsort(column, kind="stable")
-        sorted_keys = column[order]
-        starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
-        lengths = np.diff(np.r_[starts, len(sorted_keys)])
+        order, starts, lengths = key_buckets(column)
         if max_bucket is not None:
             keep = lengths <= max_bucket
             starts, lengths = starts[keep], lengths[keep]

@@ -7,7 +7,12 @@ from datasketch import MinHash, MinHashLSH
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dedup.lsh import candidate_pairs, collision_probability, pairs_sharing_keys
+from dedup.lsh import (
+    candidate_pairs,
+    collision_probability,
+    key_buckets,
+    pairs_sharing_keys,
+)
 from dedup.sketch import permutations, signature, signatures, to_lean_minhash
 
 shingle_sets = st.lists(st.integers(0, 2**32 - 1), max_size=300)
@@ -111,3 +116,25 @@ def test_pairs_sharing_keys_equal_a_brute_force_grouping(
     owners = np.sort(rng.integers(0, rows, size=rows)).astype(np.int64)
     found = pairs_sharing_keys(keys, owners, max_bucket)
     assert found.tolist() == _pairs_by_brute_force(keys, owners, max_bucket)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 300), st.integers(1, 40), st.booleans(), st.integers(0, 2**16))
+def test_key_buckets_group_rows_as_a_stable_argsort(
+    rows: int, distinct: int, wide: bool, seed: int
+) -> None:
+    rng = np.random.default_rng(seed)
+    # Wide keys use the high bits; narrow ones (and keys differing only in their low bits)
+    # all land in the runs that are compared in full.
+    pool = rng.integers(0, 2**64 - 1 if wide else 64, size=distinct, dtype=np.uint64)
+    pool[: distinct // 2] ^= rng.integers(0, 4, size=distinct // 2, dtype=np.uint64)
+    column = pool[rng.integers(0, distinct, size=rows)]
+    order, starts, lengths = key_buckets(column)
+    found = [order[s : s + n].tolist() for s, n in zip(starts, lengths, strict=True)]
+    stable = np.argsort(column, kind="stable")
+    expected = [
+        members
+        for key in np.unique(column)
+        if len(members := stable[column[stable] == key].tolist()) > 1
+    ]
+    assert found == expected
