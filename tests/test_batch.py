@@ -29,6 +29,9 @@ pieces = st.sampled_from(
         "\n\n",
         " \t ",
         "!!! ",
+        "\u00e9t\u00e9 ",  # two-byte UTF-8
+        "\U0001f600 ",  # four-byte UTF-8
+        "\ud83d ",  # a lone surrogate, as broken scraped text has
     ]
 )
 texts = st.lists(pieces, max_size=40).map("".join)
