@@ -227,3 +227,10 @@ def test_a_document_of_many_short_lines_is_checked_in_bounded_memory() -> None:
     text = "\n".join([EN_HEAD, lead, *lines, lead])
     # The count table covers the two eligible paragraphs, not 60,004 squared cells.
     assert found(text) == [(1, 60_002, "exact")]
+
+
+def test_a_lone_surrogate_in_a_repeated_paragraph_is_no_crash() -> None:
+    # Broken scraped text carries lone surrogates; comparing the paragraphs reads them back.
+    lead = EN_LEAD + " \ud83d"
+    text = f"{EN_HEAD}\n\n{lead}\n\n{EN_OTHER}\n\nLONDON (Reuters) - {lead}"
+    assert found(text) == [(1, 3, "prefixed")]

@@ -359,7 +359,7 @@ class NormalizedParagraphs:
 
     def paragraph(self, index: int) -> str:
         piece = self.codepoints[self.starts[index] : self.ends[index]]
-        return piece.tobytes().decode("utf-32-le")
+        return piece.tobytes().decode("utf-32-le", "surrogatepass")
 
 
 def normalize_codepoints(
