@@ -38,6 +38,7 @@ from dedup.verify import (
     classify,
     measure,
     profile,
+    profiles_of,
 )
 
 __all__ = ["scan", "scan_documents"]
@@ -145,6 +146,16 @@ class _Corpus:
             self.paragraph_key_blocks.append(digest.paragraph_keys)
             self.paragraph_owner_blocks.append(digest.paragraph_rows + first_number)
 
+    def prefetch(self, numbers: Iterable[int]) -> None:
+        """Profile, in one batch, the documents among ``numbers`` not in the cache yet."""
+        missing = [n for n in dict.fromkeys(numbers) if n not in self.profiles]
+        for number, found in zip(
+            missing, profiles_of([self.spill.get(n) for n in missing]), strict=True
+        ):
+            self.profiles[number] = found
+        while len(self.profiles) > _PROFILE_CACHE:
+            self.profiles.popitem(last=False)
+
     def profile(self, number: int) -> Profile:
         cached = self.profiles.get(number)
         if cached is None:
@@ -231,10 +242,10 @@ class _Corpus:
         workers = min(self.workers or os.cpu_count() or 1, len(pairs) // _PAIRS_PER_TASK + 1)
         if workers <= 1:
             results: list[Match | None] = []
-            for done, (a, b) in enumerate(pairs):
-                if self.progress is not None and done % 256 == 0:
-                    self.progress("verifying", done, len(pairs))
-                results.append(self._verify(a, b))
+            for start in range(0, len(pairs), _PAIRS_PER_TASK):
+                if self.progress is not None:
+                    self.progress("verifying", start, len(pairs))
+                results.extend(self._verify_run(pairs[start : start + _PAIRS_PER_TASK]))
             return results
         global _VERIFYING
         self.spill.flush()
@@ -274,6 +285,11 @@ class _Corpus:
         if date_a is None or date_b is None:
             return True
         return abs((date_a - date_b).days) <= window
+
+    def _verify_run(self, pairs: list[tuple[int, int]]) -> list[Match | None]:
+        """Verify a run of pairs, its documents profiled together first."""
+        self.prefetch(n for pair in pairs for n in pair)
+        return [self._verify(a, b) for a, b in pairs]
 
     def _verify(self, a: int, b: int) -> Match | None:
         profile_a, profile_b = self.profile(a), self.profile(b)
@@ -349,7 +365,7 @@ _PAIRS_PER_TASK = 512
 def _verify_chunk(pairs: list[tuple[int, int]]) -> list[Match | None]:
     """Verify pairs in a forked worker (see ``_Corpus._verify_all``)."""
     assert _VERIFYING is not None, "forked from a verifying corpus"
-    return [_VERIFYING._verify(a, b) for a, b in pairs]
+    return _VERIFYING._verify_run(pairs)
 
 
 @numba.njit(cache=True, nogil=True)

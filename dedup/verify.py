@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numba
 import numpy as np
@@ -25,6 +26,7 @@ from rapidfuzz import fuzz
 from dedup.config import MatchConfig
 from dedup.model import MatchKind, Paragraph
 from dedup.text.analyze import TextAnalysis, analyze
+from dedup.text.batch import analyze_batch
 from dedup.text.normalize import normalize
 from dedup.text.shingle import Shingles, paragraph_overlaps
 
@@ -40,6 +42,7 @@ __all__ = [
     "measure",
     "profile",
     "profile_of",
+    "profiles_of",
     "sentence_coverage",
     "sentences",
 ]
@@ -68,13 +71,15 @@ _MAX_ALIGNED = 1000
 
 @dataclass(slots=True)
 class Profile:
-    """What verification needs of one document: its analysis and its distinct shingles and words.
+    """What verification needs of one document: its paragraphs, shingles, distinct shingles and
+    distinct words.
 
     Its sentences are split on first use and kept: a document is often verified against several.
     """
 
     text: str
-    analysis: TextAnalysis
+    paragraphs: list[Paragraph]
+    shingles: Shingles
     shingle_set: U32
     token_set: U64
     _sentences: list[str] | None = None
@@ -90,14 +95,6 @@ class Profile:
             self._sentence_words = SentenceWords.of(self.sentences())
         return self._sentence_words
 
-    @property
-    def shingles(self) -> Shingles:
-        return self.analysis.shingles
-
-    @property
-    def paragraphs(self) -> list[Paragraph]:
-        return self.analysis.paragraphs
-
 
 def profile(text: str) -> Profile:
     """Analyze ``text`` for verification."""
@@ -107,7 +104,61 @@ def profile(text: str) -> Profile:
 def profile_of(text: str, analysis: TextAnalysis) -> Profile:
     """The profile of a text already analyzed."""
     shingles = analysis.shingles
-    return Profile(text, analysis, np.unique(shingles.hashes), np.unique(shingles.tokens))
+    return Profile(
+        text,
+        analysis.paragraphs,
+        shingles,
+        np.unique(shingles.hashes),
+        np.unique(shingles.tokens),
+    )
+
+
+def profiles_of(texts: Sequence[str]) -> list[Profile]:
+    """:func:`profile` of each text, analyzed together in one compiled call."""
+    batch = analyze_batch(texts, repeat_min_tokens=1 << 30, repeat_min_overlap=1.0)
+    shingle_sets, shingle_set_offsets = _sorted_unique_runs(batch.shingles, batch.shingle_offsets)
+    token_sets, token_set_offsets = _sorted_unique_runs(batch.tokens, batch.token_offsets)
+    spans = batch.paragraph_spans.tolist()
+    found: list[Profile] = []
+    for d, text in enumerate(texts):
+        s0, s1 = batch.shingle_offsets[d], batch.shingle_offsets[d + 1]
+        p0, p1 = batch.paragraph_offsets[d], batch.paragraph_offsets[d + 1]
+        t0, t1 = batch.token_offsets[d], batch.token_offsets[d + 1]
+        shingles = Shingles(
+            batch.shingles[s0:s1],
+            batch.shingle_paragraph[s0:s1],
+            batch.paragraph_tokens[p0:p1],
+            batch.tokens[t0:t1],
+        )
+        paragraphs = [Paragraph(i, start, end) for i, (start, end) in enumerate(spans[p0:p1])]
+        found.append(
+            Profile(
+                text,
+                paragraphs,
+                shingles,
+                shingle_sets[shingle_set_offsets[d] : shingle_set_offsets[d + 1]],
+                token_sets[token_set_offsets[d] : token_set_offsets[d + 1]],
+            )
+        )
+    return found
+
+
+@numba.njit(cache=True, nogil=True)
+def _sorted_unique_runs(
+    values: npt.NDArray[Any], offsets: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[Any], npt.NDArray[np.int64]]:
+    """Each run ``values[offsets[k]:offsets[k + 1]]`` sorted and deduplicated, and new offsets."""
+    out = np.empty_like(values)
+    new_offsets = np.zeros_like(offsets)
+    filled = 0
+    for k in range(offsets.shape[0] - 1):
+        run = np.sort(values[offsets[k] : offsets[k + 1]])
+        for i in range(run.shape[0]):
+            if i == 0 or run[i] != run[i - 1]:
+                out[filled] = run[i]
+                filled += 1
+        new_offsets[k + 1] = filled
+    return out[:filled], new_offsets
 
 
 def sentences(text: str) -> list[str]:

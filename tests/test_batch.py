@@ -11,6 +11,7 @@ from dedup import Document, RepeatConfig, find_repeats_in
 from dedup.repeats import MIN_OVERLAP
 from dedup.text.analyze import analyze
 from dedup.text.batch import analyze_batch
+from dedup.verify import profile, profiles_of
 
 MIN_TOKENS = RepeatConfig().min_tokens
 # Words, Arabic, CJK, combining marks and jamo (the per-text path), punctuation, line breaks.
@@ -56,6 +57,9 @@ def assert_equal_to_per_text(texts: list[str]) -> None:
         assert run(batch.paragraph_hashes, batch.paragraph_offsets) == (
             analysis.normalized.hashes.tolist()
         )
+        assert run(batch.paragraph_spans, batch.paragraph_offsets) == [
+            [p.start, p.end] for p in analysis.paragraphs
+        ]
         if find_repeats_in(Document("d", text)):
             assert batch.maybe_repeats[d], "a document with repeats must not be skipped"
 
@@ -74,3 +78,16 @@ def test_documents_with_repeats_are_flagged_and_plain_ones_are_not() -> None:
     assert_equal_to_per_text(texts)
     flagged = analyze_batch(texts, MIN_TOKENS, MIN_OVERLAP).maybe_repeats.tolist()
     assert flagged == [True, False, True, False, False, False]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(texts, max_size=5))
+def test_profiles_of_a_batch_equal_the_profile_of_each_text(batch: list[str]) -> None:
+    for together, text in zip(profiles_of(batch), batch, strict=True):
+        alone = profile(text)
+        assert together.paragraphs == alone.paragraphs
+        assert together.shingle_set.tolist() == alone.shingle_set.tolist()
+        assert together.token_set.tolist() == alone.token_set.tolist()
+        assert together.shingles.hashes.tolist() == alone.shingles.hashes.tolist()
+        assert together.shingles.paragraph.tolist() == alone.shingles.paragraph.tolist()
+        assert together.shingles.token_counts.tolist() == alone.shingles.token_counts.tolist()

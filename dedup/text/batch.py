@@ -45,6 +45,7 @@ class BatchAnalysis:
     shingles: U32
     shingle_paragraph: I32  # paragraph index within its document
     paragraph_offsets: I64
+    paragraph_spans: I64  # (paragraphs, 2): [start, end) in the text, in code points
     paragraph_tokens: I32  # tokens per paragraph
     paragraph_hashes: U64  # hash of each normalized paragraph (0: empty)
     token_offsets: I64
@@ -131,13 +132,16 @@ def _batch_kernel(
     repeat_min_tokens: int,
     repeat_min_overlap: float,
     dense_limit: int,
-) -> tuple[I64, U32, I32, I64, I32, U64, I64, U64, npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+) -> tuple[
+    I64, U32, I32, I64, I64, I32, U64, I64, U64, npt.NDArray[np.bool_], npt.NDArray[np.bool_]
+]:
     documents = offsets.shape[0] - 1
     capacity = codepoints.shape[0] // 2 + documents + 1
     shingle_offsets = np.zeros(documents + 1, np.int64)
     shingles = np.empty(capacity, np.uint32)
     shingle_paragraph = np.empty(capacity, np.int32)
     paragraph_offsets = np.zeros(documents + 1, np.int64)
+    paragraph_spans = np.empty((capacity, 2), np.int64)
     paragraph_tokens = np.empty(capacity, np.int32)
     paragraph_hashes = np.empty(capacity, np.uint64)
     token_offsets = np.zeros(documents + 1, np.int64)
@@ -164,9 +168,11 @@ def _batch_kernel(
             if p + paragraphs > paragraph_tokens.shape[0]:
                 paragraph_tokens = _grow(paragraph_tokens, p + paragraphs)
                 paragraph_hashes = _grow(paragraph_hashes, p + paragraphs)
+                paragraph_spans = _grow_rows(paragraph_spans, p + paragraphs)
             shingles[s : s + hashed.shape[0]] = hashed
             shingle_paragraph[s : s + hashed.shape[0]] = paragraph
             s += hashed.shape[0]
+            paragraph_spans[p : p + paragraphs] = spans
             paragraph_tokens[p : p + paragraphs] = counts
             paragraph_hashes[p : p + paragraphs] = hashes
             p += paragraphs
@@ -189,6 +195,7 @@ def _batch_kernel(
         shingles[:s].copy(),
         shingle_paragraph[:s].copy(),
         paragraph_offsets,
+        paragraph_spans[:p].copy(),
         paragraph_tokens[:p].copy(),
         paragraph_hashes[:p].copy(),
         token_offsets,
@@ -201,6 +208,13 @@ def _batch_kernel(
 @numba.njit(cache=True, nogil=True)
 def _grow(values: np.ndarray, needed: int) -> np.ndarray:
     grown = np.empty(max(needed, 2 * values.shape[0]), values.dtype)
+    grown[: values.shape[0]] = values
+    return grown
+
+
+@numba.njit(cache=True, nogil=True)
+def _grow_rows(values: np.ndarray, needed: int) -> np.ndarray:
+    grown = np.empty((max(needed, 2 * values.shape[0]), values.shape[1]), values.dtype)
     grown[: values.shape[0]] = values
     return grown
 
@@ -249,6 +263,7 @@ def _with_analyses(
     shingles = runs(batch.shingles, batch.shingle_offsets)
     shingle_paragraph = runs(batch.shingle_paragraph, batch.shingle_offsets)
     paragraph_tokens = runs(batch.paragraph_tokens, batch.paragraph_offsets)
+    paragraph_spans = runs(batch.paragraph_spans, batch.paragraph_offsets)
     paragraph_hashes = runs(batch.paragraph_hashes, batch.paragraph_offsets)
     tokens = runs(batch.tokens, batch.token_offsets)
     maybe_repeats = batch.maybe_repeats.copy()
@@ -256,6 +271,9 @@ def _with_analyses(
         found = analysis.shingles
         shingles[d], shingle_paragraph[d], tokens[d] = found.hashes, found.paragraph, found.tokens
         paragraph_tokens[d] = found.token_counts
+        paragraph_spans[d] = np.array(
+            [(p.start, p.end) for p in analysis.paragraphs], dtype=np.int64
+        ).reshape(-1, 2)
         paragraph_hashes[d] = analysis.normalized.hashes
         maybe_repeats[d] = _may_repeat(
             analysis.normalized.hashes,
@@ -280,6 +298,7 @@ def _with_analyses(
         flat_shingles,
         np.concatenate(shingle_paragraph).astype(np.int32, copy=False),
         paragraph_offsets,
+        np.concatenate(paragraph_spans).astype(np.int64, copy=False).reshape(-1, 2),
         flat_tokens_per_paragraph,
         np.concatenate(paragraph_hashes).astype(np.uint64, copy=False),
         token_offsets,
