@@ -40,6 +40,7 @@ from dedup.verify import (
     classify,
     measure,
     profile,
+    profiles_of,
 )
 
 __all__ = ["AddResult", "CheckConfig", "add", "add_documents", "check", "check_documents"]
@@ -242,6 +243,7 @@ class _ArchiveCheck:
         for start in range(0, len(pairs), _FETCH_CHUNK):
             chunk = pairs[start : start + _FETCH_CHUNK]
             archived = self.index.fetch([doc_id for _, doc_id, _ in chunk])
+            self._prefetch(chunk, archived)
             for row, doc_id, exact in chunk:
                 found = archived.get(doc_id)
                 if found is None:
@@ -325,6 +327,22 @@ class _ArchiveCheck:
             document.path,
             document.line,
         )
+
+    def _prefetch(
+        self, pairs: list[tuple[int, str, bool]], archived: dict[str, ArchivedDocument]
+    ) -> None:
+        """Profile the documents of ``pairs`` not profiled yet, together in one batch."""
+        rows = [r for r in dict.fromkeys(r for r, _, exact in pairs if not exact)]
+        rows = [r for r in rows if r not in self.batch_profiles]
+        ids = [i for i in dict.fromkeys(i for _, i, exact in pairs if not exact)]
+        ids = [i for i in ids if i in archived and i not in self.profiles]
+        texts = [self.documents[r].text for r in rows] + [archived[i].text for i in ids]
+        found = profiles_of(texts)
+        self.batch_profiles.update(zip(rows, found[: len(rows)], strict=True))
+        for doc_id, archived_profile in zip(ids, found[len(rows) :], strict=True):
+            self.profiles[doc_id] = archived_profile
+        while len(self.profiles) > _PROFILE_CACHE:
+            self.profiles.popitem(last=False)
 
     def _archived_profile(self, archived: ArchivedDocument) -> Profile:
         cached = self.profiles.get(archived.id)
