@@ -28,6 +28,7 @@ from dedup.model import MatchKind, Paragraph
 from dedup.text.analyze import TextAnalysis, analyze
 from dedup.text.batch import analyze_batch
 from dedup.text.normalize import normalize
+from dedup.text.segment import _is_space
 from dedup.text.shingle import Shingles, paragraph_overlaps
 
 __all__ = [
@@ -190,8 +191,11 @@ class SentenceWords:
 
     @classmethod
     def of(cls, texts: list[str]) -> SentenceWords:
-        joined = "\n".join(texts).encode("utf-32-le", "surrogatepass")
-        hashes, owners = _word_hashes(np.frombuffer(joined, dtype=np.uint32))
+        encoded = [text.encode("utf-32-le", "surrogatepass") for text in texts]
+        offsets = np.zeros(len(texts) + 1, dtype=np.int64)
+        np.cumsum([len(e) // 4 for e in encoded], out=offsets[1:])
+        codepoints = np.frombuffer(b"".join(encoded), dtype=np.uint32)
+        hashes, owners = _word_hashes(codepoints, offsets)
         # One entry per (sentence, word), then sorted by word for the merge in shared_with.
         order = np.lexsort((hashes, owners))
         hashes, owners = hashes[order], owners[order]
@@ -211,29 +215,28 @@ class SentenceWords:
 
 @numba.njit(cache=True, nogil=True)
 def _word_hashes(
-    codepoints: npt.NDArray[np.uint32],
+    codepoints: npt.NDArray[np.uint32], offsets: npt.NDArray[np.int64]
 ) -> tuple[U64, npt.NDArray[np.int64]]:
-    """Hashes of the space-separated words of newline-separated sentences, with their sentence."""
+    """Hashes of the words (split on white space, as ``str.split``) of each sentence
+    ``codepoints[offsets[k]:offsets[k + 1]]``, with their sentence."""
     hashes = np.empty(codepoints.shape[0] // 2 + 1, np.uint64)
     owners = np.empty(codepoints.shape[0] // 2 + 1, np.int64)
     count = 0
-    sentence = 0
-    h = np.uint64(0xCBF29CE484222325)
-    in_word = False
-    for i in range(codepoints.shape[0] + 1):
-        c = codepoints[i] if i < codepoints.shape[0] else np.uint32(10)
-        if c == 32 or c == 10:
-            if in_word:
-                hashes[count] = h
-                owners[count] = sentence
-                count += 1
-                in_word = False
-                h = np.uint64(0xCBF29CE484222325)
-            if c == 10:
-                sentence += 1
-        else:
-            h = (h ^ np.uint64(c)) * np.uint64(0x100000001B3)
-            in_word = True
+    for sentence in range(offsets.shape[0] - 1):
+        h = np.uint64(0xCBF29CE484222325)
+        in_word = False
+        for i in range(offsets[sentence], offsets[sentence + 1] + 1):
+            at_end = i == offsets[sentence + 1]
+            if at_end or _is_space(codepoints[i]):
+                if in_word:
+                    hashes[count] = h
+                    owners[count] = sentence
+                    count += 1
+                    in_word = False
+                    h = np.uint64(0xCBF29CE484222325)
+            else:
+                h = (h ^ np.uint64(codepoints[i])) * np.uint64(0x100000001B3)
+                in_word = True
     return hashes[:count], owners[:count]
 
 

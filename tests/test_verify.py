@@ -9,7 +9,14 @@ from rapidfuzz import fuzz
 from dedup.verify import SentenceWords, sentence_coverage
 
 words = st.sampled_from(["the", "minister", "said", "وزير", "قال", "talks", "ended", "a", "b"])
-sentence_lists = st.lists(st.lists(words, min_size=3, max_size=9).map(" ".join), max_size=8)
+# Any white space separates words, as str.split has it; a sentence may hold a line break.
+gaps = st.sampled_from([" ", " ", "  ", "\t", "\n", "\u00a0"])
+sentence_lists = st.lists(
+    st.lists(st.tuples(words, gaps), min_size=3, max_size=9).map(
+        lambda parts: "".join(word + gap for word, gap in parts).strip()
+    ),
+    max_size=8,
+)
 
 
 def coverage_by_brute_force(a: list[str], b: list[str]) -> float:
