@@ -9,7 +9,6 @@ decide them (texts are read back from the spill), and clustering groups the copi
 
 from __future__ import annotations
 
-import math
 import os
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
@@ -19,7 +18,6 @@ from datetime import date as Date
 from multiprocessing import get_context
 from typing import Literal
 
-import numba
 import numpy as np
 import numpy.typing as npt
 
@@ -28,7 +26,7 @@ from dedup.config import MatchConfig, ScanConfig
 from dedup.digest import WORD_BINS_LOG2, Digest, digest_stream
 from dedup.io.readers import DocumentReader
 from dedup.io.spill import TextSpill
-from dedup.lsh import candidate_pairs, pairs_sharing_keys
+from dedup.lsh import agreeing, candidate_pairs, pairs_sharing_keys
 from dedup.model import Cluster, Document, Match, MatchKind, Report
 from dedup.verify import (
     EXACT_SCORES,
@@ -181,8 +179,7 @@ class _Corpus:
         if len(pairs) and self.config.min_estimated_jaccard > 0:
             # Two rows sharing one band of 2 are weak evidence: keep document-band pairs whose
             # signatures agree enough overall (paragraph-band pairs below are all kept).
-            needed = math.ceil(self.config.min_estimated_jaccard * sigs.shape[1] - 1e-9)
-            pairs = pairs[_agreeing(sigs, pairs, needed)]
+            pairs = pairs[agreeing(sigs, sigs, pairs, self.config.min_estimated_jaccard)]
         if self.paragraph_key_blocks:
             owners = np.concatenate(self.paragraph_owner_blocks)
             blocks = self.paragraph_key_blocks
@@ -366,28 +363,6 @@ def _verify_chunk(pairs: list[tuple[int, int]]) -> list[Match | None]:
     """Verify pairs in a forked worker (see ``_Corpus._verify_all``)."""
     assert _VERIFYING is not None, "forked from a verifying corpus"
     return _VERIFYING._verify_run(pairs)
-
-
-@numba.njit(cache=True, nogil=True)
-def _agreeing(
-    signatures: npt.NDArray[np.uint32], pairs: npt.NDArray[np.int64], needed: int
-) -> npt.NDArray[np.bool_]:
-    """Whether each pair's signatures agree on at least ``needed`` values.
-
-    Reads the two rows in place (gathering them into copies moved tens of gigabytes at a
-    million documents) and stops as soon as the count is reached.
-    """
-    keep = np.zeros(pairs.shape[0], np.bool_)
-    for k in range(pairs.shape[0]):
-        a, b = signatures[pairs[k, 0]], signatures[pairs[k, 1]]
-        equal = 0
-        for position in range(a.shape[0]):
-            if a[position] == b[position]:
-                equal += 1
-                if equal >= needed:
-                    keep[k] = True
-                    break
-    return keep
 
 
 def _parse_date(value: str | None) -> Date | None:

@@ -7,12 +7,15 @@ signatures band in seconds. Results are approximate by design: verification deci
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 
+import numba
 import numpy as np
 import numpy.typing as npt
 
 __all__ = [
+    "agreeing",
     "band_key_matrix",
     "band_keys",
     "candidate_pairs",
@@ -27,6 +30,30 @@ Pairs = npt.NDArray[np.int64]
 # Runs of equal keys longer than this are linked as a star (to their first member) rather than
 # pairwise, so a key shared by thousands of documents costs linear, not quadratic, work.
 _FULL_PAIRS_UP_TO = 8
+
+
+def agreeing(left: U32, right: U32, pairs: Pairs, min_share: float) -> npt.NDArray[np.bool_]:
+    """Whether signatures ``left[i]`` and ``right[j]`` of each pair ``(i, j)`` agree on at least
+    ``min_share`` of their values: the estimated Jaccard, which one shared band does not prove."""
+    needed = math.ceil(min_share * left.shape[1] - 1e-9)
+    return _agreeing(left, right, pairs, needed)
+
+
+@numba.njit(cache=True, nogil=True)
+def _agreeing(left: U32, right: U32, pairs: Pairs, needed: int) -> npt.NDArray[np.bool_]:
+    # The rows are read in place (gathering them into copies moved tens of gigabytes at a
+    # million documents), and counting stops at the threshold.
+    keep = np.zeros(pairs.shape[0], np.bool_)
+    for k in range(pairs.shape[0]):
+        a, b = left[pairs[k, 0]], right[pairs[k, 1]]
+        equal = 0
+        for position in range(a.shape[0]):
+            if a[position] == b[position]:
+                equal += 1
+                if equal >= needed:
+                    keep[k] = True
+                    break
+    return keep
 
 
 def collision_probability(similarity: float, bands: int, rows: int) -> float:

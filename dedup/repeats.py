@@ -23,15 +23,13 @@ from rapidfuzz import fuzz
 from dedup.config import RepeatConfig
 from dedup.model import Document, Repeat, RepeatKind
 from dedup.text.analyze import TextAnalysis, analyze
-from dedup.text.shingle import paragraph_overlaps
+from dedup.text.shingle import MAX_COMPARED_PARAGRAPHS, paragraph_overlaps
 
 __all__ = ["MIN_OVERLAP", "find_repeats", "find_repeats_in"]
 
 _EXCERPT_CHARS = 160
 # Pairs sharing less than this share of the smaller paragraph's 3-grams are not compared.
 MIN_OVERLAP = 0.3
-# Paragraphs compared pairwise in one document, at most (a dense count table of this size).
-_DENSE_LIMIT = 2000
 
 
 def find_repeats_in(document: Document, config: RepeatConfig | None = None) -> list[Repeat]:
@@ -129,8 +127,8 @@ def _candidate_pairs(analysis: TextAnalysis, eligible: list[int]) -> dict[int, d
     shingles = analysis.shingles
     mask = np.zeros(len(analysis.paragraphs), dtype=np.bool_)
     mask[eligible] = True
-    if len(eligible) > _DENSE_LIMIT:
-        mask[eligible[_DENSE_LIMIT:]] = False  # a table of this many rows is no article
+    if len(eligible) > MAX_COMPARED_PARAGRAPHS:
+        mask[eligible[MAX_COMPARED_PARAGRAPHS:]] = False
     firsts, laters, overlaps = paragraph_overlaps(shingles.hashes, shingles.paragraph, mask)
     candidates: dict[int, dict[int, float]] = {}
     for i, j, overlap in zip(firsts.tolist(), laters.tolist(), overlaps.tolist(), strict=True):

@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dedup.lsh import (
+    agreeing,
     candidate_pairs,
     collision_probability,
     key_buckets,
@@ -138,3 +139,14 @@ def test_key_buckets_group_rows_as_a_stable_argsort(
         if len(members := stable[column[stable] == key].tolist()) > 1
     ]
     assert found == expected
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(0, 2**16), st.sampled_from([0.05, 0.0625, 0.3, 1.0]))
+def test_agreeing_equals_the_share_of_equal_values(seed: int, share: float) -> None:
+    rng = np.random.default_rng(seed)
+    left = rng.integers(0, 3, size=(20, 128), dtype=np.uint32)  # few values: many agree
+    right = rng.integers(0, 40, size=(15, 128), dtype=np.uint32)
+    pairs = np.stack([rng.integers(0, 20, 50), rng.integers(0, 15, 50)], axis=1)
+    expected = (left[pairs[:, 0]] == right[pairs[:, 1]]).mean(axis=1) >= share
+    assert agreeing(left, right, pairs, share).tolist() == expected.tolist()

@@ -27,7 +27,7 @@ from dedup.config import MatchConfig
 from dedup.digest import WORD_BINS_LOG2, Digest
 from dedup.errors import BackendError
 from dedup.index.postings import PostingSearch, Segment
-from dedup.lsh import band_key_matrix
+from dedup.lsh import agreeing, band_key_matrix
 from dedup.model import Document
 from dedup.sketch import EMPTY
 from dedup.text.analyze import analyze
@@ -195,8 +195,13 @@ class ArchiveIndex(ABC):
         stored = self._documents_of(numbers)
         if signatures is not None and min_estimated_jaccard > 0 and len(by_document):
             by_document = by_document[[n in stored for n in by_document[:, 1].tolist()]]
-            agree = _agreement(signatures, by_document, stored)
-            by_document = by_document[agree >= min_estimated_jaccard]
+            archived = np.frombuffer(
+                b"".join(stored[n][1] for n in by_document[:, 1].tolist()), dtype="<u4"
+            ).reshape(len(by_document), -1)
+            in_order = np.stack([by_document[:, 0], np.arange(len(by_document))], axis=1)
+            by_document = by_document[
+                agreeing(signatures, archived.astype(np.uint32), in_order, min_estimated_jaccard)
+            ]
         # A number not stored was removed after its segment was read: it matches nothing.
         found = {
             (row, stored[n][0])
@@ -268,20 +273,6 @@ class ArchiveIndex(ABC):
         paragraph_keys = np.concatenate(parts) if sum(counts) else np.empty((0, width), np.uint64)
         number_array = np.asarray(numbers, dtype=np.int64)
         return Segment.build(number_array, keys, np.repeat(number_array, counts), paragraph_keys)
-
-
-def _agreement(
-    signatures: U32, pairs: I64, stored: dict[int, tuple[str, bytes]]
-) -> npt.NDArray[np.float64]:
-    """Share of equal signature values of each ``(query row, archived number)`` pair."""
-    agree = np.empty(len(pairs), dtype=np.float64)
-    for start in range(0, len(pairs), 65536):
-        chunk = pairs[start : start + 65536]
-        archived = np.frombuffer(
-            b"".join(stored[n][1] for n in chunk[:, 1].tolist()), dtype="<u4"
-        ).reshape(len(chunk), -1)
-        agree[start : start + len(chunk)] = (signatures[chunk[:, 0]] == archived).mean(axis=1)
-    return agree
 
 
 def entries_of(batch: Sequence[Document], digest: Digest) -> list[ArchiveEntry]:

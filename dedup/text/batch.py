@@ -24,7 +24,12 @@ import numpy.typing as npt
 from dedup.text.analyze import SHINGLE_N, TextAnalysis, analyze
 from dedup.text.normalize import _normalize_kernel, _tables
 from dedup.text.segment import _spans_kernel
-from dedup.text.shingle import _POSITION_MULTIPLIERS, _shingle_kernel, paragraph_overlaps
+from dedup.text.shingle import (
+    _POSITION_MULTIPLIERS,
+    MAX_COMPARED_PARAGRAPHS,
+    _shingle_kernel,
+    paragraph_overlaps,
+)
 
 __all__ = ["BatchAnalysis", "analyze_batch"]
 
@@ -32,9 +37,6 @@ U32 = npt.NDArray[np.uint32]
 U64 = npt.NDArray[np.uint64]
 I32 = npt.NDArray[np.int32]
 I64 = npt.NDArray[np.int64]
-
-# Eligible paragraphs compared for repeats in one document, at most (as in dedup.repeats).
-_DENSE_LIMIT = 2000
 
 
 @dataclass(slots=True)
@@ -80,7 +82,7 @@ def analyze_batch(
         _POSITION_MULTIPLIERS,
         repeat_min_tokens,
         repeat_min_overlap,
-        _DENSE_LIMIT,
+        MAX_COMPARED_PARAGRAPHS,
     )
     batch = BatchAnalysis(*arrays[:-1])
     complex_texts = np.flatnonzero(arrays[-1])
@@ -282,7 +284,7 @@ def _with_analyses(
             found.paragraph,
             repeat_min_tokens,
             repeat_min_overlap,
-            _DENSE_LIMIT,
+            MAX_COMPARED_PARAGRAPHS,
         )
 
     def joined(parts: list[np.ndarray], dtype: type) -> tuple[I64, np.ndarray]:

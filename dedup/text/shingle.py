@@ -17,6 +17,7 @@ import numpy.typing as npt
 from dedup.text.normalize import NormalizedParagraphs, space_spaceless
 
 __all__ = [
+    "MAX_COMPARED_PARAGRAPHS",
     "MAX_N",
     "Shingles",
     "paragraph_overlaps",
@@ -44,6 +45,9 @@ _POSITION_MULTIPLIERS = np.array(
     dtype=np.uint64,
 )
 MAX_N = len(_POSITION_MULTIPLIERS)
+# Paragraphs of one document compared pairwise for repeats, at most: the count table of
+# paragraph_overlaps is this squared, and a table of more rows is no article.
+MAX_COMPARED_PARAGRAPHS = 2000
 
 
 @dataclass(frozen=True, slots=True)
