@@ -191,19 +191,14 @@ class SentenceWords:
 
     @classmethod
     def of(cls, texts: list[str]) -> SentenceWords:
-        encoded = [text.encode("utf-32-le", "surrogatepass") for text in texts]
+        # One string, one encoding: a code point is one UTF-32 unit, so lengths are offsets.
+        codepoints = np.frombuffer(
+            "".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32
+        )
         offsets = np.zeros(len(texts) + 1, dtype=np.int64)
-        np.cumsum([len(e) // 4 for e in encoded], out=offsets[1:])
-        codepoints = np.frombuffer(b"".join(encoded), dtype=np.uint32)
-        hashes, owners = _word_hashes(codepoints, offsets)
-        # One entry per (sentence, word), then sorted by word for the merge in shared_with.
-        order = np.lexsort((hashes, owners))
-        hashes, owners = hashes[order], owners[order]
-        first = np.ones(len(hashes), dtype=np.bool_)
-        first[1:] = (hashes[1:] != hashes[:-1]) | (owners[1:] != owners[:-1])
-        hashes, owners = hashes[first], owners[first]
-        by_word = np.argsort(hashes, kind="stable")
-        sizes = np.bincount(owners, minlength=len(texts)).astype(np.int64)
+        np.cumsum([len(text) for text in texts], out=offsets[1:])
+        hashes, owners, sizes = _word_hashes(codepoints, offsets)
+        by_word = np.argsort(hashes, kind="stable")  # for the merge in shared_with
         return cls(hashes[by_word], owners[by_word], sizes)
 
     def shared_with(self, other: SentenceWords) -> npt.NDArray[np.int32]:
@@ -216,28 +211,37 @@ class SentenceWords:
 @numba.njit(cache=True, nogil=True)
 def _word_hashes(
     codepoints: npt.NDArray[np.uint32], offsets: npt.NDArray[np.int64]
-) -> tuple[U64, npt.NDArray[np.int64]]:
-    """Hashes of the words (split on white space, as ``str.split``) of each sentence
-    ``codepoints[offsets[k]:offsets[k + 1]]``, with their sentence."""
+) -> tuple[U64, npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Hashes of the distinct words (split on white space, as ``str.split``) of each sentence
+    ``codepoints[offsets[k]:offsets[k + 1]]``, with their sentence, and each sentence's count."""
     hashes = np.empty(codepoints.shape[0] // 2 + 1, np.uint64)
     owners = np.empty(codepoints.shape[0] // 2 + 1, np.int64)
+    sizes = np.zeros(offsets.shape[0] - 1, np.int64)
     count = 0
     for sentence in range(offsets.shape[0] - 1):
+        first = count
         h = np.uint64(0xCBF29CE484222325)
         in_word = False
         for i in range(offsets[sentence], offsets[sentence + 1] + 1):
-            at_end = i == offsets[sentence + 1]
-            if at_end or _is_space(codepoints[i]):
+            if i == offsets[sentence + 1] or _is_space(codepoints[i]):
                 if in_word:
                     hashes[count] = h
-                    owners[count] = sentence
                     count += 1
                     in_word = False
                     h = np.uint64(0xCBF29CE484222325)
             else:
                 h = (h ^ np.uint64(codepoints[i])) * np.uint64(0x100000001B3)
                 in_word = True
-    return hashes[:count], owners[:count]
+        # Keep each word once per sentence.
+        words = np.sort(hashes[first:count])
+        count = first
+        for k in range(words.shape[0]):
+            if k == 0 or words[k] != words[k - 1]:
+                hashes[count] = words[k]
+                owners[count] = sentence
+                count += 1
+        sizes[sentence] = count - first
+    return hashes[:count], owners[:count], sizes
 
 
 @numba.njit(cache=True, nogil=True)
