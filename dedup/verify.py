@@ -27,7 +27,7 @@ from dedup.config import MatchConfig
 from dedup.model import MatchKind, Paragraph
 from dedup.text.analyze import TextAnalysis, analyze
 from dedup.text.batch import analyze_batch
-from dedup.text.normalize import normalize
+from dedup.text.normalize import _ASCII_TABLE, normalize_codepoints
 from dedup.text.segment import _is_space
 from dedup.text.shingle import Shingles, paragraph_overlaps
 
@@ -163,8 +163,26 @@ def _sorted_unique_runs(
 
 
 def sentences(text: str) -> list[str]:
-    """Normalized sentences of ``text`` with at least three words."""
-    pieces = (normalize(piece) for piece in _SENTENCE_END.split(text))
+    """Normalized sentences of ``text`` with at least three words.
+
+    The same as normalizing each piece between sentence ends, done for the whole text at once.
+    """
+    bounds = [0]
+    for end in _SENTENCE_END.finditer(text):
+        bounds.extend(end.span())
+    bounds.append(len(text))
+    if text.isascii():
+        # Lower-casing and the punctuation table map ASCII one character to one: normalize
+        # the text once and cut it where the sentences end.
+        normal = text.lower().translate(_ASCII_TABLE)
+        pieces = [
+            " ".join(normal[a:b].split()) for a, b in zip(bounds[::2], bounds[1::2], strict=True)
+        ]
+    else:
+        codepoints = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        spans = np.array(bounds, dtype=np.int64).reshape(-1, 2)
+        normalized = normalize_codepoints(codepoints, spans, split_spaceless=False)
+        pieces = [normalized.paragraph(k) for k in range(len(spans))]
     return [piece for piece in pieces if piece.count(" ") >= 2]
 
 

@@ -6,7 +6,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rapidfuzz import fuzz
 
-from dedup.verify import SentenceWords, sentence_coverage
+from dedup import normalize
+from dedup.verify import _SENTENCE_END, SentenceWords, sentence_coverage, sentences
 
 words = st.sampled_from(["the", "minister", "said", "وزير", "قال", "talks", "ended", "a", "b"])
 # Any white space separates words, as str.split has it; a sentence may hold a line break.
@@ -46,3 +47,24 @@ def test_shared_words_count_distinct_words_per_sentence_pair() -> None:
     b = SentenceWords.of(["the minister", "ended the talks", "nothing here"])
     assert a.sizes.tolist() == [3, 2]
     assert a.shared_with(b).tolist() == [[2, 1, 0], [0, 2, 0]]
+
+
+# ASCII texts take the whole-text path; Arabic, CJK, combining marks, jamo and ligatures the
+# compiled one (and its reference fallback).
+ascii_pieces = [*"abAB .!?\n\t,"]
+sentence_text = st.one_of(
+    st.lists(st.sampled_from(ascii_pieces), max_size=40),
+    st.lists(
+        st.sampled_from(
+            [*ascii_pieces, "؟", "وزير", "قال", "中国", "cafe\u0301", "\u1100\u1161", "ﬁ"]
+        ),
+        max_size=40,
+    ),
+).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(sentence_text)
+def test_sentences_equal_each_piece_normalized(text: str) -> None:
+    pieces = (normalize(piece) for piece in _SENTENCE_END.split(text))
+    assert sentences(text) == [piece for piece in pieces if piece.count(" ") >= 2]
