@@ -19,19 +19,9 @@ import time
 from pathlib import Path
 
 from dedup.model import Cluster, Match, Repeat, Report
-from dedup.report.html import write_html
+from dedup.report.html import HEADLESS_CHROMIUM_FLAGS, write_html
 from dedup.text.segment import paragraphs
 
-FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-)
 WORDS = ["river", "valley", "council", "budget", "flood", "rescue", "خبر", "وزارة", "اليوم"]
 
 
@@ -78,7 +68,7 @@ def open_time_s(page: Path) -> float:
             subprocess.run(
                 [
                     chromium,
-                    *FLAGS,
+                    *HEADLESS_CHROMIUM_FLAGS,
                     f"--user-data-dir={profile}",
                     f"--screenshot={Path(profile) / 'shot.png'}",
                     "--window-size=1280,1000",

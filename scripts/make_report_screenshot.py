@@ -17,21 +17,10 @@ from pathlib import Path
 from dedup.config import ScanConfig
 from dedup.corpus import scan_documents
 from dedup.model import Document
-from dedup.report.html import write_html
+from dedup.report.html import HEADLESS_CHROMIUM_FLAGS, write_html
 
 REPO = Path(__file__).resolve().parents[1]
 SEED = REPO / ".." / "shared" / "data" / "seed" / "kurdistan24.txt"
-CHROMIUM_FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--hide-scrollbars",
-)
 
 
 def syndicated_copies(text: str) -> list[Document]:
@@ -71,7 +60,7 @@ def main() -> int:
         subprocess.run(
             [
                 chromium,
-                *CHROMIUM_FLAGS,
+                *HEADLESS_CHROMIUM_FLAGS,
                 f"--user-data-dir={Path(scratch) / 'profile'}",
                 f"--window-size={options.window}",
                 f"--screenshot={options.out.resolve()}",

@@ -18,7 +18,7 @@ import pytest
 
 from dedup import Cluster, Document, Match, Paragraph, Repeat, Report, ScanConfig, scan_documents
 from dedup.report import REPORT_FORMATS, write_report
-from dedup.report.html import removable_bytes, render_html, write_html
+from dedup.report.html import HEADLESS_CHROMIUM_FLAGS, removable_bytes, render_html, write_html
 
 EN = [
     "Flood waters recede in the river valley",
@@ -229,18 +229,7 @@ def test_scan_writes_an_html_report(invoke: Any, workdir: Path) -> None:
 # -- the page in headless Chromium -----------------------------------------------------------
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--hide-scrollbars",
-    "--window-size=1280,2000",
-)
+FLAGS = (*HEADLESS_CHROMIUM_FLAGS, "--window-size=1280,2000")
 
 
 class Browser:

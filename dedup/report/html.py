@@ -26,9 +26,22 @@ from dedup.io.atomic import atomic_file
 from dedup.model import Cluster, Match, Paragraph, Repeat, Report
 from dedup.text.segment import paragraphs as split_paragraphs
 
-__all__ = ["Removable", "removable_bytes", "render_html", "write_html"]
+__all__ = ["HEADLESS_CHROMIUM_FLAGS", "Removable", "removable_bytes", "render_html", "write_html"]
 
 DEFAULT_LIMIT = 500
+# How the benchmark, the screenshot script and the browser test open a report in Chromium:
+# headless, offline, nothing but the page.
+HEADLESS_CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+)
 DEFAULT_MAX_CHARS = 6000
 _PAIRS_PER_CLUSTER = 3
 _REPEATS_PER_DOCUMENT = 10
