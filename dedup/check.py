@@ -332,10 +332,13 @@ class _ArchiveCheck:
         self, pairs: list[tuple[int, str, bool]], archived: dict[str, ArchivedDocument]
     ) -> None:
         """Profile the documents of ``pairs`` not profiled yet, together in one batch."""
-        rows = [r for r in dict.fromkeys(r for r, _, exact in pairs if not exact)]
-        rows = [r for r in rows if r not in self.batch_profiles]
-        ids = [i for i in dict.fromkeys(i for _, i, exact in pairs if not exact)]
-        ids = [i for i in ids if i in archived and i not in self.profiles]
+        unverified = [(row, doc_id) for row, doc_id, exact in pairs if not exact]
+        rows = [r for r in dict.fromkeys(r for r, _ in unverified) if r not in self.batch_profiles]
+        ids = [
+            i
+            for i in dict.fromkeys(i for _, i in unverified)
+            if i in archived and i not in self.profiles
+        ]
         texts = [self.documents[r].text for r in rows] + [archived[i].text for i in ids]
         found = profiles_of(texts)
         self.batch_profiles.update(zip(rows, found[: len(rows)], strict=True))

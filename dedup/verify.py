@@ -116,7 +116,7 @@ def profile_of(text: str, analysis: TextAnalysis) -> Profile:
 
 def profiles_of(texts: Sequence[str]) -> list[Profile]:
     """:func:`profile` of each text, analyzed together in one compiled call."""
-    batch = analyze_batch(texts, repeat_min_tokens=1 << 30, repeat_min_overlap=1.0)
+    batch = analyze_batch(texts)
     shingle_sets, shingle_set_offsets = _sorted_unique_runs(batch.shingles, batch.shingle_offsets)
     token_sets, token_set_offsets = _sorted_unique_runs(batch.tokens, batch.token_offsets)
     spans = batch.paragraph_spans.tolist()

@@ -59,14 +59,19 @@ class BatchAnalysis:
 
 
 def analyze_batch(
-    texts: Sequence[str], repeat_min_tokens: int, repeat_min_overlap: float
+    texts: Sequence[str],
+    repeat_min_tokens: int | None = None,
+    repeat_min_overlap: float = 1.0,
 ) -> BatchAnalysis:
     """Analyze ``texts`` (see the module docstring).
 
     ``maybe_repeats[d]`` is true when document ``d`` has two paragraphs with the same normal
     form, or two of at least ``repeat_min_tokens`` tokens sharing ``repeat_min_overlap`` of the
-    smaller one's distinct 3-grams.
+    smaller one's distinct 3-grams. Without ``repeat_min_tokens`` only equal paragraphs count
+    (and no overlap is computed).
     """
+    if repeat_min_tokens is None:
+        repeat_min_tokens = np.iinfo(np.int32).max  # no paragraph is long enough to compare
     # UTF-8 is a copy for ASCII text, where UTF-32 costs a slow encoder: the kernel decodes.
     encoded = b"".join(text.encode("utf-8", "surrogatepass") for text in texts)
     lengths = np.fromiter((len(text) for text in texts), dtype=np.int64, count=len(texts))
