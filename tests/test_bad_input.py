@@ -63,14 +63,21 @@ CASES = [
     Bad(
         "broken.jsonl",
         GOOD_LINE + b'{"id": "b", "text": "x",}\n' + GOOD_LINE_2,
-        "broken.jsonl:2: invalid JSON (trailing comma is not allowed: line 1 column 26 (char 25))",
+        "broken.jsonl:2: invalid JSON "
+        "(Expecting property name enclosed in double quotes at column 25)",
         2,
+    ),
+    Bad(
+        "nan.jsonl",
+        GOOD_LINE + b'{"id": "b", "text": "x", "score": NaN}\n',
+        "nan.jsonl:2: invalid JSON "
+        "(a value JSON does not allow: NaN, Infinity, or an integer beyond 64 bits)",
+        1,
     ),
     Bad(
         "unterminated.jsonl",
         GOOD_LINE + b'{"id": "b", "text": "no end\n',
-        "unterminated.jsonl:2: invalid JSON "
-        "(unexpected control character in string: line 1 column 28 (char 27))",
+        "unterminated.jsonl:2: invalid JSON (Invalid control character at column 28)",
         1,
     ),
     Bad(

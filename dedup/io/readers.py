@@ -197,12 +197,29 @@ def _jsonl_records(path: str, stream: IO[bytes], config: ReadConfig) -> Iterator
         raise InputError("empty file: no JSON records", path)
 
 
+def _json_problem(raw: bytes) -> str:
+    """What is wrong with a line, worded by the standard library's parser.
+
+    orjson's wording and positions change between its releases; the same input must give the
+    same message wherever dedup is installed (the JSON array reader words it the same way).
+    """
+    try:
+        json.loads(raw)
+    except json.JSONDecodeError as problem:
+        # Some messages end in "at", waiting for the position that follows.
+        return f"{problem.msg.removesuffix(' at')} at column {problem.colno}"
+    except (ValueError, RecursionError):
+        pass
+    # What only orjson refuses, in words of our own: its own change between releases.
+    return "a value JSON does not allow: NaN, Infinity, or an integer beyond 64 bits"
+
+
 def _parse_json_object(raw: bytes, path: str, line: int) -> dict[str, Any]:
     try:
         value = orjson.loads(raw)
-    except orjson.JSONDecodeError as error:
+    except orjson.JSONDecodeError:
         _decode(raw, path, line)  # names binary data or bad UTF-8 precisely
-        raise InputError(f"invalid JSON ({error})", path, line) from None
+        raise InputError(f"invalid JSON ({_json_problem(raw)})", path, line) from None
     if not isinstance(value, dict):
         raise InputError(f"expected a JSON object, got {type(value).__name__}", path, line)
     return value
