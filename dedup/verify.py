@@ -167,23 +167,103 @@ def sentences(text: str) -> list[str]:
 
     The same as normalizing each piece between sentence ends, done for the whole text at once.
     """
-    bounds = [0]
-    for end in _SENTENCE_END.finditer(text):
-        bounds.extend(end.span())
-    bounds.append(len(text))
-    if text.isascii():
+    is_ascii = text.isascii()
+    codepoints = np.frombuffer(
+        text.encode("ascii") if is_ascii else text.encode("utf-32-le", "surrogatepass"),
+        dtype=np.uint8 if is_ascii else np.uint32,
+    )
+    bounds = _sentence_bounds(codepoints)
+    if is_ascii:
         # Lower-casing and the punctuation table map ASCII one character to one: normalize
         # the text once and cut it where the sentences end.
-        normal = text.lower().translate(_ASCII_TABLE)
-        pieces = [
-            " ".join(normal[a:b].split()) for a, b in zip(bounds[::2], bounds[1::2], strict=True)
+        joined, ends, words = _ascii_pieces(codepoints, bounds, _ASCII_LOWER)
+        normal = joined.tobytes().decode("ascii")
+        starts = [0, *ends[:-1].tolist()]
+        return [
+            normal[start:end]
+            for start, end, count in zip(starts, ends.tolist(), words.tolist(), strict=True)
+            if count >= 3
         ]
     else:
-        codepoints = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-        spans = np.array(bounds, dtype=np.int64).reshape(-1, 2)
+        spans = bounds.reshape(-1, 2)
         normalized = normalize_codepoints(codepoints, spans, split_spaceless=False)
         pieces = [normalized.paragraph(k) for k in range(len(spans))]
     return [piece for piece in pieces if piece.count(" ") >= 2]
+
+
+@numba.njit(cache=True, nogil=True)
+def _sentence_bounds(codepoints: npt.NDArray[Any]) -> npt.NDArray[np.int64]:
+    """``[start, end)`` of each piece between the sentence ends of ``_SENTENCE_END``, flat.
+
+    The same cuts as the regular expression (white space after ``.!?؟``, or line breaks), in
+    one pass: its look-behind made ``re`` test every position, most of a profile's time.
+    """
+    size = codepoints.shape[0]
+    bounds = np.empty(2 * size + 2, np.int64)
+    bounds[0] = 0
+    count = 1
+    i = 0
+    while i < size:
+        c = codepoints[i]
+        end = i
+        if i > 0 and _is_space(c) and _ends_sentence(codepoints[i - 1]):
+            while end < size and _is_space(codepoints[end]):
+                end += 1
+        elif c == 10:
+            while end < size and codepoints[end] == 10:
+                end += 1
+        if end == i:
+            i += 1
+            continue
+        bounds[count] = i
+        bounds[count + 1] = end
+        count += 2
+        i = end
+    bounds[count] = size
+    return bounds[: count + 1]
+
+
+# ASCII lower-cased, punctuation made a space: normalization's effect on ASCII text.
+_ASCII_LOWER = np.array(
+    [_ASCII_TABLE.get(ord(chr(cp).lower()), ord(chr(cp).lower())) for cp in range(128)],
+    dtype=np.uint8,
+)
+
+
+@numba.njit(cache=True, nogil=True)
+def _ascii_pieces(
+    data: npt.NDArray[np.uint8], bounds: npt.NDArray[np.int64], table: npt.NDArray[np.uint8]
+) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """The pieces ``data[bounds[2k]:bounds[2k + 1]]`` normalized (``table``, white space
+    collapsed as ``" ".join(piece.split())``) and joined: each piece's end and word count."""
+    pieces = bounds.shape[0] // 2
+    out = np.empty(data.shape[0], np.uint8)
+    ends = np.empty(pieces, np.int64)
+    words = np.zeros(pieces, np.int64)
+    n = 0
+    for k in range(pieces):
+        first = n
+        pending = False
+        for i in range(bounds[2 * k], bounds[2 * k + 1]):
+            v = table[data[i]]
+            if _is_space(v):
+                pending = n > first
+                continue
+            if pending or n == first:
+                words[k] += 1
+                if pending:
+                    out[n] = 32
+                    n += 1
+                    pending = False
+            out[n] = v
+            n += 1
+        ends[k] = n
+    return out[:n], ends, words
+
+
+@numba.njit(cache=True, nogil=True)
+def _ends_sentence(c: Any) -> bool:
+    return bool(c == 0x2E or c == 0x21 or c == 0x3F or c == 0x61F)
 
 
 def sentence_coverage(a: list[str], b: list[str]) -> float:
