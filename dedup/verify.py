@@ -167,16 +167,11 @@ def sentences(text: str) -> list[str]:
 
     The same as normalizing each piece between sentence ends, done for the whole text at once.
     """
-    is_ascii = text.isascii()
-    codepoints = np.frombuffer(
-        text.encode("ascii") if is_ascii else text.encode("utf-32-le", "surrogatepass"),
-        dtype=np.uint8 if is_ascii else np.uint32,
-    )
-    bounds = _sentence_bounds(codepoints)
-    if is_ascii:
+    if text.isascii():
         # Lower-casing and the punctuation table map ASCII one character to one: normalize
-        # the text once and cut it where the sentences end.
-        joined, ends, words = _ascii_pieces(codepoints, bounds, _ASCII_LOWER)
+        # and collapse every piece in one compiled pass over the bytes.
+        data = np.frombuffer(text.encode("ascii"), dtype=np.uint8)
+        joined, ends, words = _ascii_pieces(data, _sentence_bounds(data), _ASCII_LOWER)
         normal = joined.tobytes().decode("ascii")
         starts = [0, *ends[:-1].tolist()]
         return [
@@ -184,10 +179,10 @@ def sentences(text: str) -> list[str]:
             for start, end, count in zip(starts, ends.tolist(), words.tolist(), strict=True)
             if count >= 3
         ]
-    else:
-        spans = bounds.reshape(-1, 2)
-        normalized = normalize_codepoints(codepoints, spans, split_spaceless=False)
-        pieces = [normalized.paragraph(k) for k in range(len(spans))]
+    codepoints = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    spans = _sentence_bounds(codepoints).reshape(-1, 2)
+    normalized = normalize_codepoints(codepoints, spans, split_spaceless=False)
+    pieces = [normalized.paragraph(k) for k in range(len(spans))]
     return [piece for piece in pieces if piece.count(" ") >= 2]
 
 
