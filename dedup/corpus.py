@@ -77,7 +77,8 @@ def scan_documents(
     config = config or ScanConfig()
     report = Report()
     with _Corpus(config.matches, progress=progress, workers=workers) as corpus:
-        for batch, digest in digest_stream(documents, config, workers):
+        spill = corpus.spill if config.find_matches else None
+        for batch, digest in digest_stream(documents, config, workers, spill):
             if progress is not None:
                 progress("reading", report.documents + len(batch), None)
             if on_digest is not None:
@@ -128,6 +129,8 @@ class _Corpus:
         self.spill.close()
 
     def add(self, batch: list[Document], digest: Digest) -> None:
+        """Keep what matching needs of a digested batch (its texts are in the spill already:
+        :func:`digest_stream` put them there)."""
         first_number = len(self.ids)
         for document in batch:
             self.ids.append(document.id)
@@ -135,7 +138,6 @@ class _Corpus:
             self.lengths.append(len(document.text))
             self.dates.append(document.date)
             self.sources.append(document.source)
-            self.spill.append(document.text)
         self.exact_key_blocks.append(digest.exact_keys)
         self.eligible_blocks.append(digest.token_counts >= self.config.min_tokens)
         self.frequencies.add_bins(digest.word_bins, len(batch))

@@ -20,14 +20,22 @@ import numpy as np
 import numpy.typing as npt
 
 from dedup.config import ScanConfig
+from dedup.io.spill import TextSpill
 from dedup.lsh import band_key_matrix
 from dedup.model import Document, Repeat
 from dedup.repeats import MIN_OVERLAP, find_repeats
 from dedup.sketch import EMPTY, signatures_of_runs
 from dedup.text.analyze import analyze
-from dedup.text.batch import analyze_batch
+from dedup.text.batch import analyze_encoded
 
-__all__ = ["BATCH_SIZE", "WORD_BINS_LOG2", "Digest", "digest_batch", "digest_stream"]
+__all__ = [
+    "BATCH_SIZE",
+    "WORD_BINS_LOG2",
+    "Digest",
+    "digest_batch",
+    "digest_encoded",
+    "digest_stream",
+]
 
 BATCH_SIZE = 256
 # Distinct words are counted in 2**22 hashed bins (see verify.DocumentFrequencies).
@@ -53,13 +61,31 @@ class Digest:
 
 def digest_batch(documents: list[Document], config: ScanConfig) -> Digest:
     """Digest one batch of documents (see the module docstring)."""
+    encoded = [d.text.encode("utf-8", "surrogatepass") for d in documents]
+    byte_offsets = np.zeros(len(documents) + 1, dtype=np.int64)
+    np.cumsum([len(data) for data in encoded], out=byte_offsets[1:])
+    return digest_encoded(
+        b"".join(encoded), byte_offsets, [(d.id, d.ordinal) for d in documents], config
+    )
+
+
+def digest_encoded(
+    encoded: bytes,
+    byte_offsets: npt.NDArray[np.int64],
+    names: list[tuple[str, int]],
+    config: ScanConfig,
+) -> Digest:
+    """:func:`digest_batch` of texts given as UTF-8, joined (see :func:`analyze_encoded`), with
+    the ``(id, ordinal)`` of each document."""
     matches = config.matches
     digest = Digest()
-    batch = analyze_batch([d.text for d in documents], config.repeats.min_tokens, MIN_OVERLAP)
+    batch = analyze_encoded(encoded, byte_offsets, config.repeats.min_tokens, MIN_OVERLAP)
     if config.find_repeats:
         # Only documents with two equal or overlapping paragraphs can hold a repeat.
         for row in np.flatnonzero(batch.maybe_repeats).tolist():
-            document = documents[row]
+            data = encoded[byte_offsets[row] : byte_offsets[row + 1]]
+            text = data.decode("utf-8", "surrogatepass")
+            document = Document(names[row][0], text, ordinal=names[row][1])
             digest.repeats.extend(find_repeats(document, analyze(document.text), config.repeats))
     if not config.find_matches:
         return digest
@@ -70,9 +96,9 @@ def digest_batch(documents: list[Document], config: ScanConfig) -> Digest:
     digest.token_counts = token_counts
     # (document, paragraph) as one sortable number: its runs are the paragraphs.
     shingle_counts = np.diff(batch.shingle_offsets)
-    run_ids = np.repeat(np.arange(len(documents), dtype=np.int64) << 32, shingle_counts)
+    run_ids = np.repeat(np.arange(len(names), dtype=np.int64) << 32, shingle_counts)
     run_ids += batch.shingle_paragraph
-    signatures = np.full((len(documents), matches.num_perm), EMPTY, dtype=np.uint32)
+    signatures = np.full((len(names), matches.num_perm), EMPTY, dtype=np.uint32)
     digest.signatures = signatures
     if len(run_ids) == 0:
         return digest
@@ -149,13 +175,18 @@ def _document_keys(
 
 
 def digest_stream(
-    documents: Iterable[Document], config: ScanConfig, workers: int | None = None
+    documents: Iterable[Document],
+    config: ScanConfig,
+    workers: int | None = None,
+    spill: TextSpill | None = None,
 ) -> Iterator[tuple[list[Document], Digest]]:
     """Digest ``documents`` in batches, in input order: ``(batch, digest)`` pairs.
 
     ``workers`` processes do the work (default: one per core); with one worker, or a stream of
-    a single batch, everything runs in this process. Texts travel to the workers; only digests
-    (numbers and repeats) travel back.
+    a single batch, everything runs in this process. Only digests (numbers and repeats) travel
+    back. With a ``spill``, each document's text is appended to it (numbered in reading order)
+    and workers read their batch's bytes from its file: texts are not pickled through a pipe,
+    nor encoded twice.
     """
     workers = workers or os.cpu_count() or 1
     batches = _batches(documents)
@@ -164,24 +195,48 @@ def digest_stream(
         return
     second = next(batches, None)
     if workers <= 1 or second is None:
-        yield first, digest_batch(first, config)
-        if second is not None:
-            yield second, digest_batch(second, config)
-            for batch in batches:
-                yield batch, digest_batch(batch, config)
+        for batch in _chain(first, second, batches):
+            if spill is not None:
+                for document in batch:
+                    spill.append(document.text)
+            yield batch, digest_batch(batch, config)
         return
     _warm_up(config)  # load compiled kernels once here, so forked workers start with them
     context = get_context("fork")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         pending: list[tuple[list[Document], Future[Digest]]] = []
         for batch in _chain(first, second, batches):
-            pending.append((batch, pool.submit(digest_batch, _lean(batch), config)))
+            if spill is None:
+                future = pool.submit(digest_batch, _lean(batch), config)
+            else:
+                first_number = len(spill)
+                for document in batch:
+                    spill.append(document.text)
+                spill.flush()
+                start, byte_offsets = spill.byte_range(first_number, len(batch))
+                names = [(d.id, d.ordinal) for d in batch]
+                future = pool.submit(
+                    _digest_spilled, spill.fileno(), start, byte_offsets, names, config
+                )
+            pending.append((batch, future))
             # Keep a bounded number of batches in flight: memory stays flat on any input.
             while len(pending) > 2 * workers:
-                done_batch, future = pending.pop(0)
-                yield done_batch, future.result()
-        for done_batch, future in pending:
-            yield done_batch, future.result()
+                done_batch, done = pending.pop(0)
+                yield done_batch, done.result()
+        for done_batch, done in pending:
+            yield done_batch, done.result()
+
+
+def _digest_spilled(
+    fd: int,
+    start: int,
+    byte_offsets: npt.NDArray[np.int64],
+    names: list[tuple[str, int]],
+    config: ScanConfig,
+) -> Digest:
+    """Digest a batch read from a spill file (a forked worker shares its descriptor)."""
+    encoded = os.pread(fd, int(byte_offsets[-1]), start)
+    return digest_encoded(encoded, byte_offsets, names, config)
 
 
 def _warm_up(config: ScanConfig) -> None:
@@ -206,8 +261,9 @@ def _batches(documents: Iterable[Document]) -> Iterator[list[Document]]:
 
 
 def _chain(
-    first: list[Document], second: list[Document], rest: Iterator[list[Document]]
+    first: list[Document], second: list[Document] | None, rest: Iterator[list[Document]]
 ) -> Iterator[list[Document]]:
     yield first
-    yield second
-    yield from rest
+    if second is not None:
+        yield second
+        yield from rest

@@ -7,6 +7,9 @@ import tempfile
 from array import array
 from types import TracebackType
 
+import numpy as np
+import numpy.typing as npt
+
 __all__ = ["TextSpill"]
 
 
@@ -37,6 +40,16 @@ class TextSpill:
         self._flush()
         start, end = self._offsets[number], self._offsets[number + 1]
         return os.pread(self._file.fileno(), end - start, start).decode("utf-8", "surrogatepass")
+
+    def byte_range(self, first: int, count: int) -> tuple[int, npt.NDArray[np.int64]]:
+        """Where texts ``first`` to ``first + count - 1`` are in the file: the offset of the
+        first, and each text's start relative to it (``count + 1`` values)."""
+        offsets = np.array(self._offsets[first : first + count + 1], dtype=np.int64)
+        return int(offsets[0]), offsets - offsets[0]
+
+    def fileno(self) -> int:
+        """The file's descriptor (a forked process may ``os.pread`` flushed texts from it)."""
+        return self._file.fileno()
 
     def flush(self) -> None:
         """Write what is buffered, so that another process reading the file sees every text."""

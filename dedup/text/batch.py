@@ -31,7 +31,7 @@ from dedup.text.shingle import (
     paragraph_overlaps,
 )
 
-__all__ = ["BatchAnalysis", "analyze_batch"]
+__all__ = ["BatchAnalysis", "analyze_batch", "analyze_encoded"]
 
 U32 = npt.NDArray[np.uint32]
 U64 = npt.NDArray[np.uint64]
@@ -70,14 +70,25 @@ def analyze_batch(
     smaller one's distinct 3-grams. Without ``repeat_min_tokens`` only equal paragraphs count
     (and no overlap is computed).
     """
+    # UTF-8 is a copy for ASCII text, where UTF-32 costs a slow encoder: the kernel decodes.
+    encoded = [text.encode("utf-8", "surrogatepass") for text in texts]
+    byte_offsets = np.zeros(len(texts) + 1, dtype=np.int64)
+    np.cumsum([len(data) for data in encoded], out=byte_offsets[1:])
+    return analyze_encoded(b"".join(encoded), byte_offsets, repeat_min_tokens, repeat_min_overlap)
+
+
+def analyze_encoded(
+    encoded: bytes,
+    byte_offsets: I64,
+    repeat_min_tokens: int | None = None,
+    repeat_min_overlap: float = 1.0,
+) -> BatchAnalysis:
+    """:func:`analyze_batch` of texts given as UTF-8 (``"surrogatepass"``), joined: text ``d``
+    is ``encoded[byte_offsets[d]:byte_offsets[d + 1]]``."""
     if repeat_min_tokens is None:
         repeat_min_tokens = np.iinfo(np.int32).max  # no paragraph is long enough to compare
-    # UTF-8 is a copy for ASCII text, where UTF-32 costs a slow encoder: the kernel decodes.
-    encoded = b"".join(text.encode("utf-8", "surrogatepass") for text in texts)
-    lengths = np.fromiter((len(text) for text in texts), dtype=np.int64, count=len(texts))
-    offsets = np.zeros(len(texts) + 1, dtype=np.int64)
-    np.cumsum(lengths, out=offsets[1:])
-    codepoints = _decode_utf8(np.frombuffer(encoded, dtype=np.uint8), int(offsets[-1]))
+    data = np.frombuffer(encoded, dtype=np.uint8)
+    codepoints, offsets = _decode_utf8(data, byte_offsets)
     table, _ = _tables()
     arrays = _batch_kernel(
         codepoints,
@@ -92,9 +103,13 @@ def analyze_batch(
     batch = BatchAnalysis(*arrays[:-1])
     complex_texts = np.flatnonzero(arrays[-1])
     if len(complex_texts):
+        texts = {
+            d: encoded[byte_offsets[d] : byte_offsets[d + 1]].decode("utf-8", "surrogatepass")
+            for d in complex_texts.tolist()
+        }
         batch = _with_analyses(
             batch,
-            {d: analyze(texts[d]) for d in complex_texts.tolist()},
+            {d: analyze(text) for d, text in texts.items()},
             repeat_min_tokens,
             repeat_min_overlap,
         )
@@ -102,11 +117,17 @@ def analyze_batch(
 
 
 @numba.njit(cache=True, nogil=True)
-def _decode_utf8(data: npt.NDArray[np.uint8], count: int) -> U32:
-    """Code points of UTF-8 that Python wrote (valid; surrogates as three bytes)."""
-    out = np.empty(count, np.uint32)
+def _decode_utf8(data: npt.NDArray[np.uint8], byte_offsets: I64) -> tuple[U32, I64]:
+    """Code points of UTF-8 that Python wrote (valid; surrogates as three bytes), and where
+    each text of ``byte_offsets`` starts among them."""
+    out = np.empty(data.shape[0], np.uint32)
+    offsets = np.zeros(byte_offsets.shape[0], np.int64)
     i = n = 0
+    text = 1
     while i < data.shape[0]:
+        while text < byte_offsets.shape[0] and byte_offsets[text] <= i:
+            offsets[text] = n
+            text += 1
         b = np.uint32(data[i])
         if b < 0x80:
             out[n] = b
@@ -126,7 +147,8 @@ def _decode_utf8(data: npt.NDArray[np.uint8], count: int) -> U32:
             )
             i += 4
         n += 1
-    return out
+    offsets[text:] = n
+    return out[:n], offsets
 
 
 @numba.njit(cache=True, nogil=True)
