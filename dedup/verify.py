@@ -459,20 +459,24 @@ def measure(
     ``config`` it is computed only where it can change :func:`classify`'s verdict, and left out
     of the scores elsewhere; without one, always.
     """
-    shared = len(np.intersect1d(a.shingle_set, b.shingle_set, assume_unique=True))
-    union = len(a.shingle_set) + len(b.shingle_set) - shared
-    common, in_a, _ = np.intersect1d(
-        a.token_set, b.token_set, assume_unique=True, return_indices=True
+    uniform = frequencies.documents < frequencies.min_documents
+    shared, shared_weight, weight_a, weight_b = _overlap(
+        a.shingle_set,
+        b.shingle_set,
+        a.token_set,
+        b.token_set,
+        frequencies.counts,
+        frequencies.mask,
+        max(frequencies.documents, 1),
+        uniform,
     )
-    weights_a = frequencies.weights(a.token_set)
-    weights_b = frequencies.weights(b.token_set)
-    shared_weight = float(weights_a[in_a].sum()) if len(common) else 0.0
+    union = len(a.shingle_set) + len(b.shingle_set) - shared
     scores = {
         "jaccard": round(shared / union, 4) if union else 1.0,
         "containment_a": round(shared / len(a.shingle_set), 4) if len(a.shingle_set) else 0.0,
         "containment_b": round(shared / len(b.shingle_set), 4) if len(b.shingle_set) else 0.0,
-        "weighted_a": _share(shared_weight, float(weights_a.sum())),
-        "weighted_b": _share(shared_weight, float(weights_b.sum())),
+        "weighted_a": _share(shared_weight, weight_a),
+        "weighted_b": _share(shared_weight, weight_b),
     }
     if config is None or _sentences_decide(scores, config):
         texts_a, texts_b = a.sentences(), b.sentences()
@@ -481,6 +485,50 @@ def measure(
         scores["sentences_a"] = round(_coverage(texts_a, texts_b, words_a, words_b, words), 4)
         scores["sentences_b"] = round(_coverage(texts_b, texts_a, words_b, words_a, words.T), 4)
     return scores
+
+
+@numba.njit(cache=True, nogil=True)
+def _overlap(
+    shingles_a: U32,
+    shingles_b: U32,
+    tokens_a: U64,
+    tokens_b: U64,
+    counts: U32,
+    mask: np.uint64,
+    documents: int,
+    uniform: bool,
+) -> tuple[int, float, float, float]:
+    """Shared 3-grams; the weight of the shared words and of each side's words (the inverse
+    document frequency of :meth:`DocumentFrequencies.weights`). Sorted unique inputs, merged."""
+    shared = i = j = 0
+    while i < shingles_a.shape[0] and j < shingles_b.shape[0]:
+        if shingles_a[i] < shingles_b[j]:
+            i += 1
+        elif shingles_a[i] > shingles_b[j]:
+            j += 1
+        else:
+            shared += 1
+            i += 1
+            j += 1
+    shared_weight = weight_a = weight_b = 0.0
+    i = j = 0
+    while i < tokens_a.shape[0] or j < tokens_b.shape[0]:
+        take_a = j == tokens_b.shape[0] or (i < tokens_a.shape[0] and tokens_a[i] <= tokens_b[j])
+        token = tokens_a[i] if take_a else tokens_b[j]
+        both = take_a and j < tokens_b.shape[0] and tokens_b[j] == token
+        weight = 1.0
+        if not uniform:
+            df = max(counts[np.int64(token & mask)], 1)
+            weight = max(math.log(documents / df), 0.01)
+        if take_a:
+            weight_a += weight
+            i += 1
+        if both or not take_a:
+            weight_b += weight
+            j += 1
+        if both:
+            shared_weight += weight
+    return shared, shared_weight, weight_a, weight_b
 
 
 def _sentences_decide(scores: dict[str, float], config: MatchConfig) -> bool:

@@ -1,13 +1,22 @@
-"""Sentence alignment: the word-count prefilter changes nothing but the work done."""
+"""Verification measures: the compiled shortcuts change nothing but the work done."""
 
 from __future__ import annotations
 
+import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rapidfuzz import fuzz
 
 from dedup import normalize
-from dedup.verify import _SENTENCE_END, SentenceWords, sentence_coverage, sentences
+from dedup.verify import (
+    _SENTENCE_END,
+    DocumentFrequencies,
+    SentenceWords,
+    _overlap,
+    sentence_coverage,
+    sentences,
+)
 
 words = st.sampled_from(["the", "minister", "said", "وزير", "قال", "talks", "ended", "a", "b"])
 # Any white space separates words, as str.split has it; a sentence may hold a line break.
@@ -68,3 +77,43 @@ sentence_text = st.one_of(
 def test_sentences_equal_each_piece_normalized(text: str) -> None:
     pieces = (normalize(piece) for piece in _SENTENCE_END.split(text))
     assert sentences(text) == [piece for piece in pieces if piece.count(" ") >= 2]
+
+
+token_sets = st.lists(st.integers(0, 2**64 - 1), max_size=60, unique=True).map(
+    lambda values: np.array(sorted(values), dtype=np.uint64)
+)
+shingle_sets = st.lists(st.integers(0, 300), max_size=60, unique=True).map(
+    lambda values: np.array(sorted(values), dtype=np.uint32)
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(shingle_sets, shingle_sets, token_sets, token_sets, st.integers(0, 200))
+def test_overlap_equals_set_intersections_and_weights(
+    shingles_a: np.ndarray,
+    shingles_b: np.ndarray,
+    tokens_a: np.ndarray,
+    tokens_b: np.ndarray,
+    documents: int,
+) -> None:
+    frequencies = DocumentFrequencies(bins_log2=4)
+    for tokens in (tokens_a, tokens_b, tokens_a[::2]):
+        frequencies.add(tokens)
+    frequencies.documents = documents
+    uniform = frequencies.documents < frequencies.min_documents
+    shared, shared_weight, weight_a, weight_b = _overlap(
+        shingles_a,
+        shingles_b,
+        tokens_a,
+        tokens_b,
+        frequencies.counts,
+        frequencies.mask,
+        max(documents, 1),
+        uniform,
+    )
+    assert shared == len(np.intersect1d(shingles_a, shingles_b))
+    weights_a, weights_b = frequencies.weights(tokens_a), frequencies.weights(tokens_b)
+    in_both = np.isin(tokens_a, tokens_b)
+    assert shared_weight == pytest.approx(weights_a[in_both].sum(), rel=1e-12, abs=1e-12)
+    assert weight_a == pytest.approx(weights_a.sum(), rel=1e-12, abs=1e-12)
+    assert weight_b == pytest.approx(weights_b.sum(), rel=1e-12, abs=1e-12)
