@@ -27,7 +27,7 @@ from dedup.text.segment import _spans_kernel
 from dedup.text.shingle import (
     _POSITION_MULTIPLIERS,
     MAX_COMPARED_PARAGRAPHS,
-    _shingle_kernel,
+    _ngrams,
     paragraph_overlaps,
 )
 
@@ -181,13 +181,14 @@ def _batch_kernel(
     for d in range(documents):
         text = codepoints[offsets[d] : offsets[d + 1]]
         spans = _spans_kernel(text)
-        normal, _, hashes, is_complex = _normalize_kernel(text, spans, table, True, True)
+        _, _, hashes, token_hashes, counts, is_complex = _normalize_kernel(
+            text, spans, table, True, True
+        )
         if is_complex:
             complex_texts[d] = True  # analyzed in Python (see analyze_batch)
         else:
-            hashed, paragraph, counts, token_hashes = _shingle_kernel(normal, n, multipliers)
+            hashed, paragraph = _ngrams(token_hashes, counts, n, multipliers)
             paragraphs = spans.shape[0]
-            counts = counts[:paragraphs]
             # Spaceless scripts make a token of every character: grow when a text needs it.
             if s + hashed.shape[0] > shingles.shape[0]:
                 shingles = _grow(shingles, s + hashed.shape[0])

@@ -279,13 +279,26 @@ def _normalize_kernel(
     table: npt.NDArray[np.int32],
     beyond_table_is_complex: bool,
     split_spaceless: bool,
-) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.int64], npt.NDArray[np.uint64], bool]:
+) -> tuple[
+    npt.NDArray[np.uint32],
+    npt.NDArray[np.int64],
+    npt.NDArray[np.uint64],
+    npt.NDArray[np.uint64],
+    npt.NDArray[np.int32],
+    bool,
+]:
+    # Returns the normal text (paragraphs joined by "\n"), where each paragraph starts in it,
+    # each paragraph's hash, and, as dedup.text.shingle._shingle_kernel would find them in the
+    # normal text, the token hashes and each paragraph's token count: tokens are hashed as they
+    # are written, which spares the shingler a pass over the text.
     size = codepoints.shape[0]
     table_size = 0x30000
     out = np.empty(6 * size + spans.shape[0] + 1, dtype=np.uint32)
     offsets = np.zeros(spans.shape[0] + 1, dtype=np.int64)
     hashes = np.zeros(spans.shape[0], dtype=np.uint64)
-    n = 0
+    tokens = np.empty(out.shape[0] // 2 + 1, dtype=np.uint64)
+    token_counts = np.zeros(spans.shape[0], dtype=np.int32)
+    n = t = 0
     for p in range(spans.shape[0]):
         if p > 0:
             out[n] = 10  # paragraph separator
@@ -293,16 +306,17 @@ def _normalize_kernel(
         start = n
         pending_space = False
         h = np.uint64(0xCBF29CE484222325)
+        token = np.uint64(0xCBF29CE484222325)
         for i in range(spans[p, 0], spans[p, 1]):
             c = codepoints[i]
             if c < table_size:
                 v = table[c]
             elif beyond_table_is_complex:
-                return out[:0], offsets, hashes, True
+                return out[:0], offsets, hashes, tokens[:0], token_counts, True
             else:
                 v = np.int32(c)
             if v == -2:
-                return out[:0], offsets, hashes, True
+                return out[:0], offsets, hashes, tokens[:0], token_counts, True
             if v == -1:
                 continue
             if v <= -16:  # an expansion: up to four values stored after the table
@@ -328,17 +342,37 @@ def _normalize_kernel(
                     h = (h ^ np.uint64(32)) * np.uint64(0x100000001B3)
                     n += 1
                     pending_space = False
+                    tokens[t] = _fmix64(token)
+                    t += 1
+                    token_counts[p] += 1
+                    token = np.uint64(0xCBF29CE484222325)
                 out[n] = v
                 h = (h ^ np.uint64(v)) * np.uint64(0x100000001B3)
+                token = (token ^ np.uint64(v)) * np.uint64(0x100000001B3)
                 n += 1
                 if split_spaceless and is_spaceless:
                     pending_space = True
+        if n > start:
+            tokens[t] = _fmix64(token)
+            t += 1
+            token_counts[p] += 1
         offsets[p + 1] = n
         hashes[p] = h if n > start else np.uint64(0)
     # offsets[p] is where paragraph p - 1 ended: paragraph p starts after its separator.
     for p in range(1, spans.shape[0]):
         offsets[p] += 1
-    return out[:n], offsets, hashes, False
+    return out[:n], offsets, hashes, tokens[:t], token_counts, False
+
+
+@numba.njit(cache=True, nogil=True)
+def _fmix64(h: np.uint64) -> np.uint64:
+    # MurmurHash3's 64-bit finalizer: each token hash's bits mixed (dedup.text.shingle's too).
+    h ^= h >> np.uint64(33)
+    h *= np.uint64(0xFF51AFD7ED558CCD)
+    h ^= h >> np.uint64(33)
+    h *= np.uint64(0xC4CEB9FE1A85EC53)
+    h ^= h >> np.uint64(33)
+    return h
 
 
 @dataclass(frozen=True, slots=True)
@@ -367,7 +401,7 @@ def normalize_codepoints(
 ) -> NormalizedParagraphs:
     """Normalize the paragraphs at ``spans`` (code point ``[start, end)`` rows) of a document."""
     table, identity = _tables()
-    out, offsets, hashes, complex_text = _normalize_kernel(
+    out, offsets, hashes, _, _, complex_text = _normalize_kernel(
         codepoints, spans, table, True, split_spaceless
     )
     if complex_text:
@@ -380,7 +414,7 @@ def normalize_codepoints(
         lengths = np.array([len(piece) for piece in pieces], dtype=np.int64)
         ends = np.cumsum(lengths + 1) - 1
         new_spans = np.stack([ends - lengths, ends], axis=1) if len(pieces) else spans
-        out, offsets, hashes, _ = _normalize_kernel(
+        out, offsets, hashes, _, _, _ = _normalize_kernel(
             normal, new_spans, identity, False, split_spaceless
         )
     starts = offsets[:-1].copy()

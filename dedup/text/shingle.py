@@ -14,7 +14,7 @@ import numba
 import numpy as np
 import numpy.typing as npt
 
-from dedup.text.normalize import NormalizedParagraphs, space_spaceless
+from dedup.text.normalize import NormalizedParagraphs, _fmix64, space_spaceless
 
 __all__ = [
     "MAX_COMPARED_PARAGRAPHS",
@@ -66,23 +66,12 @@ class Shingles:
 
 
 @numba.njit(cache=True, nogil=True)
-def _fmix64(h: np.uint64) -> np.uint64:
-    h ^= h >> np.uint64(33)
-    h *= np.uint64(0xFF51AFD7ED558CCD)
-    h ^= h >> np.uint64(33)
-    h *= np.uint64(0xC4CEB9FE1A85EC53)
-    h ^= h >> np.uint64(33)
-    return h
-
-
-@numba.njit(cache=True, nogil=True)
 def _shingle_kernel(
     codepoints: npt.NDArray[np.uint32], n: int, multipliers: npt.NDArray[np.uint64]
 ) -> tuple[U32, npt.NDArray[np.int32], npt.NDArray[np.int32], U64]:
     # codepoints: paragraphs joined by "\n", tokens within a paragraph separated by one " ".
     size = codepoints.shape[0]
     token_hash = np.empty(size // 2 + 1, dtype=np.uint64)
-    token_paragraph = np.empty(size // 2 + 1, dtype=np.int32)
     paragraphs = 1
     for c in codepoints:
         if c == 10:
@@ -97,7 +86,6 @@ def _shingle_kernel(
         if c == 32 or c == 10:
             if in_token:
                 token_hash[tokens] = _fmix64(h)
-                token_paragraph[tokens] = paragraph
                 token_counts[paragraph] += 1
                 tokens += 1
                 in_token = False
@@ -107,11 +95,24 @@ def _shingle_kernel(
         else:
             h = (h ^ np.uint64(c)) * np.uint64(0x100000001B3)
             in_token = True
-    out = np.empty(tokens, dtype=np.uint32)
-    out_paragraph = np.empty(tokens, dtype=np.int32)
+    hashed, paragraph_of = _ngrams(token_hash[:tokens], token_counts, n, multipliers)
+    return hashed, paragraph_of, token_counts, token_hash[:tokens]
+
+
+@numba.njit(cache=True, nogil=True)
+def _ngrams(
+    token_hash: U64,
+    token_counts: npt.NDArray[np.int32],
+    n: int,
+    multipliers: npt.NDArray[np.uint64],
+) -> tuple[U32, npt.NDArray[np.int32]]:
+    """Shingle hashes of ``n`` consecutive token hashes within each paragraph (a paragraph of
+    fewer tokens gives one shingle of them all), and the paragraph of each."""
+    out = np.empty(token_hash.shape[0], dtype=np.uint32)
+    out_paragraph = np.empty(token_hash.shape[0], dtype=np.int32)
     count = 0
     start = 0
-    for p in range(paragraphs):
+    for p in range(token_counts.shape[0]):
         length = token_counts[p]
         if length == 0:
             continue
@@ -125,7 +126,7 @@ def _shingle_kernel(
             out_paragraph[count] = p
             count += 1
         start += length
-    return out[:count], out_paragraph[:count], token_counts, token_hash[:tokens]
+    return out[:count], out_paragraph[:count]
 
 
 def shingle_paragraphs(normalized_paragraphs: Sequence[str], n: int) -> Shingles:
