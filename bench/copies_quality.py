@@ -182,9 +182,10 @@ def main() -> None:
         "bands",
         "rows",
         "min_tokens",
-        "paragraph_bands",
-        "paragraph_rows",
-        "max_paragraph_bucket",
+        "passage_bands",
+        "passage_rows",
+        "passage_block",
+        "max_passage_bucket",
     ):
         parser.add_argument(
             "--" + name.replace("_", "-"), type=int, default=getattr(defaults, name)
@@ -203,9 +204,10 @@ def main() -> None:
         bands=args.bands,
         rows=args.rows,
         min_tokens=args.min_tokens,
-        paragraph_bands=args.paragraph_bands,
-        paragraph_rows=args.paragraph_rows,
-        max_paragraph_bucket=args.max_paragraph_bucket,
+        passage_bands=args.passage_bands,
+        passage_rows=args.passage_rows,
+        passage_block=args.passage_block,
+        max_passage_bucket=args.max_passage_bucket,
     )
     config = ScanConfig(
         read=ReadConfig(source_field="source", date_field="date"),

@@ -2,7 +2,7 @@
 
 ``check`` reports the batch's own findings (repeats, near-duplicates, partial copies: the same as
 ``scan``) and every document of the batch that copies an archived document. Archive candidates
-come from LSH band keys (document bands and paragraph bands, as in ``scan``) and exact-duplicate
+come from LSH band keys (document bands and passage bands, as in ``scan``) and exact-duplicate
 keys; each is verified exactly with the archived text (:mod:`dedup.verify`).
 
 Document frequencies (the rarity weights of words) are the archive's per-bin counts plus the
@@ -261,20 +261,20 @@ class _ArchiveCheck:
         keys = band_key_matrix(signatures, config.bands, config.rows)
         keys[~eligible] = 0
         offsets = np.cumsum([0] + [len(batch) for batch, _ in self.digests])
-        paragraph_keys = [d.paragraph_keys for _, d in self.digests if len(d.paragraph_rows)]
-        paragraph_rows = [
-            d.paragraph_rows + offsets[k]
+        passage_keys = [d.passage_keys for _, d in self.digests if len(d.passage_owners)]
+        passage_owners = [
+            d.passage_owners + offsets[k]
             for k, (_, d) in enumerate(self.digests)
-            if len(d.paragraph_rows)
+            if len(d.passage_owners)
         ]
         found = set(
             self.index.candidates(
                 keys,
-                np.concatenate(paragraph_keys)
-                if paragraph_keys
-                else np.empty((0, config.paragraph_bands), np.uint64),
-                np.concatenate(paragraph_rows) if paragraph_rows else np.empty(0, np.int64),
-                config.max_paragraph_bucket,
+                np.concatenate(passage_keys)
+                if passage_keys
+                else np.empty((0, config.passage_bands), np.uint64),
+                np.concatenate(passage_owners) if passage_owners else np.empty(0, np.int64),
+                config.max_passage_bucket,
                 signatures,
                 config.min_estimated_jaccard,
             )

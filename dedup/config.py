@@ -89,10 +89,11 @@ class MatchConfig:
     only when identical after normalization: short texts differ in the one word that matters.
     A pair proposed by the document bands only is verified when at least
     ``min_estimated_jaccard`` of its signature values agree (the MinHash estimate of Jaccard).
-    Paragraphs of at least ``paragraph_min_tokens`` words are also banded on their own
-    (``paragraph_bands`` x ``paragraph_rows``), so a text reusing one paragraph of a longer one is
-    proposed too; a paragraph shared by more than ``max_paragraph_bucket`` documents is
-    boilerplate and proposes nothing.
+    Passages are banded on their own too (``passage_bands`` x ``passage_rows``), so a text
+    reusing part of a longer one is proposed: a passage is two consecutive blocks of
+    ``passage_block`` 3-grams (stride one block), cut without regard to paragraph breaks, which
+    many scraped articles lack and copies place differently. A passage shared by more than
+    ``max_passage_bucket`` documents is boilerplate and proposes nothing.
 
     Verification thresholds (see :func:`dedup.verify.classify`) were chosen on the labelled
     pairs of ../shared/data (``bench/copies_quality.py``): ``near_*`` decide near-duplicates,
@@ -109,10 +110,10 @@ class MatchConfig:
     rows: int = 2
     min_tokens: int = 20
     min_estimated_jaccard: float = 0.05
-    paragraph_bands: int = 16
-    paragraph_rows: int = 4
-    paragraph_min_tokens: int = 10
-    max_paragraph_bucket: int = 50
+    passage_bands: int = 16
+    passage_rows: int = 4
+    passage_block: int = 40
+    max_passage_bucket: int = 50
     obvious_jaccard: float = 0.5
     obvious_weighted: float = 0.8
     near_weighted_small: float = 0.65
@@ -132,9 +133,12 @@ class MatchConfig:
             f"bands x rows ({self.bands} x {self.rows}) must fit in num_perm ({self.num_perm})",
         )
         _require(
-            self.paragraph_bands * self.paragraph_rows <= self.num_perm,
-            f"paragraph bands x rows ({self.paragraph_bands} x {self.paragraph_rows}) must fit "
+            self.passage_bands * self.passage_rows <= self.num_perm,
+            f"passage bands x rows ({self.passage_bands} x {self.passage_rows}) must fit "
             f"in num_perm ({self.num_perm})",
+        )
+        _require(
+            self.passage_block >= 1, f"passage_block must be at least 1, got {self.passage_block}"
         )
         for name in (
             "obvious_jaccard",

@@ -114,8 +114,8 @@ class _Corpus:
     eligible_blocks: list[npt.NDArray[np.bool_]] = field(default_factory=list)
     exact_keys: npt.NDArray[np.uint64] = field(default_factory=lambda: np.empty(0, np.uint64))
     signature_blocks: list[npt.NDArray[np.uint32]] = field(default_factory=list)
-    paragraph_key_blocks: list[npt.NDArray[np.uint64]] = field(default_factory=list)
-    paragraph_owner_blocks: list[npt.NDArray[np.int64]] = field(default_factory=list)
+    passage_key_blocks: list[npt.NDArray[np.uint64]] = field(default_factory=list)
+    passage_owner_blocks: list[npt.NDArray[np.int64]] = field(default_factory=list)
     frequencies: DocumentFrequencies = field(
         default_factory=lambda: DocumentFrequencies(bins_log2=WORD_BINS_LOG2)
     )
@@ -142,9 +142,9 @@ class _Corpus:
         self.eligible_blocks.append(digest.token_counts >= self.config.min_tokens)
         self.frequencies.add_bins(digest.word_bins, len(batch))
         self.signature_blocks.append(digest.signatures)
-        if len(digest.paragraph_rows):
-            self.paragraph_key_blocks.append(digest.paragraph_keys)
-            self.paragraph_owner_blocks.append(digest.paragraph_rows + first_number)
+        if len(digest.passage_owners):
+            self.passage_key_blocks.append(digest.passage_keys)
+            self.passage_owner_blocks.append(digest.passage_owners + first_number)
 
     def prefetch(self, numbers: Iterable[int]) -> None:
         """Profile, in one batch, the documents among ``numbers`` not in the cache yet."""
@@ -180,21 +180,21 @@ class _Corpus:
         pairs = candidate_pairs(sigs, self.config.bands, self.config.rows, eligible)
         if len(pairs) and self.config.min_estimated_jaccard > 0:
             # Two rows sharing one band of 2 are weak evidence: keep document-band pairs whose
-            # signatures agree enough overall (paragraph-band pairs below are all kept).
+            # signatures agree enough overall (passage-band pairs below are all kept).
             pairs = pairs[agreeing(sigs, sigs, pairs, self.config.min_estimated_jaccard)]
-        if self.paragraph_key_blocks:
-            owners = np.concatenate(self.paragraph_owner_blocks)
-            blocks = self.paragraph_key_blocks
+        if self.passage_key_blocks:
+            owners = np.concatenate(self.passage_owner_blocks)
+            blocks = self.passage_key_blocks
             # One band column at a time, gathered from the blocks: the whole key matrix (most
             # of a scan's memory at a million documents) is never copied.
             columns = (
                 np.concatenate([block[:, band] for block in blocks])
-                for band in range(self.config.paragraph_bands)
+                for band in range(self.config.passage_bands)
             )
-            paragraph_pairs = pairs_sharing_keys(columns, owners, self.config.max_paragraph_bucket)
-            self.paragraph_key_blocks, self.paragraph_owner_blocks = [], []
+            passage_pairs = pairs_sharing_keys(columns, owners, self.config.max_passage_bucket)
+            self.passage_key_blocks, self.passage_owner_blocks = [], []
             del owners, blocks
-            pairs = np.unique(np.concatenate([pairs, paragraph_pairs]), axis=0)
+            pairs = np.unique(np.concatenate([pairs, passage_pairs]), axis=0)
         to_verify = [
             (a, b)
             for a, b in pairs.tolist()

@@ -2,9 +2,9 @@
 
 A batch of documents becomes a :class:`Digest`: each document's repeats, MinHash signature,
 exact-duplicate key, word count and distinct word bins (for document frequencies), and the band
-keys of its paragraphs. Nothing of the text is kept. Batches are digested in worker processes
-(forked, so compiled kernels and tables are shared) while the reading process parses the next
-ones; results come back in input order.
+keys of its passages (runs of 3-grams, see :class:`dedup.config.MatchConfig`). Nothing of the
+text is kept. Batches are digested in worker processes (forked, so compiled kernels and tables
+are shared) while the reading process parses the next ones; results come back in input order.
 """
 
 from __future__ import annotations
@@ -53,10 +53,10 @@ class Digest:
     token_counts: npt.NDArray[np.int64] = field(default_factory=lambda: np.empty(0, np.int64))
     word_bins: npt.NDArray[np.int32] = field(default_factory=lambda: np.empty(0, np.int32))
     word_bin_counts: npt.NDArray[np.int64] = field(default_factory=lambda: np.empty(0, np.int64))
-    paragraph_keys: npt.NDArray[np.uint64] = field(
+    passage_keys: npt.NDArray[np.uint64] = field(
         default_factory=lambda: np.empty((0, 0), np.uint64)
     )
-    paragraph_rows: npt.NDArray[np.int64] = field(default_factory=lambda: np.empty(0, np.int64))
+    passage_owners: npt.NDArray[np.int64] = field(default_factory=lambda: np.empty(0, np.int64))
 
 
 def digest_batch(documents: list[Document], config: ScanConfig) -> Digest:
@@ -94,10 +94,15 @@ def digest_encoded(
     )
     token_counts = np.diff(batch.token_offsets)
     digest.token_counts = token_counts
-    # (document, paragraph) as one sortable number: its runs are the paragraphs.
+    # (document, block) as one sortable number: a block is passage_block consecutive 3-grams,
+    # across paragraph breaks (many scraped articles have none, and copies break paragraphs
+    # differently, so passages cut by paragraphs did not line up).
     shingle_counts = np.diff(batch.shingle_offsets)
+    position = np.arange(len(batch.shingles), dtype=np.int64) - np.repeat(
+        batch.shingle_offsets[:-1], shingle_counts
+    )
     run_ids = np.repeat(np.arange(len(names), dtype=np.int64) << 32, shingle_counts)
-    run_ids += batch.shingle_paragraph
+    run_ids += position // matches.passage_block
     signatures = np.full((len(names), matches.num_perm), EMPTY, dtype=np.uint32)
     digest.signatures = signatures
     if len(run_ids) == 0:
@@ -106,19 +111,22 @@ def digest_encoded(
     offsets = np.r_[starts, len(run_ids)].astype(np.int64)
     rows = signatures_of_runs(batch.shingles, offsets, matches.num_perm, matches.seed)
     run_doc = run_ids[starts] >> 32
-    run_paragraph = run_ids[starts] & 0xFFFFFFFF
     doc_starts = np.flatnonzero(np.r_[True, run_doc[1:] != run_doc[:-1]])
     signatures[run_doc[doc_starts]] = np.minimum.reduceat(rows, doc_starts, axis=0)
-    # Which runs are paragraphs long enough to be banded on their own; a text too short to
-    # match on its own proposes nothing through its paragraphs either.
-    long_enough = np.repeat(token_counts >= matches.min_tokens, np.diff(batch.paragraph_offsets))
-    flags = (batch.paragraph_tokens >= matches.paragraph_min_tokens) & long_enough
-    eligible = flags[batch.paragraph_offsets[run_doc] + run_paragraph]
+    # Passages: two consecutive blocks (a stride of one block), signed as the minimum of the
+    # blocks' signatures, so no 3-gram is hashed twice; a document of one block is one passage.
+    # A text too short to match on its own proposes nothing through its passages either.
+    follows = run_doc[1:] == run_doc[:-1]
+    alone = np.r_[True, ~follows] & np.r_[~follows, True]
+    passage_rows = np.concatenate([np.minimum(rows[:-1][follows], rows[1:][follows]), rows[alone]])
+    passage_doc = np.concatenate([run_doc[:-1][follows], run_doc[alone]])
+    eligible = (token_counts >= matches.min_tokens)[passage_doc]
     if eligible.any():
-        digest.paragraph_keys = band_key_matrix(
-            rows[eligible], matches.paragraph_bands, matches.paragraph_rows
+        order = np.argsort(passage_doc[eligible], kind="stable")
+        digest.passage_keys = band_key_matrix(
+            passage_rows[eligible][order], matches.passage_bands, matches.passage_rows
         )
-        digest.paragraph_rows = run_doc[eligible]
+        digest.passage_owners = passage_doc[eligible][order]
     return digest
 
 

@@ -28,8 +28,11 @@ U32 = npt.NDArray[np.uint32]
 Pairs = npt.NDArray[np.int64]
 
 # Runs of equal keys longer than this are linked as a star (to their first member) rather than
-# pairwise, so a key shared by thousands of documents costs linear, not quadratic, work.
-_FULL_PAIRS_UP_TO = 8
+# pairwise, so a key shared by thousands of documents costs linear, not quadratic, work. Not
+# lower: candidates are verified pair by pair, and a star drops every pair but the first
+# member's (at 8, partial copies sharing a band in buckets of 11-35 syndicated articles were
+# never verified).
+_FULL_PAIRS_UP_TO = 50
 
 
 def agreeing(left: U32, right: U32, pairs: Pairs, min_share: float) -> npt.NDArray[np.bool_]:

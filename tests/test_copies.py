@@ -195,8 +195,8 @@ def test_progress_reports_reading_then_verifying() -> None:
 
 
 def test_short_questions_differing_in_one_word_stay_apart() -> None:
-    # Too short to match on their own (fewer than min_tokens words), and their one long
-    # paragraph must not propose them through the paragraph bands either.
+    # Too short to match on their own (fewer than min_tokens words), and their one passage
+    # must not propose them through the passage bands either.
     stem = "of the poem the old poet wrote by the river"
     documents = [
         Document("who", f"Who is the author {stem}?", ordinal=0),
@@ -217,3 +217,40 @@ def test_verification_on_two_cores_gives_the_same_matches(monkeypatch: pytest.Mo
     assert len(one.matches) > 4
     assert [m.to_dict() for m in one.matches] == [m.to_dict() for m in two.matches]
     assert [c.to_dict() for c in one.clusters] == [c.to_dict() for c in two.clusters]
+
+
+def _digest_with_passage(passage_block: int) -> Report:
+    """A two-paragraph item and a long digest holding it in its one paragraph (no breaks)."""
+    rng = random.Random(11)
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    vocabulary = ["".join(rng.choices(letters, k=rng.randint(3, 9))) for _ in range(5000)]
+
+    def sentences(count: int) -> str:
+        return " ".join(" ".join(rng.choices(vocabulary, k=15)) + "." for _ in range(count))
+
+    before, after = sentences(60), sentences(60)
+    item = "\n\n".join(S1[1:3])
+    digest = f"{before} {' '.join(S1[1:3])} {after}"
+    others = [_filler(rng, vocabulary) for _ in range(60)]
+    documents = [
+        Document(name, text, ordinal=k)
+        for k, (name, text) in enumerate(
+            [("item", item), ("digest", digest), *((f"o{k}", t) for k, t in enumerate(others))]
+        )
+    ]
+    config = ScanConfig(find_repeats=False, matches=MatchConfig(passage_block=passage_block))
+    return scan_documents(documents, config, workers=1)
+
+
+def test_an_item_inside_a_digest_without_paragraph_breaks_is_a_partial_copy() -> None:
+    # The item is 3% of the digest's 3-grams: only a passage of the digest lines up with it.
+    report = _digest_with_passage(MatchConfig().passage_block)
+    assert [(m.a, m.b, m.kind, m.direction) for m in report.matches] == [
+        ("item", "digest", "partial", "a_in_b")
+    ]
+    assert report.clusters == []
+
+
+def test_without_passages_the_item_inside_a_digest_is_not_proposed() -> None:
+    # One passage per document (a block longer than any text): the digest is not found.
+    assert _digest_with_passage(100_000).matches == []

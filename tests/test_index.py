@@ -255,7 +255,7 @@ def test_an_unknown_format_version_is_refused(
     result = invoke("index", "stats", index_url)
     assert result.exit_code == 2
     assert result.stderr == (
-        f"dedup: error: {index_url}: index format version 99, this dedup reads version 2: "
+        f"dedup: error: {index_url}: index format version 99, this dedup reads version 3: "
         "rebuild the index with this version\n"
     )
 
@@ -276,7 +276,7 @@ def test_index_commands(index_url: str, workdir: Path, invoke: Invoke) -> None:
     removed = invoke("index", "remove", index_url, "a-1", "a-9")
     assert removed.stdout == "removed 1 documents (1 not found); 5 documents in the index\n"
     stats = orjson.loads(invoke("index", "stats", index_url, "--json").stdout)
-    assert stats["documents"] == 5 and stats["format_version"] == 2
+    assert stats["documents"] == 5 and stats["format_version"] == 3
 
 
 def test_github_format_exact_output(index_url: str, workdir: Path, invoke: Invoke) -> None:

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from dedup.errors import BackendError
 from dedup.index.postings import PostingSearch, Segment
 
-BANDS, PARAGRAPH_BANDS = 3, 2
+BANDS, PASSAGE_BANDS = 3, 2
 # Few distinct key values, so that keys collide often, across bands too.
 keys_st = st.integers(min_value=0, max_value=5)
 
@@ -29,25 +29,25 @@ def segments_st(draw: st.DrawFn, first_number: int) -> Segment:
         numbers,
         _matrix(draw, documents, BANDS),
         np.repeat(numbers, per_document).astype(np.int64),
-        _matrix(draw, sum(per_document), PARAGRAPH_BANDS),
+        _matrix(draw, sum(per_document), PASSAGE_BANDS),
     )
 
 
 @st.composite
 def query_st(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     rows = draw(st.integers(1, 4))
-    paragraphs = draw(st.integers(0, 5))
-    paragraph_rows = np.array(
-        draw(st.lists(st.integers(0, rows - 1), min_size=paragraphs, max_size=paragraphs)),
+    passages = draw(st.integers(0, 5))
+    passage_owners = np.array(
+        draw(st.lists(st.integers(0, rows - 1), min_size=passages, max_size=passages)),
         dtype=np.int64,
     )
-    return _matrix(draw, rows, BANDS), _matrix(draw, paragraphs, PARAGRAPH_BANDS), paragraph_rows
+    return _matrix(draw, rows, BANDS), _matrix(draw, passages, PASSAGE_BANDS), passage_owners
 
 
 def brute_force(
     query: tuple[np.ndarray, np.ndarray, np.ndarray], segments: list[Segment], cap: int | None
 ) -> set[tuple[int, int]]:
-    keys, paragraph_keys, paragraph_rows = query
+    keys, passage_keys, passage_owners = query
     found = set()
     for segment in segments:
         for number, stored in zip(segment.numbers, segment.keys, strict=True):
@@ -56,10 +56,10 @@ def brute_force(
                     found.add((row, int(number)))
     holders: dict[tuple[int, int], set[int]] = {}
     for segment in segments:
-        for number, stored in zip(segment.paragraph_numbers, segment.paragraph_keys, strict=True):
+        for number, stored in zip(segment.passage_numbers, segment.passage_keys, strict=True):
             for band, key in enumerate(stored):
                 holders.setdefault((band, int(key)), set()).add(int(number))
-    for row, asked in zip(paragraph_rows, paragraph_keys, strict=True):
+    for row, asked in zip(passage_owners, passage_keys, strict=True):
         for band, key in enumerate(asked):
             numbers = holders.get((band, int(key)), set())
             if cap is None or len(numbers) <= cap:
@@ -80,7 +80,7 @@ def test_search_equals_a_brute_force_join(
     second: Segment,
     cap: int | None,
 ) -> None:
-    search = PostingSearch(*query, max_paragraph_bucket=cap)
+    search = PostingSearch(*query, max_passage_bucket=cap)
     for segment in (first, second):
         search.feed(Segment.decode(segment.encode(), "test"))
     pairs = search.pairs()
@@ -97,9 +97,9 @@ def test_a_segment_round_trips_and_drops_documents() -> None:
     assert segment.numbers.tolist() == [4, 6]
     decoded = Segment.decode(segment.encode(), "test")
     assert decoded.keys.tolist() == [[1, 2, 3], [7, 8, 9]]
-    assert decoded.paragraph_numbers.tolist() == [4, 6, 6]
+    assert decoded.passage_numbers.tolist() == [4, 6, 6]
     left = decoded.without(np.array([6], np.int64))
-    assert (left.numbers.tolist(), left.paragraph_keys.tolist()) == ([4], [[0, 1]])
+    assert (left.numbers.tolist(), left.passage_keys.tolist()) == ([4], [[0, 1]])
     assert len(left.without(np.array([4], np.int64))) == 0
 
 
@@ -115,8 +115,8 @@ def test_a_damaged_segment_is_an_error_not_a_crash() -> None:
             Segment.decode(damaged, "archive.db")
 
 
-def test_a_paragraph_repeated_in_one_document_counts_once_toward_the_cap() -> None:
-    # document 1 holds paragraph key 4 (band 0) twice: one holder, under a cap of 1
+def test_a_passage_repeated_in_one_document_counts_once_toward_the_cap() -> None:
+    # document 1 holds passage key 4 (band 0) twice: one holder, under a cap of 1
     segment = Segment.build(
         np.array([1], np.int64),
         np.ones((1, 3), np.uint64),
@@ -124,7 +124,7 @@ def test_a_paragraph_repeated_in_one_document_counts_once_toward_the_cap() -> No
         np.array([[4, 4], [4, 5]], np.uint64),
     )
     query = (np.zeros((1, 3), np.uint64), np.array([[4, 0]], np.uint64), np.array([0], np.int64))
-    search = PostingSearch(*query, max_paragraph_bucket=1)
+    search = PostingSearch(*query, max_passage_bucket=1)
     search.feed(segment)
     assert search.pairs().tolist() == [[0, 1]]
     second = Segment.build(

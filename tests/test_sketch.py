@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dedup.lsh import (
+    _FULL_PAIRS_UP_TO,
     agreeing,
     candidate_pairs,
     collision_probability,
@@ -91,7 +92,7 @@ def _pairs_by_brute_force(
         for rows in buckets.values():
             if max_bucket is not None and len(rows) > max_bucket:
                 continue  # boilerplate
-            if max_bucket is None and len(rows) > 8:
+            if max_bucket is None and len(rows) > _FULL_PAIRS_UP_TO:
                 linked = [(rows[0], other) for other in rows[1:]]  # a star, not a clique
             else:
                 linked = [(a, b) for k, a in enumerate(rows) for b in rows[k + 1 :]]
@@ -103,7 +104,7 @@ def _pairs_by_brute_force(
 
 @settings(max_examples=150, deadline=None)
 @given(
-    st.integers(1, 60),
+    st.integers(1, 80),
     st.integers(1, 3),
     st.integers(1, 12),
     st.one_of(st.none(), st.integers(1, 10)),

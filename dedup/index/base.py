@@ -3,7 +3,7 @@
 An archive index keeps, per document id: its MinHash signature (raw little-endian uint32), its
 exact-duplicate key, its word count, source and date, and its text compressed with zstandard, so
 that a match against the archive is verified exactly (:mod:`dedup.verify`), not only estimated.
-The document and paragraph LSH band keys of each added batch are kept together as one segment
+The document and passage LSH band keys of each added batch are kept together as one segment
 (:mod:`dedup.index.postings`). It also keeps the document frequency of every word bin (see
 :class:`dedup.verify.DocumentFrequencies`), updated as documents come and go. Nothing is pickled.
 
@@ -44,7 +44,8 @@ __all__ = [
 ]
 
 # Version of the stored layout; an index of another version is refused, never guessed at.
-FORMAT_VERSION = 2
+# 3: passage band keys (windows of 3-grams) where version 2 stored paragraph band keys.
+FORMAT_VERSION = 3
 
 U32 = npt.NDArray[np.uint32]
 U64 = npt.NDArray[np.uint64]
@@ -63,8 +64,9 @@ class IndexParams:
     seed: int
     bands: int
     rows: int
-    paragraph_bands: int
-    paragraph_rows: int
+    passage_bands: int
+    passage_rows: int
+    passage_block: int
     word_bins_log2: int = WORD_BINS_LOG2
 
     @classmethod
@@ -74,8 +76,9 @@ class IndexParams:
             config.seed,
             config.bands,
             config.rows,
-            config.paragraph_bands,
-            config.paragraph_rows,
+            config.passage_bands,
+            config.passage_rows,
+            config.passage_block,
         )
 
     def to_meta(self) -> dict[str, str]:
@@ -100,7 +103,7 @@ class ArchiveEntry:
     exact_key: int
     tokens: int
     signature: U32
-    paragraph_keys: U64
+    passage_keys: U64
     word_bins: I32
 
     @property
@@ -170,28 +173,28 @@ class ArchiveIndex(ABC):
     def candidates(
         self,
         document_keys: U64,
-        paragraph_keys: U64,
-        paragraph_rows: I64,
-        max_paragraph_bucket: int | None = None,
+        passage_keys: U64,
+        passage_owners: I64,
+        max_passage_bucket: int | None = None,
         signatures: U32 | None = None,
         min_estimated_jaccard: float = 0.0,
     ) -> list[tuple[int, str]]:
         """Archived documents sharing a band with query rows: sorted unique ``(row, id)``.
 
         ``document_keys`` is ``(rows, bands)`` (row ``k`` is query document ``k``; rows of zeros
-        are skipped); ``paragraph_keys`` is ``(paragraphs, paragraph_bands)`` with the query
-        row of each paragraph in ``paragraph_rows``. A paragraph key shared by more than
-        ``max_paragraph_bucket`` archived documents is boilerplate and proposes nothing.
+        are skipped); ``passage_keys`` is ``(passages, passage_bands)`` with the query
+        row of each passage in ``passage_owners``. A passage key shared by more than
+        ``max_passage_bucket`` archived documents is boilerplate and proposes nothing.
 
         With the query's ``signatures``, a pair found by a document band only counts when the
         two signatures agree on at least ``min_estimated_jaccard`` of their values (one band of
         two rows is weak evidence: as ``scan`` does).
         """
-        search = PostingSearch(document_keys, paragraph_keys, paragraph_rows, max_paragraph_bucket)
+        search = PostingSearch(document_keys, passage_keys, passage_owners, max_passage_bucket)
         for segment in self._segments():
             search.feed(segment)
-        by_document, by_paragraph = search.document_pairs(), search.paragraph_pairs()
-        numbers = np.unique(np.concatenate([by_document[:, 1], by_paragraph[:, 1]]))
+        by_document, by_passage = search.document_pairs(), search.passage_pairs()
+        numbers = np.unique(np.concatenate([by_document[:, 1], by_passage[:, 1]]))
         stored = self._documents_of(numbers)
         if signatures is not None and min_estimated_jaccard > 0 and len(by_document):
             by_document = by_document[[n in stored for n in by_document[:, 1].tolist()]]
@@ -205,7 +208,7 @@ class ArchiveIndex(ABC):
         # A number not stored was removed after its segment was read: it matches nothing.
         found = {
             (row, stored[n][0])
-            for pairs in (by_document, by_paragraph)
+            for pairs in (by_document, by_passage)
             for row, n in pairs.tolist()
             if n in stored
         }
@@ -267,27 +270,27 @@ class ArchiveIndex(ABC):
     def segment_of(self, entries: Sequence[ArchiveEntry], numbers: Sequence[int]) -> Segment:
         """The band keys of ``entries``, stored as documents ``numbers``, as one segment."""
         keys = self.band_keys_of(entries)
-        width = self.params.paragraph_bands
-        parts = [entry.paragraph_keys.reshape(-1, width) for entry in entries]
+        width = self.params.passage_bands
+        parts = [entry.passage_keys.reshape(-1, width) for entry in entries]
         counts = [len(part) for part in parts]
-        paragraph_keys = np.concatenate(parts) if sum(counts) else np.empty((0, width), np.uint64)
+        passage_keys = np.concatenate(parts) if sum(counts) else np.empty((0, width), np.uint64)
         number_array = np.asarray(numbers, dtype=np.int64)
-        return Segment.build(number_array, keys, np.repeat(number_array, counts), paragraph_keys)
+        return Segment.build(number_array, keys, np.repeat(number_array, counts), passage_keys)
 
 
 def entries_of(batch: Sequence[Document], digest: Digest) -> list[ArchiveEntry]:
     """Index entries of a digested batch (the digest of ``batch``, row for row)."""
     rows_of: dict[int, list[int]] = {}
-    for position, row in enumerate(digest.paragraph_rows.tolist()):
+    for position, row in enumerate(digest.passage_owners.tolist()):
         rows_of.setdefault(row, []).append(position)
-    bands = digest.paragraph_keys.shape[1] if digest.paragraph_keys.ndim == 2 else 0
+    bands = digest.passage_keys.shape[1] if digest.passage_keys.ndim == 2 else 0
     # The digest counted each document's distinct word bins already: split them, don't re-analyze.
     word_bins = np.split(digest.word_bins, np.cumsum(digest.word_bin_counts)[:-1])
     entries: list[ArchiveEntry] = []
     for row, document in enumerate(batch):
         positions = rows_of.get(row, [])
-        paragraph_keys = (
-            digest.paragraph_keys[positions] if positions else np.empty((0, bands), dtype=np.uint64)
+        passage_keys = (
+            digest.passage_keys[positions] if positions else np.empty((0, bands), dtype=np.uint64)
         )
         entries.append(
             ArchiveEntry(
@@ -298,7 +301,7 @@ def entries_of(batch: Sequence[Document], digest: Digest) -> list[ArchiveEntry]:
                 exact_key=signed64(int(digest.exact_keys[row])),
                 tokens=int(digest.token_counts[row]),
                 signature=np.ascontiguousarray(digest.signatures[row], dtype=np.uint32),
-                paragraph_keys=np.ascontiguousarray(paragraph_keys, dtype=np.uint64),
+                passage_keys=np.ascontiguousarray(passage_keys, dtype=np.uint64),
                 word_bins=np.sort(word_bins[row]),
             )
         )

@@ -1,7 +1,7 @@
 """Band-key postings of an archive: append-only segments, and one compiled pass to search them.
 
 Each batch an index adds becomes one *segment*: a blob with the batch's document numbers, their
-document band keys and their paragraph band keys. A check hashes its own (few) keys into a table
+document band keys and their passage band keys. A check hashes its own (few) keys into a table
 once and streams every segment through it. So adding costs one blob write per batch however
 large the archive is (a B-tree of one row per band key was rewritten page by page and slowed
 down as it grew: 290 documents a second at 100k), and a check reads the keys once, in order.
@@ -9,9 +9,9 @@ Removing a document rewrites the segment that holds it, so segments never carry 
 
 Segment layout (little-endian)::
 
-    uint32 documents, uint32 paragraphs, uint32 bands, uint32 paragraph_bands
+    uint32 documents, uint32 passages, uint32 bands, uint32 passage_bands
     int64  numbers[documents]            uint64 keys[documents x bands]
-    int64  paragraph_numbers[paragraphs] uint64 paragraph_keys[paragraphs x paragraph_bands]
+    int64  passage_numbers[passages] uint64 passage_keys[passages x passage_bands]
 """
 
 from __future__ import annotations
@@ -39,16 +39,16 @@ class Segment:
 
     numbers: I64
     keys: U64
-    paragraph_numbers: I64
-    paragraph_keys: U64
+    passage_numbers: I64
+    passage_keys: U64
 
     def encode(self) -> bytes:
         header = np.array(
             [
                 len(self.numbers),
-                len(self.paragraph_numbers),
+                len(self.passage_numbers),
                 self.keys.shape[1],
-                self.paragraph_keys.shape[1],
+                self.passage_keys.shape[1],
             ],
             dtype=_HEADER,
         )
@@ -56,8 +56,8 @@ class Segment:
             header,
             self.numbers.astype("<i8"),
             self.keys.astype("<u8"),
-            self.paragraph_numbers.astype("<i8"),
-            self.paragraph_keys.astype("<u8"),
+            self.passage_numbers.astype("<i8"),
+            self.passage_keys.astype("<u8"),
         )
         return b"".join(part.tobytes() for part in parts)
 
@@ -66,10 +66,10 @@ class Segment:
         """Read a stored segment; a blob of the wrong size is a damaged index, not a crash."""
         if len(blob) < _HEADER_FIELDS * 4:
             raise BackendError(f"{where}: damaged index segment ({len(blob)} bytes)")
-        documents, paragraphs, bands, paragraph_bands = (
+        documents, passages, bands, passage_bands = (
             int(v) for v in np.frombuffer(blob, _HEADER, _HEADER_FIELDS)
         )
-        sizes = (documents, documents * bands, paragraphs, paragraphs * paragraph_bands)
+        sizes = (documents, documents * bands, passages, passages * passage_bands)
         if _HEADER_FIELDS * 4 + 8 * sum(sizes) != len(blob):
             raise BackendError(f"{where}: damaged index segment ({len(blob)} bytes)")
         offset = _HEADER_FIELDS * 4
@@ -81,71 +81,71 @@ class Segment:
             arrays[0].astype(np.int64, copy=False),
             arrays[1].astype(np.uint64, copy=False).reshape(documents, bands),
             arrays[2].astype(np.int64, copy=False),
-            arrays[3].astype(np.uint64, copy=False).reshape(paragraphs, paragraph_bands),
+            arrays[3].astype(np.uint64, copy=False).reshape(passages, passage_bands),
         )
 
     @classmethod
-    def build(cls, numbers: I64, keys: U64, paragraph_numbers: I64, paragraph_keys: U64) -> Segment:
+    def build(cls, numbers: I64, keys: U64, passage_numbers: I64, passage_keys: U64) -> Segment:
         """A segment of documents ``numbers`` (rows of ``keys`` that are all zeros are left out)."""
         stored = keys.any(axis=1)
         return cls(
             np.ascontiguousarray(numbers[stored], dtype=np.int64),
             np.ascontiguousarray(keys[stored], dtype=np.uint64),
-            np.ascontiguousarray(paragraph_numbers, dtype=np.int64),
-            np.ascontiguousarray(paragraph_keys, dtype=np.uint64),
+            np.ascontiguousarray(passage_numbers, dtype=np.int64),
+            np.ascontiguousarray(passage_keys, dtype=np.uint64),
         )
 
     def without(self, numbers: I64) -> Segment:
         """This segment without the entries of documents ``numbers``."""
         keep = ~np.isin(self.numbers, numbers)
-        keep_paragraphs = ~np.isin(self.paragraph_numbers, numbers)
+        keep_passages = ~np.isin(self.passage_numbers, numbers)
         return Segment(
             self.numbers[keep],
             self.keys[keep],
-            self.paragraph_numbers[keep_paragraphs],
-            self.paragraph_keys[keep_paragraphs],
+            self.passage_numbers[keep_passages],
+            self.passage_keys[keep_passages],
         )
 
     def __len__(self) -> int:
-        return len(self.numbers) + len(self.paragraph_numbers)
+        return len(self.numbers) + len(self.passage_numbers)
 
 
 class PostingSearch:
     """The archived documents that share a band key with a query, fed one segment at a time.
 
     ``keys`` is the query's ``(rows, bands)`` document key matrix (rows of zeros ask nothing);
-    ``paragraph_keys`` the paragraph keys with each paragraph's query row in ``paragraph_rows``.
-    A paragraph key held by more than ``max_paragraph_bucket`` archived documents is
+    ``passage_keys`` the passage keys with each passage's query row in ``passage_owners``.
+    A passage key held by more than ``max_passage_bucket`` archived documents is
     boilerplate and proposes nothing.
     """
 
     def __init__(
         self,
         keys: U64,
-        paragraph_keys: U64,
-        paragraph_rows: I64,
-        max_paragraph_bucket: int | None = None,
+        passage_keys: U64,
+        passage_owners: I64,
+        max_passage_bucket: int | None = None,
     ) -> None:
         asking = np.flatnonzero(keys.any(axis=1)) if keys.size else np.empty(0, np.int64)
         self._documents = _KeyTable(keys[asking], asking, cap=-1)
-        cap = -1 if max_paragraph_bucket is None else max_paragraph_bucket
-        self._paragraphs = _KeyTable(paragraph_keys, paragraph_rows.astype(np.int64), cap)
+        cap = -1 if max_passage_bucket is None else max_passage_bucket
+        self._passages = _KeyTable(passage_keys, passage_owners.astype(np.int64), cap)
 
     def feed(self, segment: Segment) -> None:
         self._documents.probe(segment.keys, segment.numbers)
-        self._paragraphs.probe(segment.paragraph_keys, segment.paragraph_numbers)
+        self._passages.probe(segment.passage_keys, segment.passage_numbers)
 
     def pairs(self) -> I64:
         """Unique ``(query row, archived number)`` pairs, sorted, as an ``(n, 2)`` array."""
-        return _unique_rows(np.concatenate([self.document_pairs(), self.paragraph_pairs()]))
+        return _unique_rows(np.concatenate([self.document_pairs(), self.passage_pairs()]))
 
     def document_pairs(self) -> I64:
         """The pairs that share a document band (as :meth:`pairs`)."""
         return _unique_rows(self._documents.pairs())
 
-    def paragraph_pairs(self) -> I64:
-        """The pairs that share a paragraph band outside boilerplate (as :meth:`pairs`)."""
-        return _unique_rows(self._paragraphs.pairs())
+    def passage_pairs(self) -> I64:
+        """The pairs that share a passage band outside boilerplate (as :meth:`pairs`)."""
+        return _unique_rows(self._passages.pairs())
 
 
 def _unique_rows(pairs: I64) -> I64:
