@@ -8,7 +8,11 @@ signatures band in seconds. Results are approximate by design: verification deci
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TypeVar
 
 import numba
 import numpy as np
@@ -26,6 +30,8 @@ __all__ = [
 
 U32 = npt.NDArray[np.uint32]
 Pairs = npt.NDArray[np.int64]
+T = TypeVar("T")
+R = TypeVar("R")
 
 # Runs of equal keys longer than this are linked as a star (to their first member) rather than
 # pairwise, so a key shared by thousands of documents costs linear, not quadratic, work. Not
@@ -147,6 +153,51 @@ def key_buckets(column: npt.NDArray[np.uint64]) -> tuple[Pairs, Pairs, Pairs]:
     return order, positions[starts[keep]], lengths[keep]
 
 
+def _on_threads(
+    work: Callable[[T], R], items: Iterable[T], threads: int | None = None
+) -> Iterator[R]:
+    """``map(work, items)`` on a few threads (numpy's sorts release the GIL), in order, with
+    at most one item per thread taken from ``items`` ahead: key columns are made lazily so that
+    a million documents' band keys are never all in memory."""
+    threads = threads or os.cpu_count() or 1
+    if threads <= 1:
+        yield from map(work, items)
+        return
+    with ThreadPoolExecutor(threads) as pool:
+        pending: deque[Future[R]] = deque()
+        for item in items:
+            pending.append(pool.submit(work, item))
+            if len(pending) >= threads:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
+def _column_pairs(column: npt.NDArray[np.uint64], max_bucket: int | None) -> list[Pairs]:
+    """Row pairs sharing a key in one column (see :func:`pairs_sharing_keys`)."""
+    found: list[Pairs] = []
+    order, starts, lengths = key_buckets(column)
+    if max_bucket is not None:
+        keep = lengths <= max_bucket
+        starts, lengths = starts[keep], lengths[keep]
+    full = lengths <= _FULL_PAIRS_UP_TO if max_bucket is None else lengths >= 0
+    # Buckets of one length at a time: one index matrix for all of them, no Python per bucket.
+    for length in np.unique(lengths[full & (lengths > 1)]).tolist():
+        members = order[starts[lengths == length][:, None] + np.arange(length)]
+        i, j = np.triu_indices(length, k=1)
+        found.append(np.stack([members[:, i].ravel(), members[:, j].ravel()], axis=1))
+    star = ~full
+    if star.any():
+        star_starts, star_lengths = starts[star], lengths[star]
+        firsts = np.repeat(order[star_starts], star_lengths - 1)
+        offsets = np.arange(int((star_lengths - 1).sum())) - np.repeat(
+            np.cumsum(star_lengths - 1) - (star_lengths - 1), star_lengths - 1
+        )
+        rest = order[np.repeat(star_starts + 1, star_lengths - 1) + offsets]
+        found.append(np.stack([firsts, rest], axis=1))
+    return found
+
+
 def pairs_sharing_keys(
     keys: npt.NDArray[np.uint64] | Iterable[npt.NDArray[np.uint64]],
     owners: npt.NDArray[np.int64],
@@ -160,28 +211,12 @@ def pairs_sharing_keys(
     dropped. A key shared by more than ``max_bucket`` rows is ignored (boilerplate); without a
     bound, long runs are linked as a star to their first row.
     """
-    found: list[Pairs] = []
     columns = keys.T if isinstance(keys, np.ndarray) else keys
-    for column in columns:
-        order, starts, lengths = key_buckets(column)
-        if max_bucket is not None:
-            keep = lengths <= max_bucket
-            starts, lengths = starts[keep], lengths[keep]
-        full = lengths <= _FULL_PAIRS_UP_TO if max_bucket is None else lengths >= 0
-        # Buckets of one length at a time: one index matrix for all of them, no Python per bucket.
-        for length in np.unique(lengths[full & (lengths > 1)]).tolist():
-            members = order[starts[lengths == length][:, None] + np.arange(length)]
-            i, j = np.triu_indices(length, k=1)
-            found.append(np.stack([members[:, i].ravel(), members[:, j].ravel()], axis=1))
-        star = ~full
-        if star.any():
-            star_starts, star_lengths = starts[star], lengths[star]
-            firsts = np.repeat(order[star_starts], star_lengths - 1)
-            offsets = np.arange(int((star_lengths - 1).sum())) - np.repeat(
-                np.cumsum(star_lengths - 1) - (star_lengths - 1), star_lengths - 1
-            )
-            rest = order[np.repeat(star_starts + 1, star_lengths - 1) + offsets]
-            found.append(np.stack([firsts, rest], axis=1))
+    found = [
+        pairs
+        for column_pairs in _on_threads(lambda column: _column_pairs(column, max_bucket), columns)
+        for pairs in column_pairs
+    ]
     if not found:
         return np.empty((0, 2), dtype=np.int64)
     pairs = owners[np.concatenate(found)]
