@@ -25,7 +25,7 @@ from dedup.cluster import cluster_pairs, representative
 from dedup.config import MatchConfig, ScanConfig
 from dedup.digest import WORD_BINS_LOG2, Digest, digest_stream
 from dedup.io.readers import DocumentReader
-from dedup.io.spill import TextSpill
+from dedup.io.spill import ColumnSpill, TextSpill
 from dedup.lsh import agreeing, candidate_pairs, pairs_sharing_keys
 from dedup.model import Cluster, Document, Match, MatchKind, Report
 from dedup.verify import (
@@ -114,7 +114,7 @@ class _Corpus:
     eligible_blocks: list[npt.NDArray[np.bool_]] = field(default_factory=list)
     exact_keys: npt.NDArray[np.uint64] = field(default_factory=lambda: np.empty(0, np.uint64))
     signature_blocks: list[npt.NDArray[np.uint32]] = field(default_factory=list)
-    passage_key_blocks: list[npt.NDArray[np.uint64]] = field(default_factory=list)
+    passage_keys: ColumnSpill | None = None
     passage_owner_blocks: list[npt.NDArray[np.int64]] = field(default_factory=list)
     frequencies: DocumentFrequencies = field(
         default_factory=lambda: DocumentFrequencies(bins_log2=WORD_BINS_LOG2)
@@ -127,6 +127,8 @@ class _Corpus:
 
     def __exit__(self, *exc: object) -> None:
         self.spill.close()
+        if self.passage_keys is not None:
+            self.passage_keys.close()
 
     def add(self, batch: list[Document], digest: Digest) -> None:
         """Keep what matching needs of a digested batch (its texts are in the spill already:
@@ -143,7 +145,10 @@ class _Corpus:
         self.frequencies.add_bins(digest.word_bins, len(batch))
         self.signature_blocks.append(digest.signatures)
         if len(digest.passage_owners):
-            self.passage_key_blocks.append(digest.passage_keys)
+            # Several passages a document, 16 keys each: on disk until banding reads them back.
+            if self.passage_keys is None:
+                self.passage_keys = ColumnSpill(self.config.passage_bands)
+            self.passage_keys.append(digest.passage_keys)
             self.passage_owner_blocks.append(digest.passage_owners + first_number)
 
     def prefetch(self, numbers: Iterable[int]) -> None:
@@ -182,18 +187,16 @@ class _Corpus:
             # Two rows sharing one band of 2 are weak evidence: keep document-band pairs whose
             # signatures agree enough overall (passage-band pairs below are all kept).
             pairs = pairs[agreeing(sigs, sigs, pairs, self.config.min_estimated_jaccard)]
-        if self.passage_key_blocks:
+        self.signature_blocks = []  # not needed any more: let the passages have the memory
+        del sigs
+        if self.passage_keys is not None:
             owners = np.concatenate(self.passage_owner_blocks)
-            blocks = self.passage_key_blocks
-            # One band column at a time, gathered from the blocks: the whole key matrix (most
-            # of a scan's memory at a million documents) is never copied.
-            columns = (
-                np.concatenate([block[:, band] for block in blocks])
-                for band in range(self.config.passage_bands)
-            )
+            keys = self.passage_keys
+            columns = (keys.column(band) for band in range(self.config.passage_bands))
             passage_pairs = pairs_sharing_keys(columns, owners, self.config.max_passage_bucket)
-            self.passage_key_blocks, self.passage_owner_blocks = [], []
-            del owners, blocks
+            self.passage_owner_blocks, self.passage_keys = [], None
+            keys.close()
+            del owners
             pairs = np.unique(np.concatenate([pairs, passage_pairs]), axis=0)
         to_verify = [
             (a, b)

@@ -1,4 +1,5 @@
-"""A temporary on-disk store of document texts, so a scan's memory does not grow with the text."""
+"""Temporary on-disk stores of what a scan reads back later, so its memory does not grow with them:
+document texts, and columns of band keys."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from types import TracebackType
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["TextSpill"]
+__all__ = ["ColumnSpill", "TextSpill"]
 
 
 class TextSpill:
@@ -76,3 +77,60 @@ class TextSpill:
         traceback: TracebackType | None,
     ) -> None:
         self.close()
+
+
+class ColumnSpill:
+    """Append matrices of ``columns`` columns, read back one whole column at a time (all rows,
+    in order); the file is deleted on close.
+
+    Each matrix is stored column by column, so a column is one read per appended matrix.
+    """
+
+    def __init__(self, columns: int, dtype: type = np.uint64, directory: str | None = None) -> None:
+        self._file = tempfile.TemporaryFile(dir=directory, prefix="dedup-columns-")  # noqa: SIM115
+        self._columns = columns
+        self._dtype = np.dtype(dtype)
+        self._blocks: list[tuple[int, int]] = []  # (file offset, rows) of each matrix
+        self._size = 0
+        self._rows = 0
+        self._pending: list[bytes] = []
+        self._pending_size = 0
+
+    def append(self, matrix: np.ndarray) -> None:
+        if matrix.ndim != 2 or matrix.shape[1] != self._columns:
+            raise ValueError(f"expected a matrix of {self._columns} columns, got {matrix.shape}")
+        data = np.ascontiguousarray(matrix.T, dtype=self._dtype).tobytes()
+        self._blocks.append((self._size, matrix.shape[0]))
+        self._size += len(data)
+        self._rows += matrix.shape[0]
+        self._pending.append(data)
+        self._pending_size += len(data)
+        if self._pending_size > 1 << 24:
+            self._flush()
+
+    def __len__(self) -> int:
+        """Rows appended."""
+        return self._rows
+
+    def column(self, index: int) -> np.ndarray:
+        """Column ``index`` of every matrix appended, concatenated."""
+        self._flush()
+        width = self._dtype.itemsize
+        out = np.empty(self._rows, dtype=self._dtype)
+        filled = 0
+        for offset, rows in self._blocks:
+            data = os.pread(self._file.fileno(), rows * width, offset + index * rows * width)
+            out[filled : filled + rows] = np.frombuffer(data, dtype=self._dtype)
+            filled += rows
+        return out
+
+    def _flush(self) -> None:
+        if self._pending:
+            self._file.seek(0, os.SEEK_END)
+            self._file.write(b"".join(self._pending))
+            self._file.flush()
+            self._pending.clear()
+            self._pending_size = 0
+
+    def close(self) -> None:
+        self._file.close()
