@@ -21,10 +21,9 @@ import numpy.typing as npt
 
 from dedup.config import ScanConfig
 from dedup.io.spill import TextSpill
-from dedup.lsh import band_key_matrix
 from dedup.model import Document, Repeat
 from dedup.repeats import MIN_OVERLAP, find_repeats
-from dedup.sketch import EMPTY, signatures_of_runs
+from dedup.sketch import sign_documents_and_passages
 from dedup.text.analyze import analyze
 from dedup.text.batch import analyze_encoded
 
@@ -94,39 +93,23 @@ def digest_encoded(
     )
     token_counts = np.diff(batch.token_offsets)
     digest.token_counts = token_counts
-    # (document, block) as one sortable number: a block is passage_block consecutive 3-grams,
-    # across paragraph breaks (many scraped articles have none, and copies break paragraphs
-    # differently, so passages cut by paragraphs did not line up).
-    shingle_counts = np.diff(batch.shingle_offsets)
-    position = np.arange(len(batch.shingles), dtype=np.int64) - np.repeat(
-        batch.shingle_offsets[:-1], shingle_counts
+    # Passages are cut in blocks of passage_block consecutive 3-grams, across paragraph breaks
+    # (many scraped articles have none, and copies break paragraphs differently, so passages
+    # cut by paragraphs did not line up). A text too short to match on its own proposes
+    # nothing through its passages either.
+    signatures, keys, owners = sign_documents_and_passages(
+        batch.shingles,
+        batch.shingle_offsets,
+        matches.passage_block,
+        token_counts >= matches.min_tokens,
+        matches.passage_bands,
+        matches.passage_rows,
+        matches.num_perm,
+        matches.seed,
     )
-    run_ids = np.repeat(np.arange(len(names), dtype=np.int64) << 32, shingle_counts)
-    run_ids += position // matches.passage_block
-    signatures = np.full((len(names), matches.num_perm), EMPTY, dtype=np.uint32)
     digest.signatures = signatures
-    if len(run_ids) == 0:
-        return digest
-    starts = np.flatnonzero(np.r_[True, run_ids[1:] != run_ids[:-1]])
-    offsets = np.r_[starts, len(run_ids)].astype(np.int64)
-    rows = signatures_of_runs(batch.shingles, offsets, matches.num_perm, matches.seed)
-    run_doc = run_ids[starts] >> 32
-    doc_starts = np.flatnonzero(np.r_[True, run_doc[1:] != run_doc[:-1]])
-    signatures[run_doc[doc_starts]] = np.minimum.reduceat(rows, doc_starts, axis=0)
-    # Passages: two consecutive blocks (a stride of one block), signed as the minimum of the
-    # blocks' signatures, so no 3-gram is hashed twice; a document of one block is one passage.
-    # A text too short to match on its own proposes nothing through its passages either.
-    follows = run_doc[1:] == run_doc[:-1]
-    alone = np.r_[True, ~follows] & np.r_[~follows, True]
-    passage_rows = np.concatenate([np.minimum(rows[:-1][follows], rows[1:][follows]), rows[alone]])
-    passage_doc = np.concatenate([run_doc[:-1][follows], run_doc[alone]])
-    eligible = (token_counts >= matches.min_tokens)[passage_doc]
-    if eligible.any():
-        order = np.argsort(passage_doc[eligible], kind="stable")
-        digest.passage_keys = band_key_matrix(
-            passage_rows[eligible][order], matches.passage_bands, matches.passage_rows
-        )
-        digest.passage_owners = passage_doc[eligible][order]
+    if len(owners):
+        digest.passage_keys, digest.passage_owners = keys, owners
     return digest
 
 

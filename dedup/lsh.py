@@ -20,6 +20,7 @@ import numpy.typing as npt
 
 __all__ = [
     "agreeing",
+    "band_key",
     "band_key_matrix",
     "band_keys",
     "candidate_pairs",
@@ -71,7 +72,10 @@ def collision_probability(similarity: float, bands: int, rows: int) -> float:
 
 
 def band_keys(signatures: U32, band: int, rows: int) -> npt.NDArray[np.uint64]:
-    """One 64-bit key per signature for ``band``: exact for ``rows <= 2``, hashed beyond."""
+    """One 64-bit key per signature for ``band``: exact for ``rows <= 2``, hashed beyond.
+
+    :func:`band_key` is the same for one signature, for compiled callers.
+    """
     columns = signatures[:, band * rows : (band + 1) * rows].astype(np.uint64)
     if rows == 1:
         return columns[:, 0].copy()
@@ -81,6 +85,20 @@ def band_keys(signatures: U32, band: int, rows: int) -> npt.NDArray[np.uint64]:
     with np.errstate(over="ignore"):
         for r in range(rows):
             key = (key ^ columns[:, r]) * np.uint64(0x100000001B3)
+    return key
+
+
+@numba.njit(cache=True, nogil=True)
+def band_key(values: U32, band: int, rows: int) -> np.uint64:
+    """:func:`band_keys` of one signature (``values``), inside compiled code."""
+    start = band * rows
+    if rows == 1:
+        return np.uint64(values[start])
+    if rows == 2:
+        return (np.uint64(values[start]) << np.uint64(32)) | np.uint64(values[start + 1])
+    key = np.uint64(0xCBF29CE484222325)
+    for r in range(rows):
+        key = (key ^ np.uint64(values[start + r])) * np.uint64(0x100000001B3)
     return key
 
 

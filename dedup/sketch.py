@@ -16,12 +16,14 @@ import numba
 import numpy as np
 import numpy.typing as npt
 
+from dedup.lsh import band_key
+
 __all__ = [
     "EMPTY",
     "permutations",
+    "sign_documents_and_passages",
     "signature",
     "signatures",
-    "signatures_of_runs",
     "to_lean_minhash",
 ]
 
@@ -43,22 +45,31 @@ def permutations(num_perm: int, seed: int) -> tuple[U32, U32]:
 
 
 @numba.njit(cache=True, nogil=True)
-def _minhash_kernel(hashes: U32, offsets: npt.NDArray[np.int64], a: U32, b: U32, out: U32) -> None:
+def _premix(h: np.uint32) -> np.uint32:
+    """datasketch's affine32 pre-mixing of a 32-bit hash (the MurmurHash3 finalizer)."""
+    # numba widens integer arithmetic to 64 bits: truncate after every step.
+    h = np.uint32(h ^ (h >> np.uint32(16)))
+    h = np.uint32(h * np.uint32(0x85EBCA6B))
+    h = np.uint32(h ^ (h >> np.uint32(13)))
+    h = np.uint32(h * np.uint32(0xC2B2AE35))
+    return np.uint32(h ^ (h >> np.uint32(16)))
+
+
+@numba.njit(cache=True, nogil=True)
+def _minhash_into(hashes: U32, start: int, end: int, a: U32, b: U32, row: U32) -> None:
+    """Lower ``row`` to the MinHash of ``hashes[start:end]`` (``row`` starts as ``EMPTY``)."""
     num_perm = a.shape[0]
-    for doc in range(offsets.shape[0] - 1):
-        row = out[doc]
+    for i in range(start, end):
+        h = _premix(hashes[i])
         for k in range(num_perm):
-            row[k] = np.uint32(0xFFFFFFFF)
-        for i in range(offsets[doc], offsets[doc + 1]):
-            # numba widens integer arithmetic to 64 bits: truncate after every step.
-            h = hashes[i]
-            h = np.uint32(h ^ (h >> np.uint32(16)))
-            h = np.uint32(h * np.uint32(0x85EBCA6B))
-            h = np.uint32(h ^ (h >> np.uint32(13)))
-            h = np.uint32(h * np.uint32(0xC2B2AE35))
-            h = np.uint32(h ^ (h >> np.uint32(16)))
-            for k in range(num_perm):
-                row[k] = min(row[k], np.uint32(a[k] * h + b[k]))
+            row[k] = min(row[k], np.uint32(a[k] * h + b[k]))
+
+
+@numba.njit(cache=True, nogil=True)
+def _minhash_kernel(hashes: U32, offsets: npt.NDArray[np.int64], a: U32, b: U32, out: U32) -> None:
+    for doc in range(offsets.shape[0] - 1):
+        out[doc] = np.uint32(0xFFFFFFFF)
+        _minhash_into(hashes, offsets[doc], offsets[doc + 1], a, b, out[doc])
 
 
 def signatures(shingle_sets: Sequence[U32], num_perm: int = 128, seed: int = 1) -> U32:
@@ -80,16 +91,6 @@ def signatures(shingle_sets: Sequence[U32], num_perm: int = 128, seed: int = 1) 
     return out
 
 
-def signatures_of_runs(
-    hashes: U32, offsets: npt.NDArray[np.int64], num_perm: int = 128, seed: int = 1
-) -> U32:
-    """One signature per run ``hashes[offsets[k]:offsets[k + 1]]``, without splitting arrays."""
-    a, b = permutations(num_perm, seed)
-    out = np.empty((len(offsets) - 1, num_perm), dtype=np.uint32)
-    _minhash_kernel(np.ascontiguousarray(hashes, dtype=np.uint32), offsets, a, b, out)
-    return out
-
-
 def signature(shingles: U32, num_perm: int = 128, seed: int = 1) -> U32:
     """The MinHash signature of one shingle set."""
     result: U32 = signatures([shingles], num_perm, seed)[0]
@@ -101,3 +102,91 @@ def to_lean_minhash(values: U32, seed: int = 1) -> object:
     from datasketch import LeanMinHash
 
     return LeanMinHash(seed=seed, hashvalues=values, scheme="affine32")
+
+
+def sign_documents_and_passages(
+    hashes: U32,
+    offsets: npt.NDArray[np.int64],
+    block: int,
+    eligible: npt.NDArray[np.bool_],
+    bands: int,
+    rows: int,
+    num_perm: int = 128,
+    seed: int = 1,
+) -> tuple[U32, npt.NDArray[np.uint64], npt.NDArray[np.int64]]:
+    """Signatures of documents and band keys of their passages, in one pass over the 3-grams.
+
+    Document ``d`` holds ``hashes[offsets[d]:offsets[d + 1]]``, cut into blocks of ``block``
+    consecutive hashes. A passage is two consecutive blocks (stride one block), or the only
+    block of a short document; its signature is the minimum of its blocks', so no hash is
+    permuted twice, and the document's signature is the minimum of all its blocks'. Returns
+    ``(signatures, keys, owners)``: one signature per document (``EMPTY`` when it has no
+    hashes), and for the passages of ``eligible`` documents, in document order, their
+    ``bands`` x ``rows`` keys (:func:`dedup.lsh.band_key`) and their document.
+    """
+    if bands * rows > num_perm:
+        raise ValueError(f"{bands} bands x {rows} rows need {bands * rows} permutations")
+    a, b = permutations(num_perm, seed)
+    signatures = np.full((len(offsets) - 1, num_perm), EMPTY, dtype=np.uint32)
+    keys, owners = _passage_kernel(
+        np.ascontiguousarray(hashes, dtype=np.uint32),
+        offsets.astype(np.int64, copy=False),
+        block,
+        eligible,
+        bands,
+        rows,
+        a,
+        b,
+        signatures,
+    )
+    return signatures, keys, owners
+
+
+@numba.njit(cache=True, nogil=True)
+def _passage_kernel(
+    hashes: U32,
+    offsets: npt.NDArray[np.int64],
+    block: int,
+    eligible: npt.NDArray[np.bool_],
+    bands: int,
+    rows: int,
+    a: U32,
+    b: U32,
+    signatures: U32,
+) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64]]:
+    documents = offsets.shape[0] - 1
+    total = 0
+    for d in range(documents):
+        blocks = (offsets[d + 1] - offsets[d] + block - 1) // block
+        if eligible[d] and blocks > 0:
+            total += max(blocks - 1, 1)
+    keys = np.empty((total, bands), np.uint64)
+    owners = np.empty(total, np.int64)
+    previous = np.empty(a.shape[0], np.uint32)
+    current = np.empty(a.shape[0], np.uint32)
+    passage = np.empty(a.shape[0], np.uint32)
+    filled = 0
+    for d in range(documents):
+        start, end = offsets[d], offsets[d + 1]
+        row = signatures[d]
+        count = 0
+        for block_start in range(start, end, block):
+            current[:] = np.uint32(0xFFFFFFFF)
+            _minhash_into(hashes, block_start, min(block_start + block, end), a, b, current)
+            for k in range(row.shape[0]):
+                row[k] = min(row[k], current[k])
+            if eligible[d] and count > 0:
+                for k in range(bands * rows):
+                    passage[k] = min(previous[k], current[k])
+                for band in range(bands):
+                    keys[filled, band] = band_key(passage, band, rows)
+                owners[filled] = d
+                filled += 1
+            previous, current = current, previous
+            count += 1
+        if eligible[d] and count == 1:
+            for band in range(bands):
+                keys[filled, band] = band_key(previous, band, rows)
+            owners[filled] = d
+            filled += 1
+    return keys, owners

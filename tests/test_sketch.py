@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 from datasketch import MinHash, MinHashLSH
 from hypothesis import given, settings
@@ -10,12 +12,21 @@ from hypothesis import strategies as st
 from dedup.lsh import (
     _FULL_PAIRS_UP_TO,
     agreeing,
+    band_key,
+    band_key_matrix,
+    band_keys,
     candidate_pairs,
     collision_probability,
     key_buckets,
     pairs_sharing_keys,
 )
-from dedup.sketch import permutations, signature, signatures, to_lean_minhash
+from dedup.sketch import (
+    permutations,
+    sign_documents_and_passages,
+    signature,
+    signatures,
+    to_lean_minhash,
+)
 
 shingle_sets = st.lists(st.integers(0, 2**32 - 1), max_size=300)
 
@@ -59,6 +70,47 @@ def test_estimated_jaccard_is_close_to_exact(seed: int) -> None:
     rows = signatures([a, b], num_perm=256)
     estimate = float(np.mean(rows[0] == rows[1]))
     assert abs(estimate - exact) < 0.15
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.tuples(shingle_sets, st.booleans()), max_size=6),
+    st.integers(1, 50),
+    st.sampled_from([(16, 4), (8, 2), (5, 3), (20, 1)]),
+)
+def test_documents_and_passages_signed_as_defined(
+    documents: list[tuple[list[int], bool]], block: int, shape: tuple[int, int]
+) -> None:
+    """Against the definition: blocks of ``block`` hashes, each signed alone; a passage is two
+    neighbouring blocks (or a document's only one); a document is all of its blocks."""
+    bands, rows = shape
+    hashes = [np.array(h, dtype=np.uint32) for h, _ in documents]
+    eligible = np.array([e for _, e in documents], dtype=np.bool_)
+    offsets = np.zeros(len(documents) + 1, dtype=np.int64)
+    np.cumsum([len(h) for h in hashes], out=offsets[1:])
+    flat = np.concatenate(hashes) if hashes else np.empty(0, np.uint32)
+    found, keys, owners = sign_documents_and_passages(flat, offsets, block, eligible, bands, rows)
+    expected_keys: list[list[int]] = []
+    expected_owners: list[int] = []
+    for d, document in enumerate(hashes):
+        assert np.array_equal(found[d], signature(document))
+        blocks = [signature(document[k : k + block]) for k in range(0, len(document), block)]
+        passages = [np.minimum(x, y) for x, y in itertools.pairwise(blocks)] or blocks
+        if eligible[d] and passages:
+            expected_keys.extend(band_key_matrix(np.array(passages), bands, rows).tolist())
+            expected_owners.extend([d] * len(passages))
+    assert keys.tolist() == expected_keys
+    assert owners.tolist() == expected_owners
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.integers(0, 2**16), st.sampled_from([(1, 64), (2, 32), (3, 21), (4, 16)]))
+def test_compiled_band_key_equals_band_keys(seed: int, shape: tuple[int, int]) -> None:
+    rows, bands = shape
+    values = np.random.default_rng(seed).integers(0, 2**32, size=(5, 64), dtype=np.uint32)
+    for band in range(bands):
+        expected = band_keys(values, band, rows).tolist()
+        assert [int(band_key(row, band, rows)) for row in values] == expected
 
 
 def test_empty_set_signature_is_all_max() -> None:
