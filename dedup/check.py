@@ -32,6 +32,7 @@ from dedup.index.base import ArchivedDocument, ArchiveIndex, entries_of, signed6
 from dedup.io.readers import DocumentReader
 from dedup.lsh import band_key_matrix
 from dedup.model import ArchiveDirection, ArchiveMatch, CheckReport, Document
+from dedup.unique import unique_values
 from dedup.verify import (
     EXACT_SCORES,
     DocumentFrequencies,
@@ -360,7 +361,9 @@ class _ArchiveCheck:
     def _load_frequencies(self, *profiles: Profile) -> None:
         """Add the archive's counts of the profiles' word bins not loaded yet."""
         mask = self.frequencies.mask
-        bins = np.unique(np.concatenate([(p.token_set & mask).astype(np.int64) for p in profiles]))
+        bins = unique_values(
+            np.concatenate([(p.token_set & mask).astype(np.int64) for p in profiles])
+        )
         bins = bins[~self.loaded[bins]]
         if len(bins):
             counts, _ = self.index.frequencies(bins)

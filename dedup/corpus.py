@@ -28,6 +28,7 @@ from dedup.io.readers import DocumentReader
 from dedup.io.spill import ColumnSpill, TextSpill
 from dedup.lsh import agreeing, candidate_pairs, pairs_sharing_keys
 from dedup.model import Cluster, Document, Match, MatchKind, Report
+from dedup.unique import unique_pairs
 from dedup.verify import (
     EXACT_SCORES,
     DocumentFrequencies,
@@ -197,7 +198,7 @@ class _Corpus:
             self.passage_owner_blocks, self.passage_keys = [], None
             keys.close()
             del owners
-            pairs = np.unique(np.concatenate([pairs, passage_pairs]), axis=0)
+            pairs = unique_pairs(np.concatenate([pairs, passage_pairs]))
         to_verify = [
             (a, b)
             for a, b in pairs.tolist()

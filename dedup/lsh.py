@@ -18,6 +18,8 @@ import numba
 import numpy as np
 import numpy.typing as npt
 
+from dedup.unique import unique_pairs, unique_values
+
 __all__ = [
     "agreeing",
     "band_key",
@@ -200,7 +202,7 @@ def _column_pairs(column: npt.NDArray[np.uint64], max_bucket: int | None) -> lis
         starts, lengths = starts[keep], lengths[keep]
     full = lengths <= _FULL_PAIRS_UP_TO if max_bucket is None else lengths >= 0
     # Buckets of one length at a time: one index matrix for all of them, no Python per bucket.
-    for length in np.unique(lengths[full & (lengths > 1)]).tolist():
+    for length in unique_values(lengths[full & (lengths > 1)]).tolist():
         members = order[starts[lengths == length][:, None] + np.arange(length)]
         i, j = np.triu_indices(length, k=1)
         found.append(np.stack([members[:, i].ravel(), members[:, j].ravel()], axis=1))
@@ -240,5 +242,4 @@ def pairs_sharing_keys(
     pairs = owners[np.concatenate(found)]
     pairs = pairs[pairs[:, 0] != pairs[:, 1]]
     pairs.sort(axis=1)
-    packed = np.unique((pairs[:, 0] << 32) | pairs[:, 1])
-    return np.stack([packed >> 32, packed & 0xFFFFFFFF], axis=1)
+    return unique_pairs(pairs)

@@ -30,6 +30,7 @@ from dedup.text.batch import analyze_batch
 from dedup.text.normalize import _ASCII_TABLE, normalize_codepoints
 from dedup.text.segment import _is_space
 from dedup.text.shingle import Shingles, paragraph_overlaps
+from dedup.unique import unique_values
 
 __all__ = [
     "EXACT_SCORES",
@@ -109,8 +110,8 @@ def profile_of(text: str, analysis: TextAnalysis) -> Profile:
         text,
         analysis.paragraphs,
         shingles,
-        np.unique(shingles.hashes),
-        np.unique(shingles.tokens),
+        unique_values(shingles.hashes),
+        unique_values(shingles.tokens),
     )
 
 

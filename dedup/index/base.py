@@ -31,6 +31,7 @@ from dedup.lsh import agreeing, band_key_matrix
 from dedup.model import Document
 from dedup.sketch import EMPTY
 from dedup.text.analyze import analyze
+from dedup.unique import unique_values
 
 __all__ = [
     "FORMAT_VERSION",
@@ -194,7 +195,7 @@ class ArchiveIndex(ABC):
         for segment in self._segments():
             search.feed(segment)
         by_document, by_passage = search.document_pairs(), search.passage_pairs()
-        numbers = np.unique(np.concatenate([by_document[:, 1], by_passage[:, 1]]))
+        numbers = unique_values(np.concatenate([by_document[:, 1], by_passage[:, 1]]))
         stored = self._documents_of(numbers)
         if signatures is not None and min_estimated_jaccard > 0 and len(by_document):
             by_document = by_document[[n in stored for n in by_document[:, 1].tolist()]]
@@ -311,7 +312,7 @@ def entries_of(batch: Sequence[Document], digest: Digest) -> list[ArchiveEntry]:
 def word_bins_of(text: str) -> I32:
     """The distinct word bins of ``text``, as :func:`dedup.digest.digest_batch` counts them."""
     tokens = analyze(text).shingles.tokens
-    return np.unique((tokens & _WORD_MASK).astype(np.int32))
+    return unique_values((tokens & _WORD_MASK).astype(np.int32))
 
 
 def signed64(value: int) -> int:

@@ -23,6 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from dedup.errors import BackendError
+from dedup.unique import unique_pairs
 
 __all__ = ["PostingSearch", "Segment"]
 
@@ -151,7 +152,7 @@ class PostingSearch:
 def _unique_rows(pairs: I64) -> I64:
     if not len(pairs):
         return np.empty((0, 2), np.int64)
-    return np.unique(pairs, axis=0)
+    return unique_pairs(pairs)
 
 
 class _KeyTable:
