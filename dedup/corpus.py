@@ -181,7 +181,6 @@ class _Corpus:
         exact_group_of = {m: g for g, members in enumerate(exact_groups) for m in members}
         # Join the blocks and let them go: at a million documents each copy is a gigabyte.
         sigs = np.concatenate(self.signature_blocks)
-        self.signature_blocks = [sigs]
         eligible = np.concatenate(self.eligible_blocks)
         pairs = candidate_pairs(sigs, self.config.bands, self.config.rows, eligible)
         if len(pairs) and self.config.min_estimated_jaccard > 0:

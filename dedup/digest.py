@@ -107,9 +107,7 @@ def digest_encoded(
         matches.num_perm,
         matches.seed,
     )
-    digest.signatures = signatures
-    if len(owners):
-        digest.passage_keys, digest.passage_owners = keys, owners
+    digest.signatures, digest.passage_keys, digest.passage_owners = signatures, keys, owners
     return digest
 
 

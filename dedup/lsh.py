@@ -178,8 +178,10 @@ def _on_threads(
 ) -> Iterator[R]:
     """``map(work, items)`` on a few threads (numpy's sorts release the GIL), in order, with
     at most one item per thread taken from ``items`` ahead: key columns are made lazily so that
-    a million documents' band keys are never all in memory."""
-    threads = threads or os.cpu_count() or 1
+    a million documents' band keys are never all in memory. Two threads by default, however
+    many cores: each holds a column and its sort's temporaries (about 0.2 GB at a million
+    documents), and two already overlap reading a column with sorting another."""
+    threads = threads or min(2, os.cpu_count() or 1)
     if threads <= 1:
         yield from map(work, items)
         return
@@ -227,7 +229,7 @@ def pairs_sharing_keys(
 
     ``keys`` is a ``(rows, bands)`` matrix or any iterable of key columns.
 
-    Several rows may have one owner (the paragraphs of a document); pairs of one owner are
+    Several rows may have one owner (the passages of a document); pairs of one owner are
     dropped. A key shared by more than ``max_bucket`` rows is ignored (boilerplate); without a
     bound, long runs are linked as a star to their first row.
     """

@@ -126,6 +126,8 @@ def sign_documents_and_passages(
     """
     if bands * rows > num_perm:
         raise ValueError(f"{bands} bands x {rows} rows need {bands * rows} permutations")
+    if block < 1:
+        raise ValueError(f"a block holds at least one 3-gram, not {block}")
     a, b = permutations(num_perm, seed)
     signatures = np.full((len(offsets) - 1, num_perm), EMPTY, dtype=np.uint32)
     keys, owners = _passage_kernel(

@@ -30,7 +30,8 @@ def unique_values(values: npt.NDArray[Integer]) -> npt.NDArray[Integer]:
 
 
 def unique_pairs(pairs: Pairs) -> Pairs:
-    """The distinct rows of ``(n, 2)`` indices below 2**32, sorted (``np.unique(axis=0)``)."""
+    """The distinct rows of ``(n, 2)`` non-negative indices, sorted (``np.unique(axis=0)``):
+    the first below 2**31, the second below 2**32 (packed into one int64 to sort once)."""
     if not len(pairs):
         return np.empty((0, 2), dtype=np.int64)
     packed = unique_values((pairs[:, 0].astype(np.int64) << 32) | pairs[:, 1])

@@ -13,7 +13,6 @@ Measures, all exact (no sketch estimates):
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -63,7 +62,6 @@ EXACT_SCORES: dict[str, float] = {
 }
 # A near-duplicate has a direction only when one side is clearly the trimmed one.
 _LOPSIDED = 0.2
-_SENTENCE_END = re.compile(r"(?<=[.!?؟])\s+|\n+")
 _SENTENCE_MATCH = 80
 _SENTENCE_WORDS = 0.5
 _ALIGN_FROM_WEIGHTED = 0.3
@@ -189,10 +187,11 @@ def sentences(text: str) -> list[str]:
 
 @numba.njit(cache=True, nogil=True)
 def _sentence_bounds(codepoints: npt.NDArray[Any]) -> npt.NDArray[np.int64]:
-    """``[start, end)`` of each piece between the sentence ends of ``_SENTENCE_END``, flat.
+    """``[start, end)`` of each piece between sentence ends, flat: a sentence ends at the
+    white space after ``.!?؟``, or at line breaks.
 
-    The same cuts as the regular expression (white space after ``.!?؟``, or line breaks), in
-    one pass: its look-behind made ``re`` test every position, most of a profile's time.
+    One pass: the regular expression this replaced (the tests keep it as the reference) made
+    ``re`` test every position with its look-behind, most of a profile's time.
     """
     size = codepoints.shape[0]
     bounds = np.empty(2 * size + 2, np.int64)

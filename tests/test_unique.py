@@ -26,13 +26,20 @@ def test_unique_values_equal_numpy(size: int, dtype: type, spread: int, seed: in
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.integers(0, 300), st.integers(1, 2**32 - 1), st.integers(0, 2**16))
-def test_unique_pairs_equal_numpy_rows(size: int, high: int, seed: int) -> None:
+@given(
+    st.integers(0, 300),
+    st.integers(0, 2**31 - 4),
+    st.integers(1, 2**32 - 1),
+    st.integers(0, 2**16),
+)
+def test_unique_pairs_equal_numpy_rows(size: int, first: int, high: int, seed: int) -> None:
     rng = np.random.default_rng(seed)
-    # Few distinct first members, so rows repeat and differ in their second member only.
-    pairs = np.stack(
-        [rng.integers(0, 4, size=size), rng.integers(0, high, size=size, endpoint=True)], axis=1
-    ).astype(np.int64)
+    # Few distinct first members (up to the largest allowed), so rows repeat and differ in
+    # their second member only.
+    firsts = first + rng.integers(0, 4, size=size)
+    pairs = np.stack([firsts, rng.integers(0, high, size=size, endpoint=True)], axis=1).astype(
+        np.int64
+    )
     pairs = np.concatenate([pairs, pairs[: size // 2]])
     found = unique_pairs(pairs)
     assert found.dtype == np.int64
