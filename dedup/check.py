@@ -31,6 +31,7 @@ from dedup.index import open_index
 from dedup.index.base import ArchivedDocument, ArchiveIndex, entries_of, signed64
 from dedup.io.readers import DocumentReader
 from dedup.lsh import band_key_matrix
+from dedup.memory import trim_heap
 from dedup.model import ArchiveDirection, ArchiveMatch, CheckReport, Document
 from dedup.unique import unique_values
 from dedup.verify import (
@@ -229,6 +230,7 @@ class _ArchiveCheck:
             # opens its own connection to the index, since a connection does not survive a fork.
             global _CHECKING
             _CHECKING = self
+            trim_heap()  # the candidate search's freed heap: each worker would count it too
             try:
                 with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
                     for found in pool.map(_verify_in_worker, chunks):

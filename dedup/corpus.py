@@ -16,7 +16,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date as Date
 from multiprocessing import get_context
-from typing import Literal
+from typing import Literal, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -27,6 +27,7 @@ from dedup.digest import WORD_BINS_LOG2, Digest, digest_stream
 from dedup.io.readers import DocumentReader
 from dedup.io.spill import ColumnSpill, TextSpill
 from dedup.lsh import agreeing, candidate_pairs, pairs_sharing_keys
+from dedup.memory import trim_heap
 from dedup.model import Cluster, Document, Match, MatchKind, Report
 from dedup.unique import unique_pairs
 from dedup.verify import (
@@ -43,6 +44,7 @@ from dedup.verify import (
 __all__ = ["scan", "scan_documents"]
 
 _PROFILE_CACHE = 4096
+Scalar = TypeVar("Scalar", bound=np.generic)
 
 
 Progress = Callable[[str, int, int | None], None]
@@ -179,25 +181,28 @@ class _Corpus:
             return [], []
         exact_groups = self._exact_groups()
         exact_group_of = {m: g for g, members in enumerate(exact_groups) for m in members}
-        # Join the blocks and let them go: at a million documents each copy is a gigabyte.
-        sigs = np.concatenate(self.signature_blocks)
+        # One matrix, filled as the blocks are let go: at a million documents each copy is
+        # half a gigabyte. Then the heap the reading stage freed goes back to the system.
+        sigs = _concatenate_releasing(self.signature_blocks)
+        trim_heap()
         eligible = np.concatenate(self.eligible_blocks)
         pairs = candidate_pairs(sigs, self.config.bands, self.config.rows, eligible)
         if len(pairs) and self.config.min_estimated_jaccard > 0:
             # Two rows sharing one band of 2 are weak evidence: keep document-band pairs whose
             # signatures agree enough overall (passage-band pairs below are all kept).
             pairs = pairs[agreeing(sigs, sigs, pairs, self.config.min_estimated_jaccard)]
-        self.signature_blocks = []  # not needed any more: let the passages have the memory
-        del sigs
+        del sigs  # not needed any more: let the passages have the memory
         if self.passage_keys is not None:
-            owners = np.concatenate(self.passage_owner_blocks)
+            owners = _concatenate_releasing(self.passage_owner_blocks)
             keys = self.passage_keys
             columns = (keys.column(band) for band in range(self.config.passage_bands))
             passage_pairs = pairs_sharing_keys(columns, owners, self.config.max_passage_bucket)
-            self.passage_owner_blocks, self.passage_keys = [], None
+            self.passage_keys = None
             keys.close()
             del owners
             pairs = unique_pairs(np.concatenate([pairs, passage_pairs]))
+            del passage_pairs
+        trim_heap()  # before verifiers are forked: each would count that heap as its own too
         to_verify = [
             (a, b)
             for a, b in pairs.tolist()
@@ -362,6 +367,19 @@ class _Corpus:
 
 _VERIFYING: _Corpus | None = None
 _PAIRS_PER_TASK = 512
+
+
+def _concatenate_releasing(blocks: list[npt.NDArray[Scalar]]) -> npt.NDArray[Scalar]:
+    """``np.concatenate(blocks)`` of a non-empty list, emptied as it goes (the blocks and the
+    result are never both whole in memory)."""
+    out = np.empty((sum(len(block) for block in blocks), *blocks[0].shape[1:]), blocks[0].dtype)
+    blocks.reverse()
+    filled = 0
+    while blocks:
+        block = blocks.pop()
+        out[filled : filled + len(block)] = block
+        filled += len(block)
+    return out
 
 
 def _verify_chunk(pairs: list[tuple[int, int]]) -> list[Match | None]:
