@@ -386,7 +386,10 @@ def _coverage(
     for i, j in zip(rows.tolist(), columns.tolist(), strict=True):
         if i == matched:
             continue  # this sentence has its match already
-        if fuzz.token_set_ratio(texts_a[i], texts_b[j], score_cutoff=_SENTENCE_MATCH):
+        # Equal sentences (most, in copies) need no fuzzy score.
+        if texts_a[i] == texts_b[j] or fuzz.token_set_ratio(
+            texts_a[i], texts_b[j], score_cutoff=_SENTENCE_MATCH
+        ):
             covered += len(texts_a[i])
             matched = i
     total = sum(len(text) for text in texts_a)
