@@ -595,7 +595,7 @@ def _exit_for_limits(
 @contextmanager
 def _progress(enabled: bool) -> Iterator[Progress | None]:
     """A one-line progress display on stderr, only when stderr is a terminal."""
-    stream = click.get_text_stream("stderr")
+    stream = sys.stderr  # what click.echo(err=True) writes to (CliRunner swaps it too)
     if not enabled or not stream.isatty():
         yield None
         return

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -283,6 +284,32 @@ def test_python_m_dedup_help() -> None:
     assert lines[0] == "Usage: dedup [OPTIONS] COMMAND [ARGS]..."
     commands = lines[lines.index("Commands:") + 1 :]
     assert {line.split()[0] for line in commands} >= {"clean", "scan"}
+
+
+def test_progress_is_shown_on_a_terminal_and_cleared(corpus: Path) -> None:
+    # stderr is a real terminal (a pty); the summary on stdout stays as without one.
+    leader, follower = os.openpty()
+    with os.fdopen(leader, "rb", buffering=0) as terminal:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "dedup", "scan", str(corpus)],
+            stdout=subprocess.PIPE,
+            stderr=follower,
+        )
+        os.close(follower)
+        shown = b""
+        while True:
+            try:
+                chunk = terminal.read(4096)
+            except OSError:  # EIO: the process closed its end
+                break
+            if not chunk:
+                break
+            shown += chunk
+        stdout, _ = process.communicate(timeout=60)
+    assert (process.returncode, stdout.decode()) == (0, SCAN_STDOUT)
+    text = shown.decode()
+    assert "\r\x1b[2Kreading: 3 documents (" in text
+    assert text.endswith("\r\x1b[2K")  # the line is wiped before the summary
 
 
 # --- clean --------------------------------------------------------------------------------------
