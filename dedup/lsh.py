@@ -195,12 +195,21 @@ def _on_threads(
             yield pending.popleft().result()
 
 
-def _column_pairs(column: npt.NDArray[np.uint64], max_bucket: int | None) -> list[Pairs]:
+def _column_pairs(
+    column: npt.NDArray[np.uint64], owners: npt.NDArray[np.int64], max_bucket: int | None
+) -> list[Pairs]:
     """Row pairs sharing a key in one column (see :func:`pairs_sharing_keys`)."""
     found: list[Pairs] = []
     order, starts, lengths = key_buckets(column)
-    if max_bucket is not None:
-        keep = lengths <= max_bucket
+    if max_bucket is not None and len(starts):
+        # The cap counts owners, not rows (a document may hold a passage twice). A bucket lists
+        # its rows in increasing order, so one owner's rows are neighbours in it: count changes.
+        members = owners[order]
+        changes = np.ones(len(order), dtype=np.int64)
+        changes[1:] = members[1:] != members[:-1]
+        running = np.cumsum(changes)
+        distinct = running[starts + lengths - 1] - running[starts] + 1
+        keep = distinct <= max_bucket
         starts, lengths = starts[keep], lengths[keep]
     full = lengths <= _FULL_PAIRS_UP_TO if max_bucket is None else lengths >= 0
     # Buckets of one length at a time: one index matrix for all of them, no Python per bucket.
@@ -229,16 +238,17 @@ def pairs_sharing_keys(
 
     ``keys`` is a ``(rows, bands)`` matrix or any iterable of key columns.
 
-    Several rows may have one owner (the passages of a document); pairs of one owner are
-    dropped. A key shared by more than ``max_bucket`` rows is ignored (boilerplate); without a
-    bound, long runs are linked as a star to their first row.
+    Several rows may have one owner (the passages of a document), and one owner's rows are
+    consecutive; pairs of one owner are dropped. A key shared by more than ``max_bucket``
+    owners is ignored (boilerplate); without a bound, long runs are linked as a star to their
+    first row.
     """
     columns = keys.T if isinstance(keys, np.ndarray) else keys
-    found = [
-        pairs
-        for column_pairs in _on_threads(lambda column: _column_pairs(column, max_bucket), columns)
-        for pairs in column_pairs
-    ]
+
+    def work(column: npt.NDArray[np.uint64]) -> list[Pairs]:
+        return _column_pairs(column, owners, max_bucket)
+
+    found = [pairs for column_pairs in _on_threads(work, columns) for pairs in column_pairs]
     if not found:
         return np.empty((0, 2), dtype=np.int64)
     pairs = owners[np.concatenate(found)]

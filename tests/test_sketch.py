@@ -142,8 +142,8 @@ def _pairs_by_brute_force(
         for row, key in enumerate(column.tolist()):
             buckets.setdefault(key, []).append(row)
         for rows in buckets.values():
-            if max_bucket is not None and len(rows) > max_bucket:
-                continue  # boilerplate
+            if max_bucket is not None and len({int(owners[r]) for r in rows}) > max_bucket:
+                continue  # boilerplate: shared by more than max_bucket owners
             if max_bucket is None and len(rows) > _FULL_PAIRS_UP_TO:
                 linked = [(rows[0], other) for other in rows[1:]]  # a star, not a clique
             else:
