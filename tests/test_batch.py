@@ -10,7 +10,7 @@ from texts import AR_DATELINE, AR_HEAD, AR_LEAD, AR_OTHER, EN_HEAD, EN_LEAD, EN_
 from dedup import Document, RepeatConfig, find_repeats_in
 from dedup.repeats import MIN_OVERLAP
 from dedup.text.analyze import analyze
-from dedup.text.batch import analyze_batch
+from dedup.text.batch import _decode_utf8, analyze_batch
 from dedup.verify import profile, profiles_of
 
 MIN_TOKENS = RepeatConfig().min_tokens
@@ -91,3 +91,26 @@ def test_profiles_of_a_batch_equal_the_profile_of_each_text(batch: list[str]) ->
         assert together.shingles.hashes.tolist() == alone.shingles.hashes.tolist()
         assert together.shingles.paragraph.tolist() == alone.shingles.paragraph.tolist()
         assert together.shingles.token_counts.tolist() == alone.shingles.token_counts.tolist()
+
+
+# Any code point (one to four bytes), ASCII alone, and lone surrogates (which Python writes as
+# three bytes with "surrogatepass"; broken scraped text has them).
+any_text = st.text(st.characters(min_codepoint=0, max_codepoint=0x10FFFF))
+ascii_text = st.text(st.characters(max_codepoint=0x7F))
+with_surrogates = st.text(st.one_of(st.characters(categories=["Cs"]), st.characters()))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(any_text, ascii_text, with_surrogates), max_size=6))
+def test_decoding_equals_pythons_text_by_text(texts: list[str]) -> None:
+    encoded = [text.encode("utf-8", "surrogatepass") for text in texts]
+    byte_offsets = np.zeros(len(texts) + 1, dtype=np.int64)
+    np.cumsum([len(data) for data in encoded], out=byte_offsets[1:])
+    data = np.frombuffer(b"".join(encoded), dtype=np.uint8)
+    codepoints, offsets = _decode_utf8(data, byte_offsets)
+    decoded = [
+        "".join(map(chr, codepoints[offsets[d] : offsets[d + 1]].tolist()))
+        for d in range(len(texts))
+    ]
+    assert decoded == texts
+    assert offsets[-1] == len(codepoints)
