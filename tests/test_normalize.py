@@ -176,3 +176,15 @@ def test_fast_path_equals_reference_on_any_text(text: str) -> None:
 )
 def test_fast_path_equals_reference_on_arabic_forms(text: str) -> None:
     assert normalize(text) == reference_normalize(text)
+
+
+# ASCII of any kind (controls, punctuation), with words and paragraph breaks mixed in.
+ascii_paragraphs = st.lists(
+    st.one_of(st.characters(max_codepoint=127), st.sampled_from(["\n\n", "word ", "Word. "]))
+).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(ascii_paragraphs)
+def test_ascii_text_normalizes_as_the_reference(text: str) -> None:
+    assert normalize(text) == reference_normalize(text)
