@@ -201,15 +201,13 @@ def _column_pairs(
     """Row pairs sharing a key in one column (see :func:`pairs_sharing_keys`)."""
     found: list[Pairs] = []
     order, starts, lengths = key_buckets(column)
-    if max_bucket is not None and len(starts):
-        # The cap counts owners, not rows (a document may hold a passage twice). A bucket lists
-        # its rows in increasing order, so one owner's rows are neighbours in it: count changes.
-        members = owners[order]
-        changes = np.ones(len(order), dtype=np.int64)
-        changes[1:] = members[1:] != members[:-1]
-        running = np.cumsum(changes)
-        distinct = running[starts + lengths - 1] - running[starts] + 1
-        keep = distinct <= max_bucket
+    if max_bucket is not None:
+        # The cap counts owners, not rows (a document may hold a passage twice): only buckets
+        # of more rows than the cap (boilerplate, few) can be over it, so only they are counted.
+        keep = lengths <= max_bucket
+        for k in np.flatnonzero(~keep).tolist():
+            members = owners[order[starts[k] : starts[k] + lengths[k]]]
+            keep[k] = len(unique_values(members)) <= max_bucket
         starts, lengths = starts[keep], lengths[keep]
     full = lengths <= _FULL_PAIRS_UP_TO if max_bucket is None else lengths >= 0
     # Buckets of one length at a time: one index matrix for all of them, no Python per bucket.
@@ -238,8 +236,8 @@ def pairs_sharing_keys(
 
     ``keys`` is a ``(rows, bands)`` matrix or any iterable of key columns.
 
-    Several rows may have one owner (the passages of a document), and one owner's rows are
-    consecutive; pairs of one owner are dropped. A key shared by more than ``max_bucket``
+    Several rows may have one owner (the passages of a document); pairs of one owner are
+    dropped. A key shared by more than ``max_bucket``
     owners is ignored (boilerplate); without a bound, long runs are linked as a star to their
     first row.
     """
