@@ -237,9 +237,8 @@ def pairs_sharing_keys(
     ``keys`` is a ``(rows, bands)`` matrix or any iterable of key columns.
 
     Several rows may have one owner (the passages of a document); pairs of one owner are
-    dropped. A key shared by more than ``max_bucket``
-    owners is ignored (boilerplate); without a bound, long runs are linked as a star to their
-    first row.
+    dropped. A key shared by more than ``max_bucket`` owners is ignored (boilerplate); without a
+    bound, long runs are linked as a star to their first row.
     """
     columns = keys.T if isinstance(keys, np.ndarray) else keys
 
