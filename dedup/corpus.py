@@ -16,7 +16,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date as Date
 from multiprocessing import get_context
-from typing import Literal, TypeVar
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -27,7 +27,7 @@ from dedup.digest import WORD_BINS_LOG2, Digest, digest_stream
 from dedup.io.readers import DocumentReader
 from dedup.io.spill import ColumnSpill, TextSpill
 from dedup.lsh import agreeing, candidate_pairs, pairs_sharing_keys
-from dedup.memory import trim_heap
+from dedup.memory import concatenate_releasing, trim_heap
 from dedup.model import Cluster, Document, Match, MatchKind, Report
 from dedup.unique import unique_pairs
 from dedup.verify import (
@@ -44,7 +44,6 @@ from dedup.verify import (
 __all__ = ["scan", "scan_documents"]
 
 _PROFILE_CACHE = 4096
-Scalar = TypeVar("Scalar", bound=np.generic)
 
 
 Progress = Callable[[str, int, int | None], None]
@@ -183,7 +182,7 @@ class _Corpus:
         exact_group_of = {m: g for g, members in enumerate(exact_groups) for m in members}
         # One matrix, filled as the blocks are let go: at a million documents each copy is
         # half a gigabyte. Then the heap the reading stage freed goes back to the system.
-        sigs = _concatenate_releasing(self.signature_blocks)
+        sigs = concatenate_releasing(self.signature_blocks)
         trim_heap()
         eligible = np.concatenate(self.eligible_blocks)
         pairs = candidate_pairs(sigs, self.config.bands, self.config.rows, eligible)
@@ -193,7 +192,7 @@ class _Corpus:
             pairs = pairs[agreeing(sigs, sigs, pairs, self.config.min_estimated_jaccard)]
         del sigs  # not needed any more: let the passages have the memory
         if self.passage_keys is not None:
-            owners = _concatenate_releasing(self.passage_owner_blocks)
+            owners = concatenate_releasing(self.passage_owner_blocks)
             keys = self.passage_keys
             columns = (keys.column(band) for band in range(self.config.passage_bands))
             passage_pairs = pairs_sharing_keys(columns, owners, self.config.max_passage_bucket)
@@ -367,19 +366,6 @@ class _Corpus:
 
 _VERIFYING: _Corpus | None = None
 _PAIRS_PER_TASK = 512
-
-
-def _concatenate_releasing(blocks: list[npt.NDArray[Scalar]]) -> npt.NDArray[Scalar]:
-    """``np.concatenate(blocks)`` of a non-empty list, emptied as it goes (the blocks and the
-    result are never both whole in memory)."""
-    out = np.empty((sum(len(block) for block in blocks), *blocks[0].shape[1:]), blocks[0].dtype)
-    blocks.reverse()
-    filled = 0
-    while blocks:
-        block = blocks.pop()
-        out[filled : filled + len(block)] = block
-        filled += len(block)
-    return out
 
 
 def _verify_chunk(pairs: list[tuple[int, int]]) -> list[Match | None]:

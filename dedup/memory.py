@@ -1,4 +1,5 @@
-"""Giving freed memory back to the system between the stages of a long scan.
+"""Giving freed memory back to the system between the stages of a long scan, and joining
+arrays without holding them twice.
 
 glibc serves allocations below its mmap threshold from the heap, and the threshold grows with
 every large block freed (up to 32 MB), so most of a scan's numpy arrays (a batch's digest, a band
@@ -13,8 +14,14 @@ from __future__ import annotations
 import ctypes
 import functools
 from collections.abc import Callable
+from typing import TypeVar
 
-__all__ = ["trim_heap"]
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["concatenate_releasing", "trim_heap"]
+
+Scalar = TypeVar("Scalar", bound=np.generic)
 
 
 @functools.cache
@@ -35,3 +42,16 @@ def trim_heap() -> bool:
         return False
     trim(0)
     return True
+
+
+def concatenate_releasing(blocks: list[npt.NDArray[Scalar]]) -> npt.NDArray[Scalar]:
+    """``np.concatenate(blocks)`` of a non-empty list, emptied as it goes (the blocks and the
+    result are never both whole in memory)."""
+    out = np.empty((sum(len(block) for block in blocks), *blocks[0].shape[1:]), blocks[0].dtype)
+    blocks.reverse()
+    filled = 0
+    while blocks:
+        block = blocks.pop()
+        out[filled : filled + len(block)] = block
+        filled += len(block)
+    return out

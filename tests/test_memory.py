@@ -8,8 +8,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dedup.corpus import _concatenate_releasing
-from dedup.memory import trim_heap
+from dedup.memory import concatenate_releasing, trim_heap
 
 
 def test_trim_heap_works_where_the_c_library_is_glibc() -> None:
@@ -24,7 +23,7 @@ def test_concatenate_releasing_equals_concatenate_and_empties_the_list(
     rng = np.random.default_rng(len(lengths) * 10 + width)
     blocks = [rng.integers(0, 2**32, size=(n, width), dtype=np.uint32) for n in lengths]
     expected = np.concatenate(blocks)
-    found = _concatenate_releasing(blocks)
+    found = concatenate_releasing(blocks)
     assert blocks == []
     assert found.dtype == np.uint32
     assert found.tolist() == expected.tolist()
