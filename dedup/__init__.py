@@ -4,7 +4,7 @@ import dedup.cache  # noqa: F401 - first: sets where numba caches kernels before
 from dedup.clean import CleanResult, clean, remove_paragraphs
 from dedup.config import ReadConfig, RepeatConfig, ScanConfig
 from dedup.corpus import scan, scan_documents
-from dedup.errors import BackendError, ConfigError, DedupError, InputError
+from dedup.errors import BackendError, ConfigError, DedupError, InputError, SpillError
 from dedup.index import open_index
 from dedup.io.readers import read_documents
 from dedup.model import Cluster, Document, Match, Paragraph, Repeat, Report
@@ -29,6 +29,7 @@ __all__ = [
     "RepeatConfig",
     "Report",
     "ScanConfig",
+    "SpillError",
     "clean",
     "find_repeats",
     "find_repeats_in",

@@ -3,12 +3,13 @@
 DedupError                 every error a user can cause; the CLI prints it in one line, exit 2
 ├── InputError             unreadable or malformed input; names the file and, where known, the line
 ├── ConfigError            an invalid setting; says which and how to fix it
-└── BackendError           an index backend failed (a database or server)
+├── BackendError           an index backend failed (a database or server)
+└── SpillError             temporary files could not be written (a full or too small disk)
 """
 
 from __future__ import annotations
 
-__all__ = ["BackendError", "ConfigError", "DedupError", "InputError"]
+__all__ = ["BackendError", "ConfigError", "DedupError", "InputError", "SpillError"]
 
 
 class DedupError(Exception):
@@ -37,3 +38,7 @@ class ConfigError(DedupError):
 
 class BackendError(DedupError):
     """An index backend (SQLite, Redis) failed or holds data in an unknown format."""
+
+
+class SpillError(DedupError):
+    """A scan's temporary files (texts and band keys it reads back later) could not be written."""

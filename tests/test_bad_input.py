@@ -8,7 +8,10 @@ from __future__ import annotations
 import bz2
 import gzip
 import os
+import resource
 import stat
+import subprocess
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -328,3 +331,38 @@ def test_outputs_get_ordinary_permissions(tmp_path: Path) -> None:
         os.umask(umask)
     assert stat.S_IMODE((tmp_path / "file.jsonl").stat().st_mode) == 0o644
     assert stat.S_IMODE((tmp_path / "folder").stat().st_mode) == 0o755
+
+
+def test_temporary_files_that_cannot_be_written_are_one_line(tmp_path: Path) -> None:
+    # A real run whose files may not grow past 2 MB (as on a full disk, the write fails), while
+    # the spill of its texts needs more: the error says where, and how to move them.
+    spill_dir = tmp_path / "spill"
+    spill_dir.mkdir()
+    corpus = tmp_path / "corpus.jsonl"
+    with open(corpus, "w", encoding="utf-8") as handle:
+        for number in range(60):
+            text = f"story {number} " + " ".join(f"w{number}x{k}" for k in range(10_000))
+            handle.write(f'{{"id": "{number}", "text": "{text}"}}\n')
+    assert corpus.stat().st_size > 4 * 2**20
+
+    def limit_file_size() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (2 * 2**20, 2 * 2**20))
+
+    completed = subprocess.run(
+        [sys.executable, "-m", "dedup", "scan", str(corpus), "--report", "out.jsonl"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=tmp_path,
+        env={**os.environ, "TMPDIR": str(spill_dir)},
+        preexec_fn=limit_file_size,
+    )
+    assert (completed.returncode, completed.stdout, completed.stderr) == (
+        2,
+        "",
+        f"dedup: error: cannot write temporary files in {spill_dir}: File too large "
+        "(set TMPDIR to a folder on a disk with more room)\n",
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus.jsonl", "spill"]
+    assert list(spill_dir.iterdir()) == []

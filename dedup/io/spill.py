@@ -3,13 +3,17 @@ document texts, and columns of band keys."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from array import array
 from types import TracebackType
+from typing import BinaryIO
 
 import numpy as np
 import numpy.typing as npt
+
+from dedup.errors import SpillError
 
 __all__ = ["ColumnSpill", "TextSpill"]
 
@@ -18,7 +22,8 @@ class TextSpill:
     """Append texts, read any of them back by number; the file is deleted on close."""
 
     def __init__(self, directory: str | None = None) -> None:
-        self._file = tempfile.TemporaryFile(dir=directory, prefix="dedup-spill-")  # noqa: SIM115
+        self._directory = directory
+        self._file = _temporary_file(directory, "dedup-spill-")
         self._offsets = array("q", [0])
         self._pending: list[bytes] = []
         self._pending_size = 0
@@ -58,14 +63,12 @@ class TextSpill:
 
     def _flush(self) -> None:
         if self._pending:
-            self._file.seek(0, os.SEEK_END)
-            self._file.write(b"".join(self._pending))
-            self._file.flush()
+            _append(self._file, self._pending, self._directory)
             self._pending.clear()
             self._pending_size = 0
 
     def close(self) -> None:
-        self._file.close()
+        _discard(self._file)
 
     def __enter__(self) -> TextSpill:
         return self
@@ -87,7 +90,8 @@ class ColumnSpill:
     """
 
     def __init__(self, columns: int, dtype: type = np.uint64, directory: str | None = None) -> None:
-        self._file = tempfile.TemporaryFile(dir=directory, prefix="dedup-columns-")  # noqa: SIM115
+        self._directory = directory
+        self._file = _temporary_file(directory, "dedup-columns-")
         self._columns = columns
         self._dtype = np.dtype(dtype)
         self._blocks: list[tuple[int, int]] = []  # (file offset, rows) of each matrix
@@ -126,11 +130,43 @@ class ColumnSpill:
 
     def _flush(self) -> None:
         if self._pending:
-            self._file.seek(0, os.SEEK_END)
-            self._file.write(b"".join(self._pending))
-            self._file.flush()
+            _append(self._file, self._pending, self._directory)
             self._pending.clear()
             self._pending_size = 0
 
     def close(self) -> None:
-        self._file.close()
+        _discard(self._file)
+
+
+def _temporary_file(directory: str | None, prefix: str) -> BinaryIO:
+    try:
+        return tempfile.TemporaryFile(dir=directory, prefix=prefix)
+    except OSError as error:
+        raise _spill_error(error, directory) from None
+
+
+def _append(file: BinaryIO, parts: list[bytes], directory: str | None) -> None:
+    try:
+        file.seek(0, os.SEEK_END)
+        file.write(b"".join(parts))
+        file.flush()
+    except OSError as error:
+        raise _spill_error(error, directory) from None
+
+
+def _discard(file: BinaryIO) -> None:
+    # Closing flushes what a failed write left buffered; the file is deleted anyway, and that
+    # second failure must not hide the first.
+    with contextlib.suppress(OSError):
+        file.close()
+
+
+def _spill_error(error: OSError, directory: str | None) -> SpillError:
+    # A full disk is what users meet here (a million news articles spill about 4.5 GB), and the
+    # file has no name to show: say where it was and how to move it.
+    where = directory or tempfile.gettempdir()
+    reason = error.strerror or str(error)
+    return SpillError(
+        f"cannot write temporary files in {where}: {reason} "
+        "(set TMPDIR to a folder on a disk with more room)"
+    )
