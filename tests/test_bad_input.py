@@ -15,6 +15,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import zstandard
@@ -333,30 +334,39 @@ def test_outputs_get_ordinary_permissions(tmp_path: Path) -> None:
     assert stat.S_IMODE((tmp_path / "folder").stat().st_mode) == 0o755
 
 
-def test_temporary_files_that_cannot_be_written_are_one_line(tmp_path: Path) -> None:
-    # A real run whose files may not grow past 2 MB (as on a full disk, the write fails), while
-    # the spill of its texts needs more: the error says where, and how to move them.
-    spill_dir = tmp_path / "spill"
-    spill_dir.mkdir()
-    corpus = tmp_path / "corpus.jsonl"
-    with open(corpus, "w", encoding="utf-8") as handle:
+def _big_corpus(path: Path) -> None:
+    with open(path, "w", encoding="utf-8") as handle:
         for number in range(60):
             text = f"story {number} " + " ".join(f"w{number}x{k}" for k in range(10_000))
             handle.write(f'{{"id": "{number}", "text": "{text}"}}\n')
-    assert corpus.stat().st_size > 4 * 2**20
+    assert path.stat().st_size > 4 * 2**20
+
+
+def _run_with_files_under_2mb(arguments: list[str], cwd: Path, tmpdir: Path) -> Any:
+    """Run dedup with files that may not grow past 2 MB: a write beyond fails as on a full disk."""
 
     def limit_file_size() -> None:
         resource.setrlimit(resource.RLIMIT_FSIZE, (2 * 2**20, 2 * 2**20))
 
-    completed = subprocess.run(
-        [sys.executable, "-m", "dedup", "scan", str(corpus), "--report", "out.jsonl"],
+    return subprocess.run(
+        [sys.executable, "-m", "dedup", *arguments],
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
-        cwd=tmp_path,
-        env={**os.environ, "TMPDIR": str(spill_dir)},
+        cwd=cwd,
+        env={**os.environ, "TMPDIR": str(tmpdir)},
         preexec_fn=limit_file_size,
+    )
+
+
+def test_temporary_files_that_cannot_be_written_are_one_line(tmp_path: Path) -> None:
+    # The spill of the texts needs more than the limit: the error says where, and how to move it.
+    spill_dir = tmp_path / "spill"
+    spill_dir.mkdir()
+    _big_corpus(tmp_path / "corpus.jsonl")
+    completed = _run_with_files_under_2mb(
+        ["scan", "corpus.jsonl", "--report", "out.jsonl"], tmp_path, spill_dir
     )
     assert (completed.returncode, completed.stdout, completed.stderr) == (
         2,
@@ -366,3 +376,16 @@ def test_temporary_files_that_cannot_be_written_are_one_line(tmp_path: Path) -> 
     )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus.jsonl", "spill"]
     assert list(spill_dir.iterdir()) == []
+
+
+def test_output_that_fills_the_disk_is_one_line_naming_it(tmp_path: Path) -> None:
+    _big_corpus(tmp_path / "corpus.jsonl")
+    completed = _run_with_files_under_2mb(
+        ["clean", "corpus.jsonl", "-o", "clean.jsonl", "--no-copies"], tmp_path, tmp_path
+    )
+    assert (completed.returncode, completed.stdout, completed.stderr) == (
+        2,
+        "",
+        "dedup: error: clean.jsonl: File too large\n",
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus.jsonl"]

@@ -35,6 +35,11 @@ def atomic_file(path: str | Path) -> Iterator[IO[bytes]]:
         # tempfile creates 0600; an output gets the permissions of any file the user creates
         os.chmod(handle.name, 0o666 & ~_umask())
         os.replace(handle.name, target)
+    except OSError as error:
+        Path(handle.name).unlink(missing_ok=True)
+        if error.filename is None:  # a write failed (a full disk): say which output
+            raise OSError(error.errno, error.strerror, str(target)) from None
+        raise
     except BaseException:
         Path(handle.name).unlink(missing_ok=True)
         raise
