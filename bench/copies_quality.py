@@ -174,6 +174,8 @@ def main() -> None:
         "partial_containment",
         "partial_weighted",
         "partial_sentences",
+        "template_df",
+        "template_ratio",
     ):
         parser.add_argument(
             "--" + name.replace("_", "-"), type=float, default=getattr(defaults, name)
@@ -201,6 +203,8 @@ def main() -> None:
         partial_containment=args.partial_containment,
         partial_weighted=args.partial_weighted,
         partial_sentences=args.partial_sentences,
+        template_df=args.template_df,
+        template_ratio=args.template_ratio,
         bands=args.bands,
         rows=args.rows,
         min_tokens=args.min_tokens,

@@ -101,7 +101,10 @@ class MatchConfig:
     the other; "sentences" the share of its sentences with a close match; "small"/"large" the
     higher and lower of the two directions. A pair sharing at least ``obvious_jaccard`` of its
     3-grams and ``obvious_weighted`` of both texts' rarer words is a copy without the (costly)
-    sentence alignment.
+    sentence alignment. A pair whose shared 3-grams are held by more than ``template_df``
+    documents (25th percentile), and by ``template_ratio`` times more than the rest of the
+    contained text's, shares only a formula (a cable, a notice) and is no copy at all
+    (:mod:`dedup.commonness`).
     """
 
     num_perm: int = 128
@@ -122,6 +125,8 @@ class MatchConfig:
     partial_containment: float = 0.45
     partial_weighted: float = 0.5
     partial_sentences: float = 0.75
+    template_df: float = 25.0
+    template_ratio: float = 1.6
     keep: KeepPolicy = "first"
     source_priority: tuple[str, ...] = ()
     window_days: float | None = None
@@ -152,6 +157,11 @@ class MatchConfig:
         ):
             value = getattr(self, name)
             _require(0.0 <= value <= 1.0, f"{name} must be between 0 and 1, got {value}")
+        _require(self.template_df >= 0, f"template_df must not be negative, got {self.template_df}")
+        _require(
+            self.template_ratio >= 1.0,
+            f"template_ratio must be at least 1, got {self.template_ratio}",
+        )
         _require(
             self.keep != "source" or bool(self.source_priority),
             "keep policy 'source' needs a source priority list (--source-priority a,b,c)",

@@ -22,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from dedup.cluster import cluster_pairs, representative
+from dedup.commonness import ShingleCounts
 from dedup.config import MatchConfig, ScanConfig
 from dedup.digest import WORD_BINS_LOG2, Digest, digest_stream
 from dedup.io.readers import DocumentReader
@@ -80,7 +81,9 @@ def scan_documents(
     report = Report()
     with _Corpus(config.matches, progress=progress, workers=workers) as corpus:
         spill = corpus.spill if config.find_matches else None
-        for batch, digest in digest_stream(documents, config, workers, spill):
+        if config.find_matches:
+            corpus.counts = ShingleCounts(workers)
+        for batch, digest in digest_stream(documents, config, workers, spill, corpus.counts):
             if progress is not None:
                 progress("reading", report.documents + len(batch), None)
             if on_digest is not None:
@@ -94,6 +97,8 @@ def scan_documents(
                     report.texts.setdefault(repeat.doc, by_ordinal[repeat.ordinal].text)
             if config.find_matches:
                 corpus.add(batch, digest)
+        if corpus.counts is not None:
+            corpus.counts.finish()
         if config.find_matches:
             report.matches, report.clusters = corpus.find_copies()
             corpus.keep_texts(report, config.report_texts)
@@ -122,6 +127,7 @@ class _Corpus:
         default_factory=lambda: DocumentFrequencies(bins_log2=WORD_BINS_LOG2)
     )
     spill: TextSpill = field(default_factory=TextSpill)
+    counts: ShingleCounts | None = None
     profiles: OrderedDict[int, Profile] = field(default_factory=OrderedDict)
 
     def __enter__(self) -> _Corpus:
@@ -299,7 +305,7 @@ class _Corpus:
 
     def _verify(self, a: int, b: int) -> Match | None:
         profile_a, profile_b = self.profile(a), self.profile(b)
-        scores = measure(profile_a, profile_b, self.frequencies, self.config)
+        scores = measure(profile_a, profile_b, self.frequencies, self.config, self.counts)
         verdict = classify(scores, self.config)
         if verdict is None:
             return None
@@ -340,7 +346,9 @@ class _Corpus:
         def are_copies(a: int, b: int) -> bool:
             if self.exact_keys[a] and self.exact_keys[a] == self.exact_keys[b]:
                 return True
-            scores = measure(self.profile(a), self.profile(b), self.frequencies, config)
+            scores = measure(
+                self.profile(a), self.profile(b), self.frequencies, config, self.counts
+            )
             verdict = classify(scores, config)
             return verdict is not None and verdict[0] == "near_duplicate"
 

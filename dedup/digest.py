@@ -19,6 +19,7 @@ import numba
 import numpy as np
 import numpy.typing as npt
 
+from dedup.commonness import ShingleCounts
 from dedup.config import ScanConfig
 from dedup.io.spill import TextSpill
 from dedup.model import Document, Repeat
@@ -58,13 +59,16 @@ class Digest:
     passage_owners: npt.NDArray[np.int64] = field(default_factory=lambda: np.empty(0, np.int64))
 
 
-def digest_batch(documents: list[Document], config: ScanConfig) -> Digest:
-    """Digest one batch of documents (see the module docstring)."""
+def digest_batch(
+    documents: list[Document], config: ScanConfig, counts: ShingleCounts | None = None
+) -> Digest:
+    """Digest one batch of documents (see the module docstring); with ``counts``, count the
+    documents holding each of their 3-grams there too."""
     encoded = [d.text.encode("utf-8", "surrogatepass") for d in documents]
     byte_offsets = np.zeros(len(documents) + 1, dtype=np.int64)
     np.cumsum([len(data) for data in encoded], out=byte_offsets[1:])
     return digest_encoded(
-        b"".join(encoded), byte_offsets, [(d.id, d.ordinal) for d in documents], config
+        b"".join(encoded), byte_offsets, [(d.id, d.ordinal) for d in documents], config, counts
     )
 
 
@@ -73,6 +77,7 @@ def digest_encoded(
     byte_offsets: npt.NDArray[np.int64],
     names: list[tuple[str, int]],
     config: ScanConfig,
+    counts: ShingleCounts | None = None,
 ) -> Digest:
     """:func:`digest_batch` of texts given as UTF-8, joined (see :func:`analyze_encoded`), with
     the ``(id, ordinal)`` of each document."""
@@ -88,6 +93,8 @@ def digest_encoded(
             digest.repeats.extend(find_repeats(document, analyze(document.text), config.repeats))
     if not config.find_matches:
         return digest
+    if counts is not None:
+        counts.count(batch.shingles, batch.shingle_offsets)
     digest.exact_keys, digest.word_bins, digest.word_bin_counts = _document_keys_of_batch(
         batch.paragraph_hashes, batch.paragraph_offsets, batch.tokens, batch.token_offsets
     )
@@ -168,6 +175,7 @@ def digest_stream(
     config: ScanConfig,
     workers: int | None = None,
     spill: TextSpill | None = None,
+    counts: ShingleCounts | None = None,
 ) -> Iterator[tuple[list[Document], Digest]]:
     """Digest ``documents`` in batches, in input order: ``(batch, digest)`` pairs.
 
@@ -175,7 +183,8 @@ def digest_stream(
     a single batch, everything runs in this process. Only digests (numbers and repeats) travel
     back. With a ``spill``, each document's text is appended to it (numbered in reading order)
     and workers read their batch's bytes from its file: texts are not pickled through a pipe,
-    nor encoded twice.
+    nor encoded twice. With ``counts``, the documents holding each 3-gram are counted there
+    (:mod:`dedup.commonness`).
     """
     workers = workers or os.cpu_count() or 1
     batches = _batches(documents)
@@ -188,15 +197,17 @@ def digest_stream(
             if spill is not None:
                 for document in batch:
                     spill.append(document.text)
-            yield batch, digest_batch(batch, config)
+            yield batch, digest_batch(batch, config, counts)
         return
     _warm_up(config)  # load compiled kernels once here, so forked workers start with them
     context = get_context("fork")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=_start_worker, initargs=(counts,)
+    ) as pool:
         pending: list[tuple[list[Document], Future[Digest]]] = []
         for batch in _chain(first, second, batches):
             if spill is None:
-                future = pool.submit(digest_batch, _lean(batch), config)
+                future = pool.submit(_digest_in_worker, _lean(batch), config)
             else:
                 first_number = len(spill)
                 for document in batch:
@@ -216,6 +227,22 @@ def digest_stream(
             yield done_batch, done.result()
 
 
+_WORKER_COUNTS: ShingleCounts | None = None
+
+
+def _start_worker(counts: ShingleCounts | None) -> None:
+    """In each forked worker: count 3-grams into a table of its own (the pool forks, so
+    ``counts`` and its shared memory are inherited, not pickled)."""
+    global _WORKER_COUNTS
+    _WORKER_COUNTS = counts
+    if counts is not None:
+        counts.claim()
+
+
+def _digest_in_worker(documents: list[Document], config: ScanConfig) -> Digest:
+    return digest_batch(documents, config, _WORKER_COUNTS)
+
+
 def _digest_spilled(
     fd: int,
     start: int,
@@ -225,7 +252,7 @@ def _digest_spilled(
 ) -> Digest:
     """Digest a batch read from a spill file (a forked worker shares its descriptor)."""
     encoded = os.pread(fd, int(byte_offsets[-1]), start)
-    return digest_encoded(encoded, byte_offsets, names, config)
+    return digest_encoded(encoded, byte_offsets, names, config, _WORKER_COUNTS)
 
 
 def _warm_up(config: ScanConfig) -> None:

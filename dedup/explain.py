@@ -6,6 +6,7 @@ import itertools
 from dataclasses import dataclass
 from typing import Literal
 
+from dedup.commonness import ShingleCounts
 from dedup.config import MatchConfig, ReadConfig, ScanConfig
 from dedup.digest import WORD_BINS_LOG2, digest_stream
 from dedup.errors import InputError
@@ -63,15 +64,17 @@ def compare(
     b: Document,
     config: MatchConfig | None = None,
     frequencies: DocumentFrequencies | None = None,
+    counts: ShingleCounts | None = None,
 ) -> Comparison:
     """Compare two documents as a scan would verify them.
 
     ``frequencies`` are the corpus's word frequencies; without them (or with too few documents)
-    every word weighs the same, so weighted scores equal plain word containment.
+    every word weighs the same, so weighted scores equal plain word containment. ``counts``,
+    the corpus's 3-gram counts (finished), tell a shared formula from a copy.
     """
     config = config or MatchConfig()
     profile_a, profile_b = profile(a.text), profile(b.text)
-    scores = measure(profile_a, profile_b, frequencies or DocumentFrequencies())
+    scores = measure(profile_a, profile_b, frequencies or DocumentFrequencies(), counts=counts)
     verdict = classify(scores, config)
     kind, direction = verdict if verdict is not None else (None, None)
     aligned = tuple(
@@ -97,13 +100,15 @@ def compare_files(path_a: str, path_b: str, read: ReadConfig | None = None) -> C
 def compare_in_corpus(
     corpus: str, id_a: str, id_b: str, read: ReadConfig | None = None
 ) -> Comparison:
-    """Compare two documents of ``corpus`` by id, weighing words by the corpus's frequencies."""
+    """Compare two documents of ``corpus`` by id, weighing words by the corpus's frequencies
+    and telling formulas by its 3-gram counts, as a scan of it would."""
     read = read or ReadConfig()
     frequencies = DocumentFrequencies(bins_log2=WORD_BINS_LOG2)
     found: dict[str, Document] = {}
     config = ScanConfig(read=read, find_repeats=False)
+    counts = ShingleCounts()
     # The scan's own pass counts the words (compiled, on all cores), as a scan would weigh them.
-    for batch, digest in digest_stream(read_documents([corpus], read), config):
+    for batch, digest in digest_stream(read_documents([corpus], read), config, counts=counts):
         frequencies.add_bins(digest.word_bins, len(batch))
         for document in batch:
             if document.id in (id_a, id_b) and document.id not in found:
@@ -111,7 +116,8 @@ def compare_in_corpus(
     for wanted in (id_a, id_b):
         if wanted not in found:
             raise InputError(f"no document with id {wanted!r} (--id-field {read.id_field})", corpus)
-    return compare(found[id_a], found[id_b], frequencies=frequencies)
+    counts.finish()
+    return compare(found[id_a], found[id_b], frequencies=frequencies, counts=counts)
 
 
 def _only_document(path: str, read: ReadConfig) -> Document:

@@ -8,6 +8,9 @@ Measures, all exact (no sketch estimates):
   by its inverse document frequency in the corpus. Syndicated copies are reworded, retitled and
   trimmed, so their n-gram overlap is low, but they keep the rare words (names, numbers, places);
   template texts (a congratulation cable to another president) share n-grams but not rare words.
+* ``shared_df``, ``own_df`` (with the corpus's 3-gram counts, :mod:`dedup.commonness`): how many
+  documents hold the 3-grams the two share, and those of the contained text. Formula texts share
+  what many documents hold; :func:`classify` rejects them.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import numpy as np
 import numpy.typing as npt
 from rapidfuzz import fuzz
 
+from dedup.commonness import ShingleCounts, shared_and_own_df
 from dedup.config import MatchConfig
 from dedup.model import MatchKind, Paragraph
 from dedup.text.analyze import TextAnalysis, analyze
@@ -455,12 +459,14 @@ def measure(
     b: Profile,
     frequencies: DocumentFrequencies,
     config: MatchConfig | None = None,
+    counts: ShingleCounts | None = None,
 ) -> dict[str, float]:
     """The exact measures of a pair, rounded for reports.
 
     Sentence alignment (``sentences_a``, ``sentences_b``) is the costly measure: with a
     ``config`` it is computed only where it can change :func:`classify`'s verdict, and left out
-    of the scores elsewhere; without one, always.
+    of the scores elsewhere; without one, always. With the corpus's 3-gram ``counts``
+    (finished), ``shared_df`` and ``own_df`` say how common the shared text is.
     """
     uniform = frequencies.documents < frequencies.min_documents
     shared, shared_weight, weight_a, weight_b = _overlap(
@@ -481,6 +487,16 @@ def measure(
         "weighted_a": _share(shared_weight, weight_a),
         "weighted_b": _share(shared_weight, weight_b),
     }
+    if counts is not None and (config is None or _formula_decides(scores, config)):
+        shared_df, own_df = shared_and_own_df(
+            counts,
+            a.shingle_set,
+            b.shingle_set,
+            scores["containment_a"] >= scores["containment_b"],
+        )
+        scores["shared_df"], scores["own_df"] = round(shared_df, 1), round(own_df, 1)
+        if config is not None and _formula(scores, config):
+            return scores  # no copy, whatever the sentences say
     if config is None or _sentences_decide(scores, config):
         texts_a, texts_b = a.sentences(), b.sentences()
         words_a, words_b = a.sentence_words(), b.sentence_words()
@@ -582,6 +598,29 @@ def align_paragraphs(
     return tuple(aligned)
 
 
+def _formula_decides(scores: dict[str, float], config: MatchConfig) -> bool:
+    """Whether the pair could be linked, so that a formula would change the verdict. An obvious
+    copy shares most of both texts' rarer words, the names a formula would not share: no
+    formula, and its shared text is left uncounted."""
+    if _obvious_copy(scores, config):
+        return False
+    return (
+        max(scores["containment_a"], scores["containment_b"]) >= config.partial_containment
+        or max(scores["weighted_a"], scores["weighted_b"]) >= _ALIGN_FROM_WEIGHTED
+    )
+
+
+def _formula(scores: dict[str, float], config: MatchConfig) -> bool:
+    """The shared 3-grams are common in the corpus, and far commoner than the rest of the
+    contained text: a formula wrapped around other names (see :mod:`dedup.commonness`)."""
+    shared = scores.get("shared_df")
+    if shared is None:
+        return False
+    return shared > config.template_df and shared > config.template_ratio * max(
+        scores["own_df"], 1.0
+    )
+
+
 def _obvious_copy(scores: dict[str, float], config: MatchConfig) -> bool:
     """Most of both texts' 3-grams and rarer words shared: a copy whatever the sentences say."""
     return (
@@ -598,8 +637,11 @@ def classify(
     Near-duplicate: the smaller text's rarer words are mostly in the larger, nearly all its
     sentences have a close match there, and a fair part of the larger's sentences match back
     (a retitled, re-credited, trimmed or lightly extended copy). Partial: a large share of one
-    text's sentences, rarer words or 3-grams is found in the other.
+    text's sentences, rarer words or 3-grams is found in the other. Neither when what the two
+    share is a formula many documents hold (``shared_df``, ``own_df``).
     """
+    if _formula(scores, config):
+        return None
     weighted_small = max(scores["weighted_a"], scores["weighted_b"])
     sentences_a, sentences_b = scores.get("sentences_a", 0.0), scores.get("sentences_b", 0.0)
     sentences_small = max(sentences_a, sentences_b)

@@ -82,8 +82,11 @@ def render_comparison(comparison: Comparison, passages: int = 10) -> str:
         f"  weighted words B in A   {scores['weighted_b']:.3f}",
         f"  sentences of A in B     {scores['sentences_a']:.3f}",
         f"  sentences of B in A     {scores['sentences_b']:.3f}",
-        f"shared passages: {len(comparison.aligned)}",
     ]
+    if "shared_df" in scores:  # with a corpus (--in) to count 3-grams in
+        lines.append(f"  docs per shared 3-gram  {scores['shared_df']:.0f}")
+        lines.append(f"  docs per own 3-gram     {scores['own_df']:.0f}")
+    lines.append(f"shared passages: {len(comparison.aligned)}")
     for passage in comparison.aligned[:passages]:
         lines.append(f"  A[{passage.a_index}] ~ B[{passage.b_index}] ({passage.score:.0%} shared)")
         lines.append(f"    A: {_excerpt(passage.a_text, 100)}")

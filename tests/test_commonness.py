@@ -1,0 +1,150 @@
+"""Formula texts (a cable, a notice: the same words around other names) are no copies.
+
+How common the shared 3-grams are across the corpus tells them apart (dedup.commonness); a story
+copied by many outlets shares common text too, but all of it, and stays a copy.
+"""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+
+from dedup.commonness import ShingleCounts, shared_and_own_df
+from dedup.config import MatchConfig, ScanConfig
+from dedup.corpus import scan_documents
+from dedup.errors import ConfigError
+from dedup.model import Document
+from dedup.verify import classify
+
+CABLE = (
+    "The King sent a cable of congratulations to President {name} of {country} on the "
+    "anniversary of the independence day of his country. In the cable the King expressed his "
+    "sincere congratulations and best wishes of continued good health and happiness to the "
+    "president and of further progress and prosperity to the government and the people of "
+    "the friendly republic."
+)
+STORY = (
+    "Heavy rain flooded the lower districts of the port city overnight and forced hundreds of "
+    "families to leave their homes, the civil defence said on Monday. Rescue teams used boats "
+    "to reach residents trapped on rooftops near the old market, and the schools of the "
+    "district will stay closed until the water recedes from the streets."
+)
+
+
+def _words(rng: random.Random, count: int) -> str:
+    return " ".join(
+        "".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(3, 9)))
+        for _ in range(count)
+    )
+
+
+def _corpus(cables: int = 40, outlets: int = 30) -> list[Document]:
+    """``cables`` formula cables, each with its own news about its country; one story carried
+    by ``outlets`` outlets, each with its own credit line."""
+    rng = random.Random(7)
+    documents = []
+    for k in range(cables):
+        name, country = _words(rng, 2).title(), _words(rng, 1).title()
+        own_news = f"{_words(rng, 45)}."  # what each cable's article says besides the formula
+        text = CABLE.format(name=name, country=country) + "\n\n" + own_news
+        documents.append(Document(f"cable-{k}", text, ordinal=len(documents)))
+    for k in range(outlets):
+        credit = f"Reported by {_words(rng, 2).title()} for outlet {k}."
+        documents.append(Document(f"story-{k}", STORY + "\n\n" + credit, ordinal=len(documents)))
+    return documents
+
+
+def _scan(documents: list[Document], workers: int = 1, **match: float) -> tuple[set, list]:
+    config = ScanConfig(find_repeats=False, matches=MatchConfig(**match))  # type: ignore[arg-type]
+    report = scan_documents(documents, config, workers=workers)
+    linked = {frozenset((m.a, m.b)) for m in report.matches}
+    return linked, [sorted(c.members) for c in report.clusters]
+
+
+def test_formula_cables_are_not_linked_but_a_widely_carried_story_is_one_cluster() -> None:
+    linked, clusters = _scan(_corpus())
+    assert not any(a.startswith("cable") or b.startswith("cable") for a, b in map(tuple, linked))
+    assert clusters == [sorted(f"story-{k}" for k in range(30))]
+
+
+def test_without_the_formula_check_the_cables_would_link() -> None:
+    # The planted cables do share enough to be linked: the check above is what keeps them apart.
+    linked, _ = _scan(_corpus(), template_df=1000)
+    cable_links = [p for p in linked if all(d.startswith("cable") for d in p)]
+    assert len(cable_links) > 100
+
+
+def test_a_formula_few_documents_hold_is_not_common() -> None:
+    # Ten cables: their formula is held by too few documents to be told from a shared story.
+    linked, _ = _scan(_corpus(cables=10, outlets=3))
+    assert frozenset(("cable-0", "cable-1")) in linked
+
+
+def test_two_workers_count_as_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    documents = _corpus()
+    config = ScanConfig(find_repeats=False)
+    one = scan_documents(documents, config, workers=1)
+    monkeypatch.setattr("dedup.digest.BATCH_SIZE", 8)  # many batches, digested by forked workers
+    two = scan_documents(documents, config, workers=2)
+    assert [m.to_dict() for m in one.matches] == [m.to_dict() for m in two.matches]
+    assert [c.to_dict() for c in one.clusters] == [c.to_dict() for c in two.clusters]
+    assert all("shared_df" in m.scores for m in one.matches)
+
+
+def _sorted(values: list[int]) -> np.ndarray:
+    return np.array(sorted(set(values)), dtype=np.uint32)
+
+
+def test_documents_are_counted_once_whatever_their_repeats() -> None:
+    even = [2 * k for k in range(1, 9)]  # counted 3-grams have even hashes
+    counts = ShingleCounts(workers=2, bits=12)
+    documents = [even * 3, even[:4], [*even[:4], 1, 3, 5]]  # the first repeats its 3-grams
+    offsets = np.cumsum([0, *(len(d) for d in documents)])
+    counts.claim()  # one table here ...
+    counts.count(np.array(documents[0] + documents[1], dtype=np.uint32), offsets[:3])
+    counts.claim()  # ... and another, as a second worker would
+    counts.count(np.array(documents[2], dtype=np.uint32), offsets[2:] - offsets[2])
+    counts.finish()
+    # even[:4] is in 3 documents, even[4:] in 1; odd hashes are not counted
+    shared, own = shared_and_own_df(counts, _sorted([*even[:4], 1, 3]), _sorted(even), True)
+    assert shared == pytest.approx(3, abs=0.01) and own == pytest.approx(3, abs=0.01)
+    shared, own = shared_and_own_df(counts, _sorted(even), _sorted(even[2:]), False)
+    # shared: even[2:4] (3 each), even[4:] (1 each): the 25th percentile is 1
+    assert shared == pytest.approx(1, abs=0.01) and own == pytest.approx(1, abs=0.01)
+    assert shared_and_own_df(counts, _sorted([1, 3]), _sorted([1, 3]), True) == (0.0, 0.0)
+
+
+SCORES = {
+    "jaccard": 0.3,
+    "containment_a": 0.6,
+    "containment_b": 0.5,
+    "weighted_a": 0.7,
+    "weighted_b": 0.6,
+    "sentences_a": 0.6,
+    "sentences_b": 0.5,
+}
+
+
+@pytest.mark.parametrize(
+    ("shared_df", "own_df", "linked"),
+    [
+        (40.0, 4.0, False),  # common shared text, rare rest: a formula
+        (40.0, 30.0, True),  # as common as the rest: a widely carried story
+        (20.0, 2.0, True),  # not common enough to be a formula
+        (None, None, True),  # no corpus counts (compare without --in, check): no judgement
+    ],
+)
+def test_classify_rejects_a_formula_only(
+    shared_df: float | None, own_df: float | None, linked: bool
+) -> None:
+    scores = dict(SCORES)
+    if shared_df is not None and own_df is not None:
+        scores.update(shared_df=shared_df, own_df=own_df)
+    assert (classify(scores, MatchConfig()) is not None) == linked
+
+
+def test_template_ratio_below_one_is_refused() -> None:
+    with pytest.raises(ConfigError, match=r"template_ratio must be at least 1, got 0\.5"):
+        MatchConfig(template_ratio=0.5)
