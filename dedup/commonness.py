@@ -25,14 +25,18 @@ import numba
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["TABLE_BITS", "ShingleCounts", "shared_and_own_df"]
+__all__ = ["TABLE_BITS", "ShingleCounts", "shared_and_own_df", "table_bits"]
 
 U32 = npt.NDArray[np.uint32]
 U8 = npt.NDArray[np.uint8]
 
-# 2**25 one-byte bins per table: 32 MB, counted half of 550 3-grams a document. At a million
-# documents a bin holds about 8 counts of other 3-grams; the mean is subtracted (see ``df``).
+# At most 2**25 one-byte bins per table (32 MB). At a million news articles a bin holds about 8
+# counts of other 3-grams; their mean is subtracted (see ``_df``).
 TABLE_BITS = 25
+# Smaller inputs get smaller tables (a small batch in CI pays for no 64 MB): one bin for every
+# 20 bytes of text, about two counted 3-grams, and at least 2**16.
+_BYTES_PER_BIN = 20
+_MIN_BITS = 16
 # Tables at most (32 MB each); more workers share them, and a count is lost only when two add
 # to the same bin at the same instant.
 _MAX_TABLES = 4
@@ -48,7 +52,8 @@ class ShingleCounts:
     """
 
     def __init__(self, workers: int | None = None, bits: int = TABLE_BITS) -> None:
-        """Tables for ``workers`` counting processes (default: one per core)."""
+        """Tables of ``2**bits`` bins for ``workers`` counting processes (default: one per
+        core); :func:`table_bits` sizes them for a corpus."""
         tables = min(workers or os.cpu_count() or 1, _MAX_TABLES)
         # An anonymous mapping is shared with processes forked after it: their counts land here.
         self._buffer: mmap.mmap | None = mmap.mmap(-1, tables << bits)
@@ -76,6 +81,14 @@ class ShingleCounts:
         if self._buffer is not None:
             self._buffer.close()
             self._buffer = None
+
+
+def table_bits(text_bytes: int | None) -> int:
+    """Bits of the count tables for about ``text_bytes`` of text (``None``: unknown, the most)."""
+    if text_bytes is None:
+        return TABLE_BITS
+    bins = max(text_bytes // _BYTES_PER_BIN, 1)
+    return max(_MIN_BITS, min(TABLE_BITS, bins.bit_length()))
 
 
 def shared_and_own_df(

@@ -22,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from dedup.cluster import cluster_pairs, representative
-from dedup.commonness import ShingleCounts
+from dedup.commonness import ShingleCounts, table_bits
 from dedup.config import MatchConfig, ScanConfig
 from dedup.digest import WORD_BINS_LOG2, Digest, digest_stream
 from dedup.io.readers import DocumentReader
@@ -58,7 +58,7 @@ def scan(
     """Scan files, folders or ``-`` (JSONL on stdin) and return everything found."""
     config = config or ScanConfig()
     reader = DocumentReader(inputs, config.read)
-    report = scan_documents(reader, config, progress=progress)
+    report = scan_documents(reader, config, progress=progress, text_bytes=reader.expected_bytes())
     report.skipped = reader.skipped
     report.errors = reader.errors
     return report
@@ -70,19 +70,24 @@ def scan_documents(
     workers: int | None = None,
     progress: Progress | None = None,
     on_digest: Callable[[list[Document], Digest], None] | None = None,
+    text_bytes: int | None = None,
 ) -> Report:
     """Scan documents already in memory (or any iterable of them).
 
     ``workers`` processes digest the documents (default: one per core); ``progress`` is told
     how far the scan is; ``on_digest`` receives each batch with its digest, in order (the
-    archive check indexes them without digesting twice).
+    archive check indexes them without digesting twice). ``text_bytes``, about how much text
+    there is (of a list, its texts' length), sizes the 3-gram count tables
+    (:func:`dedup.commonness.table_bits`).
     """
     config = config or ScanConfig()
     report = Report()
     with _Corpus(config.matches, progress=progress, workers=workers) as corpus:
         spill = corpus.spill if config.find_matches else None
         if config.find_matches:
-            corpus.counts = ShingleCounts(workers)
+            if text_bytes is None and isinstance(documents, Sequence):
+                text_bytes = sum(len(d.text) for d in documents)
+            corpus.counts = ShingleCounts(workers, table_bits(text_bytes))
         for batch, digest in digest_stream(documents, config, workers, spill, corpus.counts):
             if progress is not None:
                 progress("reading", report.documents + len(batch), None)

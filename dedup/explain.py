@@ -6,11 +6,11 @@ import itertools
 from dataclasses import dataclass
 from typing import Literal
 
-from dedup.commonness import ShingleCounts
+from dedup.commonness import ShingleCounts, table_bits
 from dedup.config import MatchConfig, ReadConfig, ScanConfig
 from dedup.digest import WORD_BINS_LOG2, digest_stream
 from dedup.errors import InputError
-from dedup.io.readers import read_documents
+from dedup.io.readers import DocumentReader, read_documents
 from dedup.model import Document, MatchKind
 from dedup.verify import DocumentFrequencies, Profile, align_paragraphs, classify, measure, profile
 
@@ -106,9 +106,10 @@ def compare_in_corpus(
     frequencies = DocumentFrequencies(bins_log2=WORD_BINS_LOG2)
     found: dict[str, Document] = {}
     config = ScanConfig(read=read, find_repeats=False)
-    counts = ShingleCounts()
+    reader = DocumentReader([corpus], read)
+    counts = ShingleCounts(bits=table_bits(reader.expected_bytes()))
     # The scan's own pass counts the words (compiled, on all cores), as a scan would weigh them.
-    for batch, digest in digest_stream(read_documents([corpus], read), config, counts=counts):
+    for batch, digest in digest_stream(reader, config, counts=counts):
         frequencies.add_bins(digest.word_bins, len(batch))
         for document in batch:
             if document.id in (id_a, id_b) and document.id not in found:

@@ -11,7 +11,7 @@ import random
 import numpy as np
 import pytest
 
-from dedup.commonness import ShingleCounts, shared_and_own_df
+from dedup.commonness import ShingleCounts, shared_and_own_df, table_bits
 from dedup.config import MatchConfig, ScanConfig
 from dedup.corpus import scan_documents
 from dedup.errors import ConfigError
@@ -148,3 +148,11 @@ def test_classify_rejects_a_formula_only(
 def test_template_ratio_below_one_is_refused() -> None:
     with pytest.raises(ConfigError, match=r"template_ratio must be at least 1, got 0\.5"):
         MatchConfig(template_ratio=0.5)
+
+
+@pytest.mark.parametrize(
+    ("text_bytes", "bits"),
+    [(None, 25), (0, 16), (1_000_000, 16), (28_800_000, 21), (288_000_000, 24), (10**10, 25)],
+)
+def test_count_tables_grow_with_the_text_up_to_32_mb(text_bytes: int | None, bits: int) -> None:
+    assert table_bits(text_bytes) == bits

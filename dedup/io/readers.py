@@ -12,6 +12,7 @@ import csv
 import gzip
 import io
 import json
+import os
 import sys
 import zlib
 from collections.abc import Iterable, Iterator
@@ -394,6 +395,17 @@ class DocumentReader:
         self.documents = 0
         self.skipped = 0
         self.errors: list[str] = []
+
+    def expected_bytes(self) -> int | None:
+        """About how many bytes the inputs hold decompressed (compressed files count four
+        times their size); ``None`` when stdin is among them."""
+        if STDIN in self.files:
+            return None
+        total = 0
+        for path in self.files:
+            size = os.path.getsize(path)
+            total += 4 * size if compression_of(path) else size
+        return total
 
     def __iter__(self) -> Iterator[Document]:
         for _, document in self.records():
