@@ -1,18 +1,19 @@
 """How many documents of the corpus hold each 3-gram: text that many documents share is a formula.
 
 Two congratulation cables to different presidents, or two notices of an execution in different
-towns, share half their 3-grams and most of their rarer words: the formula. Copies share their
+towns, share half their 3-grams and many of their words: the formula. Partial copies share a
 story. What tells them apart is how common the shared text is across the corpus. In the labelled
 SaudiNewsNet pairs, the 3-grams that formula pairs share are held by 31 to 51 documents (the 25th
-percentile), those of copies and partial copies by at most 18; and a copy's shared text is as
-common as the rest of it, while a formula's is far commoner than the names and places it
-wraps. :func:`dedup.verify.classify` rejects a pair whose shared 3-grams are common in both
-senses (``MatchConfig.template_df`` and ``template_ratio``).
+percentile), those of copies and partial copies by at most 18; and a formula's shared text is far
+commoner than the contained text's 3-grams as a whole, names and places included.
+:func:`dedup.verify.classify` does not call a pair a partial copy when its shared 3-grams are
+common in both senses (``MatchConfig.template_df`` and ``template_ratio``). Near-duplicates are
+never judged so: a story many outlets carry, lightly edited, shares common text too.
 
 Half the 3-grams are counted, the same half in every document (those of even hash), in one byte
-per bin (saturating at 255: past the threshold, how common no longer matters). Forked workers
-count into tables of their own in shared memory, summed once the pass ends, so the counts do not
-depend on which worker read which batch.
+per bin (saturating at 255: past the threshold, how common no longer matters). Up to four forked
+workers count into tables of their own in shared memory, summed once the pass ends, so the counts
+do not depend on which worker read which batch; more workers share the four tables.
 """
 
 from __future__ import annotations
@@ -37,8 +38,8 @@ TABLE_BITS = 25
 # 20 bytes of text, about two counted 3-grams, and at least 2**16.
 _BYTES_PER_BIN = 20
 _MIN_BITS = 16
-# Tables at most (32 MB each); more workers share them, and a count is lost only when two add
-# to the same bin at the same instant.
+# At most this many tables (up to 32 MB each). Workers beyond share them: a count is lost only
+# when two add to the same bin at the same instant.
 _MAX_TABLES = 4
 # The 25th percentile: most of the shared text, not its rarest or commonest few 3-grams.
 _QUANTILE = 0.25
@@ -48,12 +49,13 @@ class ShingleCounts:
     """Documents holding each counted 3-gram, as forked workers count them (see module docs).
 
     Create it before forking; each worker calls :meth:`claim` once, then :meth:`count` for its
-    batches; the reading process calls :meth:`finish` after the pass, then :meth:`df`.
+    batches; the reading process calls :meth:`finish` after the pass, then
+    :func:`shared_and_own_df`.
     """
 
     def __init__(self, workers: int | None = None, bits: int = TABLE_BITS) -> None:
         """Tables of ``2**bits`` bins for ``workers`` counting processes (default: one per
-        core); :func:`table_bits` sizes them for a corpus."""
+        core), four at most; :func:`table_bits` sizes them for a corpus."""
         tables = min(workers or os.cpu_count() or 1, _MAX_TABLES)
         # An anonymous mapping is shared with processes forked after it: their counts land here.
         self._buffer: mmap.mmap | None = mmap.mmap(-1, tables << bits)
@@ -75,7 +77,9 @@ class ShingleCounts:
         _count_documents(self._tables[self._table], shingles, offsets, self.mask)
 
     def finish(self) -> None:
-        """Sum the workers' tables; the shared memory is released."""
+        """Sum the workers' tables; the shared memory is released. Once only."""
+        if self.totals is not None:
+            raise RuntimeError("the 3-gram counts are finished already")
         self.totals, self.load = _sum_tables(self._tables)
         self._tables = np.empty((0, 0), dtype=np.uint8)
         if self._buffer is not None:
@@ -97,7 +101,8 @@ def shared_and_own_df(
     """How common the 3-grams two texts share are, and those of the contained text (the one
     with more of its 3-grams in the other): the 25th percentile of the documents holding each,
     counted ones only (sorted unique inputs). Both 0 when they share none."""
-    assert counts.totals is not None, "finish() the counts first"
+    if counts.totals is None:
+        raise RuntimeError("finish() the 3-gram counts before reading them")
     return _shared_and_own_df(
         counts.totals, counts.mask, counts.load, shingles_a, shingles_b, a_is_contained
     )

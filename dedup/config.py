@@ -102,9 +102,9 @@ class MatchConfig:
     higher and lower of the two directions. A pair sharing at least ``obvious_jaccard`` of its
     3-grams and ``obvious_weighted`` of both texts' rarer words is a copy without the (costly)
     sentence alignment. A pair whose shared 3-grams are held by more than ``template_df``
-    documents (25th percentile), and by ``template_ratio`` times more than the rest of the
-    contained text's, shares only a formula (a cable, a notice) and is no copy at all
-    (:mod:`dedup.commonness`).
+    documents (25th percentile), and by ``template_ratio`` times more than the contained text's
+    3-grams as a whole, shares only a formula (a cable, a notice): it is no partial copy
+    (:mod:`dedup.commonness`; near-duplicates are not judged so).
     """
 
     num_perm: int = 128

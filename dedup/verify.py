@@ -10,7 +10,7 @@ Measures, all exact (no sketch estimates):
   template texts (a congratulation cable to another president) share n-grams but not rare words.
 * ``shared_df``, ``own_df`` (with the corpus's 3-gram counts, :mod:`dedup.commonness`): how many
   documents hold the 3-grams the two share, and those of the contained text. Formula texts share
-  what many documents hold; :func:`classify` rejects them.
+  what many documents hold; :func:`classify` does not call them partial copies.
 """
 
 from __future__ import annotations
@@ -495,8 +495,6 @@ def measure(
             scores["containment_a"] >= scores["containment_b"],
         )
         scores["shared_df"], scores["own_df"] = round(shared_df, 1), round(own_df, 1)
-        if config is not None and _formula(scores, config):
-            return scores  # no copy, whatever the sentences say
     if config is None or _sentences_decide(scores, config):
         texts_a, texts_b = a.sentences(), b.sentences()
         words_a, words_b = a.sentence_words(), b.sentence_words()
@@ -611,8 +609,8 @@ def _formula_decides(scores: dict[str, float], config: MatchConfig) -> bool:
 
 
 def _formula(scores: dict[str, float], config: MatchConfig) -> bool:
-    """The shared 3-grams are common in the corpus, and far commoner than the rest of the
-    contained text: a formula wrapped around other names (see :mod:`dedup.commonness`)."""
+    """The shared 3-grams are common in the corpus, and far commoner than the contained text's
+    3-grams as a whole: a formula wrapped around other names (see :mod:`dedup.commonness`)."""
     shared = scores.get("shared_df")
     if shared is None:
         return False
@@ -637,11 +635,9 @@ def classify(
     Near-duplicate: the smaller text's rarer words are mostly in the larger, nearly all its
     sentences have a close match there, and a fair part of the larger's sentences match back
     (a retitled, re-credited, trimmed or lightly extended copy). Partial: a large share of one
-    text's sentences, rarer words or 3-grams is found in the other. Neither when what the two
-    share is a formula many documents hold (``shared_df``, ``own_df``).
+    text's sentences, rarer words or 3-grams is found in the other, unless what the two share is
+    a formula many documents hold (``shared_df``, ``own_df``).
     """
-    if _formula(scores, config):
-        return None
     weighted_small = max(scores["weighted_a"], scores["weighted_b"])
     sentences_a, sentences_b = scores.get("sentences_a", 0.0), scores.get("sentences_b", 0.0)
     sentences_small = max(sentences_a, sentences_b)
@@ -666,6 +662,6 @@ def classify(
         max(contained_a, contained_b) >= config.partial_containment
         or weighted_small >= config.partial_weighted
         or sentences_small >= config.partial_sentences
-    ):
+    ) and not _formula(scores, config):
         return "partial", direction
     return None

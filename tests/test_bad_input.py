@@ -22,7 +22,9 @@ import zstandard
 from conftest import Invoke
 from texts import EN_LEAD, EN_OTHER, doc
 
+from dedup.config import ReadConfig
 from dedup.io.atomic import atomic_directory, atomic_file
+from dedup.io.readers import DocumentReader
 
 GOOD_LINE = b'{"id": "good", "text": "a good record"}\n'
 GOOD_LINE_2 = b'{"id": "good2", "text": "another good record"}\n'
@@ -389,3 +391,29 @@ def test_output_that_fills_the_disk_is_one_line_naming_it(tmp_path: Path) -> Non
         "dedup: error: clean.jsonl: File too large\n",
     )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus.jsonl"]
+
+
+def test_folder_output_that_fills_the_disk_is_one_line_naming_it(tmp_path: Path) -> None:
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.txt").write_text("word " * 700_000, encoding="utf-8")  # 3.5 MB
+    completed = _run_with_files_under_2mb(
+        ["clean", "in", "-o", "out", "--no-copies", "--removed", "removed.jsonl"],
+        tmp_path,
+        tmp_path,
+    )
+    assert (completed.returncode, completed.stdout, completed.stderr) == (
+        2,
+        "",
+        "dedup: error: out: File too large\n",
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in"]
+
+
+def test_a_file_gone_before_reading_sizes_nothing(tmp_path: Path) -> None:
+    plain, packed = tmp_path / "a.jsonl", tmp_path / "b.jsonl.gz"
+    plain.write_bytes(GOOD_LINE * 10)
+    packed.write_bytes(gzip.compress(GOOD_LINE * 10))
+    reader = DocumentReader([str(plain), str(packed)], ReadConfig())
+    assert reader.expected_bytes() == plain.stat().st_size + 4 * packed.stat().st_size
+    plain.unlink()  # reading will say so (or skip it with --skip-bad); sizing just gives up
+    assert reader.expected_bytes() is None

@@ -1,15 +1,19 @@
-"""Formula texts (a cable, a notice: the same words around other names) are no copies.
+"""Formula texts (a cable, a notice: the same words around other names) are no partial copies.
 
 How common the shared 3-grams are across the corpus tells them apart (dedup.commonness); a story
-copied by many outlets shares common text too, but all of it, and stays a copy.
+copied by many outlets shares common text too, but it is a near-duplicate, which is never judged
+so.
 """
 
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 import numpy as np
+import orjson
 import pytest
+from conftest import Invoke
 
 from dedup.commonness import ShingleCounts, shared_and_own_df, table_bits
 from dedup.config import MatchConfig, ScanConfig
@@ -56,6 +60,19 @@ def _corpus(cables: int = 40, outlets: int = 30) -> list[Document]:
     return documents
 
 
+def _edited_copies(outlets: int) -> list[Document]:
+    """A story carried by ``outlets`` outlets, each swapping a few neighbouring words."""
+    rng = random.Random(11)
+    documents = []
+    for k in range(outlets):
+        words = STORY.split()
+        for _ in range(3):
+            i = rng.randrange(len(words) - 1)
+            words[i], words[i + 1] = words[i + 1], words[i]
+        documents.append(Document(f"edit-{k}", " ".join(words), ordinal=k))
+    return documents
+
+
 def _scan(documents: list[Document], workers: int = 1, **match: float) -> tuple[set, list]:
     config = ScanConfig(find_repeats=False, matches=MatchConfig(**match))  # type: ignore[arg-type]
     report = scan_documents(documents, config, workers=workers)
@@ -74,6 +91,14 @@ def test_without_the_formula_check_the_cables_would_link() -> None:
     linked, _ = _scan(_corpus(), template_df=1000)
     cable_links = [p for p in linked if all(d.startswith("cable") for d in p)]
     assert len(cable_links) > 100
+
+
+def test_a_story_many_outlets_edit_is_one_cluster() -> None:
+    # Each copy's swapped words make 3-grams nobody else holds: its own text looks rare next to
+    # the common shared text, as a formula's does. Near-duplicates are not judged by it.
+    linked, clusters = _scan(_edited_copies(60))
+    assert clusters == [sorted(f"edit-{k}" for k in range(60))]
+    assert len(linked) == 60 * 59 // 2
 
 
 def test_a_formula_few_documents_hold_is_not_common() -> None:
@@ -128,21 +153,50 @@ SCORES = {
 
 
 @pytest.mark.parametrize(
-    ("shared_df", "own_df", "linked"),
+    ("shared_df", "own_df", "linked", "sentences"),
     [
-        (40.0, 4.0, False),  # common shared text, rare rest: a formula
-        (40.0, 30.0, True),  # as common as the rest: a widely carried story
-        (20.0, 2.0, True),  # not common enough to be a formula
-        (None, None, True),  # no corpus counts (compare without --in, check): no judgement
+        (40.0, 4.0, False, 0.6),  # common shared text, rare rest: a formula
+        (40.0, 4.0, True, 1.0),  # the same, but near-duplicates: never judged so
+        (40.0, 30.0, True, 0.6),  # as common as the rest: a widely carried story
+        (20.0, 2.0, True, 0.6),  # not common enough to be a formula
+        (None, None, True, 0.6),  # no corpus counts (compare without --in, check): no judgement
     ],
 )
 def test_classify_rejects_a_formula_only(
-    shared_df: float | None, own_df: float | None, linked: bool
+    shared_df: float | None, own_df: float | None, linked: bool, sentences: float
 ) -> None:
-    scores = dict(SCORES)
+    scores = dict(SCORES, sentences_a=sentences, sentences_b=sentences)
     if shared_df is not None and own_df is not None:
         scores.update(shared_df=shared_df, own_df=own_df)
     assert (classify(scores, MatchConfig()) is not None) == linked
+
+
+def test_counts_are_finished_once() -> None:
+    counts = ShingleCounts(workers=1, bits=12)
+    with pytest.raises(RuntimeError, match="finish"):
+        shared_and_own_df(counts, _sorted([2]), _sorted([2]), True)
+    counts.finish()
+    with pytest.raises(RuntimeError, match="finished already"):
+        counts.finish()
+
+
+def test_compare_in_a_corpus_shows_the_formula(
+    tmp_path: Path, invoke: Invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    corpus = tmp_path / "cables.jsonl"
+    corpus.write_bytes(
+        b"".join(orjson.dumps({"id": d.id, "text": d.text}) + b"\n" for d in _corpus())
+    )
+    monkeypatch.setattr("dedup.digest.BATCH_SIZE", 8)  # counted by forked workers, no spill
+    result = invoke("compare", "--in", str(corpus), "cable-0", "cable-1", "--passages", "0")
+    shown = result.stdout.splitlines()
+    assert (result.exit_code, shown[2]) == (0, "verdict: not a copy")
+    assert shown[-4:] == [
+        "  docs per shared 3-gram  40",
+        "  docs per own 3-gram     1",
+        "shared passages: 1",
+        "  … and 1 more",
+    ]
 
 
 def test_template_ratio_below_one_is_refused() -> None:

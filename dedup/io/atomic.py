@@ -62,6 +62,11 @@ def atomic_directory(path: str | Path) -> Iterator[Path]:
             shutil.rmtree(old, ignore_errors=True)
         else:
             staging.rename(target)
+    except OSError as error:
+        shutil.rmtree(staging, ignore_errors=True)
+        if error.filename is None:  # a write failed (a full disk): say which output
+            raise OSError(error.errno, error.strerror, str(target)) from None
+        raise
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

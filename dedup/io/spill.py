@@ -4,6 +4,7 @@ document texts, and columns of band keys."""
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
 from array import array
@@ -166,7 +167,8 @@ def _spill_error(error: OSError, directory: str | None) -> SpillError:
     # file has no name to show: say where it was and how to move it.
     where = directory or tempfile.gettempdir()
     reason = error.strerror or str(error)
-    return SpillError(
-        f"cannot write temporary files in {where}: {reason} "
-        "(set TMPDIR to a folder on a disk with more room)"
-    )
+    if error.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
+        hint = "set TMPDIR to a folder on a disk with more room"
+    else:
+        hint = "set TMPDIR to a folder you can write to"
+    return SpillError(f"cannot write temporary files in {where}: {reason} ({hint})")
