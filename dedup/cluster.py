@@ -1,9 +1,11 @@
 """Group verified near-duplicate pairs into clusters, guard against chaining, choose what to keep.
 
 Union-find alone chains: A≈B and B≈C put A and C together even when they share nothing. Every
-cluster is therefore checked against its representative (the document it keeps): a member that
-is not itself a copy of the representative leaves, and the members that left are clustered again
-among themselves the same way.
+cluster is therefore checked against its representative (the document it keeps): a member stays
+when it is a copy of the representative, or, one step further and no more, when it is a copy of
+such a member and shares a substantial part of its text with the representative itself (a
+partial copy at least: the chain A≈B≈C holds C only when A and C visibly overlap). The members
+that left are clustered again among themselves the same way.
 """
 
 from __future__ import annotations
@@ -61,11 +63,14 @@ def cluster_pairs(
     pairs: Iterable[tuple[int, int]],
     choose: Callable[[Sequence[int]], int],
     are_copies: Callable[[int, int], bool],
+    are_related: Callable[[int, int], bool] | None = None,
 ) -> list[tuple[int, list[int]]]:
     """Clusters of the verified near-duplicate ``pairs``, as ``(representative, members)``.
 
     ``choose`` picks a representative among members; ``are_copies(rep, member)`` verifies a pair
-    that no edge links directly. Members are sorted; clusters are ordered by representative.
+    that no edge links directly; ``are_related(rep, member)``, for a copy of a copy of the
+    representative, whether it still shares enough with the representative to stay (without
+    it, none stays). Members are sorted; clusters are ordered by representative.
     """
     edges: dict[int, set[int]] = {}
     for a, b in pairs:
@@ -82,7 +87,7 @@ def cluster_pairs(
         components.setdefault(union_find.find(index[node]), []).append(node)
     clusters: list[tuple[int, list[int]]] = []
     for members in components.values():
-        clusters.extend(_split_chains(members, edges, choose, are_copies))
+        clusters.extend(_split_chains(members, edges, choose, are_copies, are_related))
     return sorted(clusters)
 
 
@@ -91,12 +96,22 @@ def _split_chains(
     edges: dict[int, set[int]],
     choose: Callable[[Sequence[int]], int],
     are_copies: Callable[[int, int], bool],
+    are_related: Callable[[int, int], bool] | None,
 ) -> list[tuple[int, list[int]]]:
     clusters: list[tuple[int, list[int]]] = []
     remaining = sorted(members)
     while len(remaining) > 1:
         rep = choose(remaining)
         kept = [m for m in remaining if m == rep or m in edges[rep] or are_copies(rep, m)]
+        if are_related is not None:
+            # One step beyond the representative's copies, never two: no chain drifts further.
+            first_ring = set(kept)
+            kept += [
+                m
+                for m in remaining
+                if m not in first_ring and edges[m] & first_ring and are_related(rep, m)
+            ]
+            kept.sort()
         if len(kept) > 1:
             clusters.append((rep, kept))
             remaining = [m for m in remaining if m not in set(kept)]

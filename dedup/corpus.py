@@ -357,8 +357,18 @@ class _Corpus:
             verdict = classify(scores, config)
             return verdict is not None and verdict[0] == "near_duplicate"
 
+        def are_related(a: int, b: int) -> bool:
+            if self.exact_keys[a] and self.exact_keys[a] == self.exact_keys[b]:
+                return True
+            scores = measure(
+                self.profile(a), self.profile(b), self.frequencies, config, self.counts
+            )
+            return classify(scores, config) is not None
+
         clusters: list[Cluster] = []
-        for number, (keep, members) in enumerate(cluster_pairs(near_pairs, choose, are_copies)):
+        for number, (keep, members) in enumerate(
+            cluster_pairs(near_pairs, choose, are_copies, are_related)
+        ):
             sources = sorted({s for m in members if (s := self.sources[m])})
             dated = [m for m in members if self.dates[m]]
             earliest = min(dated, key=lambda m: (self.dates[m] or "", m)) if dated else None

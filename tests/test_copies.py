@@ -153,6 +153,26 @@ def test_chaining_guard_rejoins_what_the_representative_verifies() -> None:
     assert clusters == [(0, [0, 1, 2])]
 
 
+def test_a_copy_of_a_copy_stays_when_it_overlaps_the_representative() -> None:
+    # A≈B≈C≈D; C shares a good part with A (related), D too, but D is two steps away.
+    pairs = [(0, 1), (1, 2), (2, 3)]
+    related = {frozenset((0, 2)), frozenset((0, 3))}
+    clusters = cluster_pairs(
+        pairs,
+        choose=min,
+        are_copies=lambda a, b: False,
+        are_related=lambda a, b: frozenset((a, b)) in related,
+    )
+    assert clusters == [(0, [0, 1, 2])]
+
+
+def test_a_copy_of_a_copy_sharing_nothing_with_the_representative_leaves() -> None:
+    clusters = cluster_pairs(
+        [(0, 1), (1, 2)], choose=min, are_copies=lambda a, b: False, are_related=lambda a, b: False
+    )
+    assert clusters == [(0, [0, 1])]
+
+
 edges = st.lists(
     st.tuples(st.integers(0, 15), st.integers(0, 15)).filter(lambda p: p[0] != p[1]), max_size=40
 )
@@ -164,16 +184,29 @@ def test_clusters_partition_the_linked_documents(pairs: list[tuple[int, int]], s
     def are_copies(a: int, b: int) -> bool:
         return hash((min(a, b), max(a, b), salt)) % 3 == 0
 
-    clusters = cluster_pairs(pairs, choose=min, are_copies=are_copies)
-    members = [m for _, group in clusters for m in group]
-    assert len(members) == len(set(members))  # no document in two clusters
-    linked = {node for pair in pairs for node in pair}
-    assert set(members) <= linked
-    for representative, group in clusters:
-        assert representative == min(group) and len(group) >= 2
-        for member in group:  # every member is a verified copy of the representative
-            direct = (representative, member) in pairs or (member, representative) in pairs
-            assert member == representative or direct or are_copies(representative, member)
+    def are_related(a: int, b: int) -> bool:
+        return hash((min(a, b), max(a, b), salt)) % 3 != 2
+
+    def linked(a: int, b: int) -> bool:
+        return (a, b) in pairs or (b, a) in pairs
+
+    for related in (None, are_related):
+        clusters = cluster_pairs(pairs, choose=min, are_copies=are_copies, are_related=related)
+        members = [m for _, group in clusters for m in group]
+        assert len(members) == len(set(members))  # no document in two clusters
+        assert set(members) <= {node for pair in pairs for node in pair}
+        for representative, group in clusters:
+            assert representative == min(group) and len(group) >= 2 and group == sorted(group)
+            # Each member is a verified copy of the representative, or (with are_related) a
+            # copy of such a member that is related to the representative: one step, no more.
+            copies = {
+                m
+                for m in group
+                if m == representative or linked(representative, m) or are_copies(representative, m)
+            }
+            for member in set(group) - copies:
+                assert related is not None and related(representative, member)
+                assert any(linked(member, c) for c in copies)
 
 
 def test_keep_policy_source_prefers_the_listed_outlet() -> None:
