@@ -2,10 +2,10 @@
 
 Union-find alone chains: A≈B and B≈C put A and C together even when they share nothing. Every
 cluster is therefore checked against its representative (the document it keeps): a member stays
-when it is a copy of the representative, or, one step further and no more, when it is a copy of
-such a member and shares a substantial part of its text with the representative itself (a
-partial copy at least: the chain A≈B≈C holds C only when A and C visibly overlap). The members
-that left are clustered again among themselves the same way.
+when it is a copy of the representative, or, one step further and no more, when it is a verified
+near-duplicate of such a copy and still related to the representative itself (in a scan: a copy
+of it, or a part of it: the chain A≈B≈C holds C only when C visibly overlaps A). The members that
+left are clustered again among themselves the same way.
 """
 
 from __future__ import annotations

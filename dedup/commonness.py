@@ -13,7 +13,8 @@ never judged so: a story many outlets carry, lightly edited, shares common text 
 Half the 3-grams are counted, the same half in every document (those of even hash), in one byte
 per bin (saturating at 255: past the threshold, how common no longer matters). Up to four forked
 workers count into tables of their own in shared memory, summed once the pass ends, so the counts
-do not depend on which worker read which batch; more workers share the four tables.
+do not depend on which worker read which batch. More workers share the four tables, where a count
+is lost if two add to one bin at the same instant.
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ decide them (texts are read back from the spill), and clustering groups the copi
 
 from __future__ import annotations
 
+import functools
 import os
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
@@ -348,22 +349,25 @@ class _Corpus:
         def choose(members: Sequence[int]) -> int:
             return representative(members, config.keep, self.lengths, self.dates, source_ranks)
 
-        def are_copies(a: int, b: int) -> bool:
+        @functools.cache
+        def verdict(a: int, b: int) -> tuple[MatchKind, str | None] | None:
+            if not self._within_window(a, b):
+                return None
             if self.exact_keys[a] and self.exact_keys[a] == self.exact_keys[b]:
-                return True
+                return "near_duplicate", None
             scores = measure(
                 self.profile(a), self.profile(b), self.frequencies, config, self.counts
             )
-            verdict = classify(scores, config)
-            return verdict is not None and verdict[0] == "near_duplicate"
+            return classify(scores, config)
 
-        def are_related(a: int, b: int) -> bool:
-            if self.exact_keys[a] and self.exact_keys[a] == self.exact_keys[b]:
-                return True
-            scores = measure(
-                self.profile(a), self.profile(b), self.frequencies, config, self.counts
-            )
-            return classify(scores, config) is not None
+        def are_copies(rep: int, member: int) -> bool:
+            found = verdict(rep, member)
+            return found is not None and found[0] == "near_duplicate"
+
+        def are_related(rep: int, member: int) -> bool:
+            # A copy, or a part of the kept document: clean drops the member, little is lost.
+            found = verdict(rep, member)
+            return found is not None and (found[0] == "near_duplicate" or found[1] == "b_in_a")
 
         clusters: list[Cluster] = []
         for number, (keep, members) in enumerate(

@@ -207,6 +207,17 @@ def test_clusters_partition_the_linked_documents(pairs: list[tuple[int, int]], s
             for member in set(group) - copies:
                 assert related is not None and related(representative, member)
                 assert any(linked(member, c) for c in copies)
+            # ... and none of its connected documents that qualifies is left out of every cluster.
+            component, frontier = {representative}, [representative]
+            while frontier:
+                here = frontier.pop()
+                for node in {n for pair in pairs if here in pair for n in pair} - component:
+                    component.add(node)
+                    frontier.append(node)
+            for node in component - set(members):
+                assert not linked(node, representative)
+                if related is not None and related(representative, node):
+                    assert not any(linked(node, c) for c in copies)
 
 
 def test_keep_policy_source_prefers_the_listed_outlet() -> None:

@@ -37,7 +37,7 @@ def atomic_file(path: str | Path) -> Iterator[IO[bytes]]:
         os.replace(handle.name, target)
     except OSError as error:
         Path(handle.name).unlink(missing_ok=True)
-        if error.filename is None:  # a write failed (a full disk): say which output
+        if error.filename is None and error.errno is not None:  # a write failed: which output
             raise OSError(error.errno, error.strerror, str(target)) from None
         raise
     except BaseException:
@@ -64,7 +64,7 @@ def atomic_directory(path: str | Path) -> Iterator[Path]:
             staging.rename(target)
     except OSError as error:
         shutil.rmtree(staging, ignore_errors=True)
-        if error.filename is None:  # a write failed (a full disk): say which output
+        if error.filename is None and error.errno is not None:  # a write failed: which output
             raise OSError(error.errno, error.strerror, str(target)) from None
         raise
     except BaseException:

@@ -398,17 +398,17 @@ class DocumentReader:
 
     def expected_bytes(self) -> int | None:
         """About how many bytes the inputs hold decompressed (compressed files count four
-        times their size); ``None`` when stdin is among them or a file cannot be looked at
-        (reading it will say why, or skip it)."""
+        times their size; a file that cannot be looked at, none: reading it will say why, or
+        skip it); ``None`` when stdin is among them."""
         if STDIN in self.files:
             return None
         total = 0
-        try:
-            for path in self.files:
+        for path in self.files:
+            try:
                 size = os.path.getsize(path)
                 total += 4 * size if compression_of(path) else size
-        except OSError:
-            return None
+            except OSError:
+                continue
         return total
 
     def __iter__(self) -> Iterator[Document]:
