@@ -19,6 +19,13 @@ def _umask() -> int:
     return mask
 
 
+def _naming(error: OSError, target: Path) -> OSError:
+    """A failed write (a full disk) has no file name: give it the output's."""
+    if error.filename is None and error.errno is not None:
+        return OSError(error.errno, error.strerror, str(target))
+    return error
+
+
 @contextmanager
 def atomic_file(path: str | Path) -> Iterator[IO[bytes]]:
     """A binary file handle whose content replaces ``path`` only if the block completes."""
@@ -37,9 +44,7 @@ def atomic_file(path: str | Path) -> Iterator[IO[bytes]]:
         os.replace(handle.name, target)
     except OSError as error:
         Path(handle.name).unlink(missing_ok=True)
-        if error.filename is None and error.errno is not None:  # a write failed: which output
-            raise OSError(error.errno, error.strerror, str(target)) from None
-        raise
+        raise _naming(error, target) from None
     except BaseException:
         Path(handle.name).unlink(missing_ok=True)
         raise
@@ -64,9 +69,7 @@ def atomic_directory(path: str | Path) -> Iterator[Path]:
             staging.rename(target)
     except OSError as error:
         shutil.rmtree(staging, ignore_errors=True)
-        if error.filename is None and error.errno is not None:  # a write failed: which output
-            raise OSError(error.errno, error.strerror, str(target)) from None
-        raise
+        raise _naming(error, target) from None
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
