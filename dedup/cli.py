@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -631,4 +632,9 @@ def _styled(summary: str) -> str:
 
 def main() -> None:
     """Entry point of the ``dedup`` console script and ``python -m dedup``."""
-    cli(prog_name="dedup")
+    try:
+        cli(prog_name="dedup")
+    finally:
+        # Outputs are written and closed by now. Without this, the collector's passes at
+        # interpreter exit take 0.45 s after any scan, a fifth of a 10k-document one.
+        gc.freeze()

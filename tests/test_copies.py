@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+import os
 import random
 
 import pytest
@@ -11,6 +13,8 @@ from hypothesis import strategies as st
 from dedup import Document, Report, ScanConfig, scan_documents
 from dedup.cluster import cluster_pairs
 from dedup.config import MatchConfig
+from dedup.corpus import _Corpus
+from dedup.digest import digest_encoded
 
 S1 = [
     "Storm closes northern ports",
@@ -126,6 +130,38 @@ def test_scan_runs_the_same_with_two_workers(monkeypatch: pytest.MonkeyPatch) ->
         left, right = getattr(one, findings), getattr(two, findings)
         assert [f.to_dict() for f in left] == [f.to_dict() for f in right]
     assert one.clusters and one.matches
+
+
+def test_scan_pauses_the_collector_and_forked_workers_restore_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    reader = os.getpid()
+
+    def digest_with_collector(*args: object) -> object:
+        in_worker = os.getpid() != reader  # the reading process warms the kernels up itself
+        assert gc.isenabled() or not in_worker, "a digesting worker runs without the collector"
+        return digest_encoded(*args)  # type: ignore[arg-type]
+
+    verify_run = _Corpus._verify_run
+
+    def verify_with_collector(self: _Corpus, pairs: list[tuple[int, int]]) -> object:
+        assert gc.isenabled(), "a verifying worker runs without the collector"
+        return verify_run(self, pairs)
+
+    monkeypatch.setattr("dedup.digest.BATCH_SIZE", 8)
+    monkeypatch.setattr("dedup.digest.digest_encoded", digest_with_collector)
+    monkeypatch.setattr("dedup.corpus._PAIRS_PER_TASK", 1)
+    monkeypatch.setattr(_Corpus, "_verify_run", verify_with_collector)
+    during: list[bool] = []
+    report = scan_documents(
+        _corpus(), ScanConfig(), workers=2, on_digest=lambda *_: during.append(gc.isenabled())
+    )
+    assert len(during) > 3 and not any(during)
+    assert gc.isenabled()
+    assert sorted(sorted(c.members) for c in report.clusters) == [
+        ["s1", "s1-copy", "s1-trimmed"],
+        ["s2", "s2-copy"],
+    ]
 
 
 def test_exact_duplicates_cluster_whatever_their_length() -> None:
