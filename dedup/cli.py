@@ -632,6 +632,10 @@ def _styled(summary: str) -> str:
 
 def main() -> None:
     """Entry point of the ``dedup`` console script and ``python -m dedup``."""
+    # Loading its first compiled kernel, numba imports scipy.linalg only to look for BLAS,
+    # which dedup's kernels never call: 0.15 s of every run. An empty entry makes that import
+    # fail at once, as if scipy had no BLAS. Only here: this process is dedup's alone.
+    sys.modules.setdefault("scipy.linalg.cython_blas", None)  # type: ignore[arg-type]
     try:
         cli(prog_name="dedup")
     finally:
