@@ -31,7 +31,7 @@ from dedup.digest import WORD_BINS_LOG2, Digest, digest_stream
 from dedup.io.readers import DocumentReader
 from dedup.io.spill import ColumnSpill, TextSpill
 from dedup.lsh import agreeing, candidate_pairs, pairs_sharing_keys
-from dedup.memory import concatenate_releasing, trim_heap
+from dedup.memory import concatenate_releasing, keep_freed_heap, trim_heap
 from dedup.model import Cluster, Document, Match, MatchKind, Report
 from dedup.unique import unique_pairs
 from dedup.verify import (
@@ -286,11 +286,14 @@ class _Corpus:
         global _VERIFYING
         self.spill.flush()
         _VERIFYING = self
+        # Out of the workers' collections: walking the inherited objects would copy their pages.
+        unfreeze = gc.get_freeze_count() == 0  # else the caller froze objects: leave them so
+        gc.freeze()
         try:
             chunks = [pairs[k : k + _PAIRS_PER_TASK] for k in range(0, len(pairs), _PAIRS_PER_TASK)]
             results = []
             with ProcessPoolExecutor(
-                workers, mp_context=get_context("fork"), initializer=gc.enable
+                workers, mp_context=get_context("fork"), initializer=_start_verifier
             ) as pool:
                 for verdicts in pool.map(_verify_chunk, chunks):
                     results.extend(verdicts)
@@ -299,6 +302,8 @@ class _Corpus:
             return results
         finally:
             _VERIFYING = None
+            if unfreeze:
+                gc.unfreeze()
 
     def _exact_groups(self) -> list[list[int]]:
         """Documents identical after normalization (same exact key), in reading order."""
@@ -413,6 +418,11 @@ class _Corpus:
 
 _VERIFYING: _Corpus | None = None
 _PAIRS_PER_TASK = 512
+
+
+def _start_verifier() -> None:
+    gc.enable()  # paused in the reading process (see _no_cycle_collection)
+    keep_freed_heap()  # each chunk's profiles are the same sizes again
 
 
 def _verify_chunk(pairs: list[tuple[int, int]]) -> list[Match | None]:

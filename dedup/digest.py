@@ -23,6 +23,7 @@ import numpy.typing as npt
 from dedup.commonness import ShingleCounts
 from dedup.config import ScanConfig
 from dedup.io.spill import TextSpill
+from dedup.memory import keep_freed_heap
 from dedup.model import Document, Repeat
 from dedup.repeats import MIN_OVERLAP, find_repeats
 from dedup.sketch import sign_documents_and_passages
@@ -236,6 +237,7 @@ def _start_worker(counts: ShingleCounts | None) -> None:
     ``counts`` and its shared memory are inherited, not pickled)."""
     global _WORKER_COUNTS
     gc.enable()  # the reading process pauses it (see dedup.corpus); a worker's heap churns
+    keep_freed_heap()
     _WORKER_COUNTS = counts
     if counts is not None:
         counts.claim()

@@ -19,7 +19,11 @@ from typing import TypeVar
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["concatenate_releasing", "trim_heap"]
+__all__ = ["concatenate_releasing", "keep_freed_heap", "trim_heap"]
+
+# mallopt's parameters (malloc.h).
+_M_TRIM_THRESHOLD = -1
+_M_MMAP_THRESHOLD = -3
 
 Scalar = TypeVar("Scalar", bound=np.generic)
 
@@ -42,6 +46,22 @@ def trim_heap() -> bool:
         return False
     trim(0)
     return True
+
+
+def keep_freed_heap() -> bool:
+    """Keep freed memory mapped for the next allocation, in a process that allocates and frees
+    the same sizes over and over (a worker digesting batch after batch). glibc otherwise gives
+    the top of the heap back whenever it grows past its trim threshold, and maps anew every
+    block over the mmap threshold, and each page so mapped costs a page fault when next
+    written. ``False`` where the C library cannot be told."""
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):  # not glibc
+        return False
+    mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
+    mallopt.restype = ctypes.c_int
+    # 32 MB is the largest mmap threshold glibc accepts on 64-bit systems.
+    return bool(mallopt(_M_MMAP_THRESHOLD, 32 << 20) and mallopt(_M_TRIM_THRESHOLD, 1 << 30))
 
 
 def concatenate_releasing(blocks: list[npt.NDArray[Scalar]]) -> npt.NDArray[Scalar]:
