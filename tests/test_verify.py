@@ -15,6 +15,7 @@ from dedup.verify import (
     DocumentFrequencies,
     SentenceWords,
     _overlap,
+    _sorted_unique_runs,
     sentence_coverage,
     sentences,
 )
@@ -31,6 +32,31 @@ sentence_lists = st.lists(
     ),
     max_size=8,
 )
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.sampled_from([np.uint32, np.uint64]),
+    st.lists(
+        st.lists(st.sampled_from([0, 1, 255, 256, 2**31, 2**32 - 1]) | st.integers(0, 2**32 - 1)),
+        max_size=6,
+    ),
+    st.booleans(),
+)
+def test_sorted_unique_runs_equal_np_unique_of_each_run(
+    dtype: type[np.unsignedinteger], runs: list[list[int]], wide: bool
+) -> None:
+    # 64-bit values: the high bits too, where a radix sort's last passes work.
+    scale = 2**32 + 7 if wide and dtype is np.uint64 else 1
+    arrays = [np.array([v * scale % 2**64 for v in run], dtype=dtype) for run in runs]
+    offsets = np.zeros(len(runs) + 1, dtype=np.int64)
+    np.cumsum([len(run) for run in runs], out=offsets[1:])
+    values = np.concatenate(arrays) if arrays else np.empty(0, dtype)
+    out, new_offsets = _sorted_unique_runs(values, offsets)
+    expected = [np.unique(array) for array in arrays]
+    assert out.dtype == dtype
+    assert new_offsets.tolist() == [0, *np.cumsum([len(e) for e in expected]).tolist()]
+    assert out.tolist() == [v for e in expected for v in e.tolist()]
 
 
 def coverage_by_brute_force(a: list[str], b: list[str]) -> float:
