@@ -446,7 +446,7 @@ class DocumentFrequencies:
 
     def add_bins(self, bins: npt.NDArray[np.integer], documents: int) -> None:
         """Count the distinct word bins of ``documents`` documents, concatenated in ``bins``."""
-        _count_bins(self.counts, np.asarray(bins, dtype=np.int64))
+        _count_bins(self.counts, np.asarray(bins))  # as they come: widening copied 0.2 GB at 100k
         self.documents += documents
 
     def weights(self, token_set: U64) -> npt.NDArray[np.float64]:
@@ -458,7 +458,7 @@ class DocumentFrequencies:
 
 
 @numba.njit(cache=True, nogil=True)
-def _count_bins(counts: U32, bins: npt.NDArray[np.int64]) -> None:
+def _count_bins(counts: U32, bins: npt.NDArray[np.integer]) -> None:
     # One pass in place: np.add.at is slow, and np.unique sorts what needs no order.
     for value in bins:
         counts[value] += 1

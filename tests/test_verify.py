@@ -118,6 +118,23 @@ shingle_sets = st.lists(st.integers(0, 300), max_size=60, unique=True).map(
 )
 
 
+@settings(max_examples=100, deadline=None)
+@given(token_sets, token_sets, st.sampled_from([np.int32, np.int64]))
+def test_counting_word_bins_equals_counting_each_document(
+    tokens_a: np.ndarray, tokens_b: np.ndarray, dtype: type[np.signedinteger]
+) -> None:
+    # The bins of distinct words, as digest workers send them (int32), or any integer type.
+    by_document = DocumentFrequencies(bins_log2=4)
+    by_bins = DocumentFrequencies(bins_log2=4)
+    bins = []
+    for tokens in (tokens_a, tokens_b):
+        by_document.add(tokens)
+        bins.extend(np.unique(tokens & by_bins.mask).tolist())
+    by_bins.add_bins(np.array(bins, dtype=dtype), 2)
+    assert by_bins.counts.tolist() == by_document.counts.tolist()
+    assert by_bins.documents == by_document.documents == 2
+
+
 @settings(max_examples=200, deadline=None)
 @given(shingle_sets, shingle_sets, token_sets, token_sets, st.integers(0, 200))
 def test_overlap_equals_set_intersections_and_weights(
