@@ -32,6 +32,7 @@ __all__ = [
 ]
 
 U32 = npt.NDArray[np.uint32]
+U64 = npt.NDArray[np.uint64]
 Pairs = npt.NDArray[np.int64]
 T = TypeVar("T")
 R = TypeVar("R")
@@ -143,34 +144,63 @@ def key_buckets(column: npt.NDArray[np.uint64]) -> tuple[Pairs, Pairs, Pairs]:
     A stable argsort of 64-bit keys is a merge sort, several times slower than sorting plain
     values. So the row number replaces the keys' low bits, the values are sorted, and the row
     numbers read back from them; only the rows whose keys share the remaining high bits (equal
-    keys, and rarely unequal ones that differ only in the low bits) are then compared in full.
+    keys, and rarely unequal ones that differ only in the low bits) are then compared in full,
+    in one compiled pass.
     """
     count = len(column)
+    column = np.asarray(column, dtype=np.uint64)
     bits = max(1, (count - 1).bit_length())
     low = np.uint64((1 << bits) - 1)
-    packed = (np.asarray(column, dtype=np.uint64) & ~low) | np.arange(count, dtype=np.uint64)
+    packed = (column & ~low) | np.arange(count, dtype=np.uint64)
     packed.sort()
-    order = (packed & low).astype(np.int64)
-    high = packed >> np.uint64(bits)
-    shared = np.zeros(count, dtype=np.bool_)
-    if count > 1:
-        same = high[1:] == high[:-1]
-        shared[1:] |= same
-        shared[:-1] |= same
-    positions = np.flatnonzero(shared)
-    if not len(positions):
-        return order, np.empty(0, np.int64), np.empty(0, np.int64)
-    runs = np.cumsum(np.r_[True, high[positions][1:] != high[positions][:-1]])
-    rows = order[positions]
-    keys = column[rows]
-    within = np.lexsort((rows, keys, runs))
-    rows, keys, runs = rows[within], keys[within], runs[within]
-    order[positions] = rows
-    first = np.r_[True, (keys[1:] != keys[:-1]) | (runs[1:] != runs[:-1])]
-    starts = np.flatnonzero(first)
-    lengths = np.diff(np.r_[starts, len(positions)])
-    keep = lengths > 1
-    return order, positions[starts[keep]], lengths[keep]
+    return _buckets_of_sorted(packed, column, bits)
+
+
+# Runs of equal high bits up to this long are put in key order by insertion; longer ones (a
+# boilerplate key) by a merge sort.
+_INSERTION_UP_TO = 32
+
+
+@numba.njit(cache=True, nogil=True)
+def _buckets_of_sorted(packed: U64, column: U64, bits: int) -> tuple[Pairs, Pairs, Pairs]:
+    # The numpy passes this replaced (masks, a lexsort of the shared rows) took 12 ms a column
+    # of 340k rows, where the sort itself takes 2.
+    count = packed.shape[0]
+    low = np.uint64((1 << bits) - 1)
+    order = np.empty(count, np.int64)
+    for k in range(count):
+        order[k] = np.int64(packed[k] & low)
+    starts = np.empty(count // 2 + 1, np.int64)
+    lengths = np.empty(count // 2 + 1, np.int64)
+    found = 0
+    run = 0
+    while run < count:
+        end = run + 1
+        high = packed[run] >> np.uint64(bits)
+        while end < count and packed[end] >> np.uint64(bits) == high:
+            end += 1
+        if end - run > 1:
+            rows = order[run:end]  # in increasing row order: put them in key order, stably
+            if end - run <= _INSERTION_UP_TO:
+                for i in range(1, end - run):
+                    row = rows[i]
+                    j = i - 1
+                    while j >= 0 and column[rows[j]] > column[row]:
+                        rows[j + 1] = rows[j]
+                        j -= 1
+                    rows[j + 1] = row
+            else:
+                rows[:] = rows[np.argsort(column[rows], kind="mergesort")]
+            first = 0
+            for i in range(1, end - run + 1):
+                if i == end - run or column[rows[i]] != column[rows[first]]:
+                    if i - first > 1:
+                        starts[found] = run + first
+                        lengths[found] = i - first
+                        found += 1
+                    first = i
+        run = end
+    return order, starts[:found].copy(), lengths[:found].copy()
 
 
 def _on_threads(
