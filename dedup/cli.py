@@ -632,13 +632,28 @@ def _styled(summary: str) -> str:
 
 def main() -> None:
     """Entry point of the ``dedup`` console script and ``python -m dedup``."""
-    # Loading its first compiled kernel, numba imports scipy.linalg only to look for BLAS,
-    # which dedup's kernels never call: 0.15 s of every run. An empty entry makes that import
-    # fail at once, as if scipy had no BLAS. Only here: this process is dedup's alone.
-    sys.modules.setdefault("scipy.linalg.cython_blas", None)  # type: ignore[arg-type]
+    _load_numba_without_blas()
     try:
         cli(prog_name="dedup")
     finally:
         # Outputs are written and closed by now. Without this, the collector's passes at
         # interpreter exit take 0.45 s after any scan, a fifth of a 10k-document one.
         gc.freeze()
+
+
+def _load_numba_without_blas() -> None:
+    """Load numba's array functions as if scipy had no BLAS.
+
+    Loading the first compiled kernel, numba imports scipy.linalg only to look for BLAS, which
+    dedup's kernels never call: 0.15 s of every run. An empty module entry makes that import
+    fail at once while numba looks; then it goes, and scipy.linalg imports as usual. Only in
+    the command: a library user's numba may need BLAS.
+    """
+    blas = "scipy.linalg.cython_blas"
+    if blas in sys.modules:
+        return
+    sys.modules[blas] = None  # type: ignore[assignment]
+    try:
+        import numba.np.arraymath  # noqa: F401
+    finally:
+        del sys.modules[blas]

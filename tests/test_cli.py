@@ -566,3 +566,19 @@ def test_verbose_lists_skipped_records_and_timing(workdir: Path, invoke: Invoke)
     assert result.exit_code == 0
     assert lines[0] == "dedup: skipped: mixed.jsonl:2: field 'text' is int, not text"
     assert lines[1].startswith("dedup: scanned 1 documents in ")
+
+
+def test_the_command_loads_numba_without_scipy_linalg_which_still_imports() -> None:
+    # The command spares numba's BLAS probe (an import of scipy.linalg); scipy.linalg must still
+    # import afterwards, for anything in the process that wants it (datasketch does).
+    code = (
+        "import sys\n"
+        "from dedup.cli import _load_numba_without_blas\n"
+        "_load_numba_without_blas()\n"
+        "print('scipy.linalg' in sys.modules)\n"
+        "import scipy.linalg\n"
+        "from datasketch import LeanMinHash\n"
+        "print(scipy.linalg.norm([3.0, 4.0]))\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert run.stdout.split() == ["False", "5.0"]
