@@ -656,4 +656,4 @@ def _load_numba_without_blas() -> None:
     try:
         import numba.np.arraymath  # noqa: F401
     finally:
-        del sys.modules[blas]
+        sys.modules.pop(blas, None)

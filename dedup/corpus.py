@@ -31,7 +31,7 @@ from dedup.digest import WORD_BINS_LOG2, Digest, digest_stream
 from dedup.io.readers import DocumentReader
 from dedup.io.spill import ColumnSpill, TextSpill
 from dedup.lsh import agreeing, candidate_pairs, pairs_sharing_keys
-from dedup.memory import concatenate_releasing, keep_freed_heap, trim_heap
+from dedup.memory import concatenate_releasing, start_forked_worker, trim_heap
 from dedup.model import Cluster, Document, Match, MatchKind, Report
 from dedup.unique import unique_pairs
 from dedup.verify import (
@@ -82,6 +82,9 @@ def scan_documents(
     archive check indexes them without digesting twice). ``text_bytes``, about how much text
     there is (of a list, its texts' length), sizes the 3-gram count tables
     (:func:`dedup.commonness.table_bits`).
+
+    The cyclic garbage collector is paused while it runs (for the whole process, other threads
+    and the callbacks included) and turned back on after, if it was on.
     """
     config = config or ScanConfig()
     report = Report()
@@ -119,7 +122,8 @@ def _no_cycle_collection() -> Iterator[None]:
     """Pause the cyclic garbage collector for the pass. Nearly everything the pass allocates
     (documents' fields, digests, matches) lives to its end, so the collector's full passes over
     the growing heap free nothing: they took 0.25 s of a 10 s scan of 100k documents, and
-    pausing them left the peak memory as it was. Forked workers turn it back on."""
+    pausing them left the peak memory as it was. Forked workers turn it back on
+    (:func:`dedup.memory.start_forked_worker`)."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -286,14 +290,11 @@ class _Corpus:
         global _VERIFYING
         self.spill.flush()
         _VERIFYING = self
-        # Out of the workers' collections: walking the inherited objects would copy their pages.
-        unfreeze = gc.get_freeze_count() == 0  # else the caller froze objects: leave them so
-        gc.freeze()
         try:
             chunks = [pairs[k : k + _PAIRS_PER_TASK] for k in range(0, len(pairs), _PAIRS_PER_TASK)]
             results = []
             with ProcessPoolExecutor(
-                workers, mp_context=get_context("fork"), initializer=_start_verifier
+                workers, mp_context=get_context("fork"), initializer=start_forked_worker
             ) as pool:
                 for verdicts in pool.map(_verify_chunk, chunks):
                     results.extend(verdicts)
@@ -302,8 +303,6 @@ class _Corpus:
             return results
         finally:
             _VERIFYING = None
-            if unfreeze:
-                gc.unfreeze()
 
     def _exact_groups(self) -> list[list[int]]:
         """Documents identical after normalization (same exact key), in reading order."""
@@ -418,11 +417,6 @@ class _Corpus:
 
 _VERIFYING: _Corpus | None = None
 _PAIRS_PER_TASK = 512
-
-
-def _start_verifier() -> None:
-    gc.enable()  # paused in the reading process (see _no_cycle_collection)
-    keep_freed_heap()  # each chunk's profiles are the same sizes again
 
 
 def _verify_chunk(pairs: list[tuple[int, int]]) -> list[Match | None]:

@@ -9,7 +9,6 @@ are shared) while the reading process parses the next ones; results come back in
 
 from __future__ import annotations
 
-import gc
 import os
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -23,7 +22,7 @@ import numpy.typing as npt
 from dedup.commonness import ShingleCounts
 from dedup.config import ScanConfig
 from dedup.io.spill import TextSpill
-from dedup.memory import keep_freed_heap
+from dedup.memory import start_forked_worker
 from dedup.model import Document, Repeat
 from dedup.repeats import MIN_OVERLAP, find_repeats
 from dedup.sketch import sign_documents_and_passages
@@ -236,8 +235,7 @@ def _start_worker(counts: ShingleCounts | None) -> None:
     """In each forked worker: count 3-grams into a table of its own (the pool forks, so
     ``counts`` and its shared memory are inherited, not pickled)."""
     global _WORKER_COUNTS
-    gc.enable()  # the reading process pauses it (see dedup.corpus); a worker's heap churns
-    keep_freed_heap()
+    start_forked_worker()
     _WORKER_COUNTS = counts
     if counts is not None:
         counts.claim()

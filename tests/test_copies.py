@@ -138,14 +138,16 @@ def test_scan_pauses_the_collector_and_forked_workers_restore_it(
     reader = os.getpid()
 
     def digest_with_collector(*args: object) -> object:
-        in_worker = os.getpid() != reader  # the reading process warms the kernels up itself
-        assert gc.isenabled() or not in_worker, "a digesting worker runs without the collector"
+        if os.getpid() != reader:  # the reading process warms the kernels up itself
+            assert gc.isenabled(), "a digesting worker runs without the collector"
+            assert gc.get_freeze_count() > 0, "a digesting worker walks what it inherited"
         return digest_encoded(*args)  # type: ignore[arg-type]
 
     verify_run = _Corpus._verify_run
 
     def verify_with_collector(self: _Corpus, pairs: list[tuple[int, int]]) -> object:
         assert gc.isenabled(), "a verifying worker runs without the collector"
+        assert gc.get_freeze_count() > 0, "a verifying worker walks what it inherited"
         return verify_run(self, pairs)
 
     monkeypatch.setattr("dedup.digest.BATCH_SIZE", 8)
@@ -153,11 +155,13 @@ def test_scan_pauses_the_collector_and_forked_workers_restore_it(
     monkeypatch.setattr("dedup.corpus._PAIRS_PER_TASK", 1)
     monkeypatch.setattr(_Corpus, "_verify_run", verify_with_collector)
     during: list[bool] = []
+    frozen = gc.get_freeze_count()
     report = scan_documents(
         _corpus(), ScanConfig(), workers=2, on_digest=lambda *_: during.append(gc.isenabled())
     )
     assert len(during) > 3 and not any(during)
     assert gc.isenabled()
+    assert gc.get_freeze_count() == frozen  # the caller's collector is left as it was
     assert sorted(sorted(c.members) for c in report.clusters) == [
         ["s1", "s1-copy", "s1-trimmed"],
         ["s2", "s2-copy"],

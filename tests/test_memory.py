@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import platform
 import subprocess
 import sys
@@ -36,6 +37,11 @@ def test_trim_heap_works_where_the_c_library_is_glibc() -> None:
 
 
 @pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="mallopt is glibc's")
+@pytest.mark.skipif(
+    any(name.startswith("MALLOC_") for name in os.environ)
+    or bool({"GLIBC_TUNABLES", "LD_PRELOAD"} & set(os.environ)),
+    reason="the allocator is tuned or replaced here: its faults are not glibc's defaults",
+)
 def test_keep_freed_heap_spares_the_page_faults_of_batch_after_batch() -> None:
     def faults(mode: str) -> int:
         run = subprocess.run(
@@ -44,8 +50,9 @@ def test_keep_freed_heap_spares_the_page_faults_of_batch_after_batch() -> None:
         return int(run.stdout)
 
     # 20 batches of 20 MB: about 100,000 pages mapped afresh unless freed memory is kept.
-    assert faults("plain") > 50_000
-    assert faults("keep") < 1_000
+    plain, kept = faults("plain"), faults("keep")
+    assert plain > 20_000
+    assert kept < plain / 20
 
 
 @settings(max_examples=100, deadline=None)
