@@ -100,7 +100,13 @@ def _split_chains(
 ) -> list[tuple[int, list[int]]]:
     clusters: list[tuple[int, list[int]]] = []
     remaining = sorted(members)
-    while len(remaining) > 1:
+    while True:
+        # Go on while two members not yet placed are still linked. Every member not yet placed
+        # is offered, also one whose edges all led into earlier clusters: it may be a verified
+        # copy of a later representative (dropping it left that copy out of every cluster).
+        unplaced = set(remaining)
+        if sum(1 for m in remaining if edges[m] & unplaced) < 2:
+            break
         rep = choose(remaining)
         kept = [m for m in remaining if m == rep or m in edges[rep] or are_copies(rep, m)]
         if are_related is not None:
@@ -117,6 +123,4 @@ def _split_chains(
             remaining = [m for m in remaining if m not in set(kept)]
         else:
             remaining = [m for m in remaining if m != rep]
-        # Left-over members only form a cluster if they are linked among themselves.
-        remaining = [m for m in remaining if edges[m] & set(remaining)]
     return clusters

@@ -256,6 +256,7 @@ def test_clusters_partition_the_linked_documents(pairs: list[tuple[int, int]], s
                     frontier.append(node)
             for node in component - set(members):
                 assert not linked(node, representative)
+                assert not are_copies(representative, node)  # offered, even if its edges led away
                 if related is not None and related(representative, node):
                     assert not any(linked(node, c) for c in copies)
 
