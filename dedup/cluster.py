@@ -120,7 +120,8 @@ def _split_chains(
             kept.sort()
         if len(kept) > 1:
             clusters.append((rep, kept))
-            remaining = [m for m in remaining if m not in set(kept)]
+            placed = set(kept)
+            remaining = [m for m in remaining if m not in placed]
         else:
             remaining = [m for m in remaining if m != rep]
     return clusters
