@@ -176,6 +176,7 @@ def main() -> None:
         "partial_sentences",
         "template_df",
         "template_ratio",
+        "template_weighted",
     ):
         parser.add_argument(
             "--" + name.replace("_", "-"), type=float, default=getattr(defaults, name)
@@ -205,6 +206,7 @@ def main() -> None:
         partial_sentences=args.partial_sentences,
         template_df=args.template_df,
         template_ratio=args.template_ratio,
+        template_weighted=args.template_weighted,
         bands=args.bands,
         rows=args.rows,
         min_tokens=args.min_tokens,

@@ -103,8 +103,9 @@ class MatchConfig:
     3-grams and ``obvious_weighted`` of both texts' rarer words is a copy without the (costly)
     sentence alignment. A pair whose shared 3-grams are held by more than ``template_df``
     documents (25th percentile), and by ``template_ratio`` times more than the contained text's
-    3-grams as a whole, shares only a formula (a cable, a notice): it is no partial copy
-    (:mod:`dedup.commonness`; near-duplicates are not judged so).
+    3-grams as a whole, shares only a formula (a cable, a notice): it is no partial copy, and no
+    near-duplicate either unless it shares at least ``template_weighted`` of the smaller text's
+    rarer words, the names a formula is wrapped around (:mod:`dedup.commonness`).
     """
 
     num_perm: int = 128
@@ -127,6 +128,7 @@ class MatchConfig:
     partial_sentences: float = 0.75
     template_df: float = 25.0
     template_ratio: float = 1.6
+    template_weighted: float = 0.9
     keep: KeepPolicy = "first"
     source_priority: tuple[str, ...] = ()
     window_days: float | None = None
@@ -154,6 +156,7 @@ class MatchConfig:
             "partial_containment",
             "partial_weighted",
             "partial_sentences",
+            "template_weighted",
         ):
             value = getattr(self, name)
             _require(0.0 <= value <= 1.0, f"{name} must be between 0 and 1, got {value}")

@@ -661,8 +661,9 @@ def classify(
     Near-duplicate: the smaller text's rarer words are mostly in the larger, nearly all its
     sentences have a close match there, and a fair part of the larger's sentences match back
     (a retitled, re-credited, trimmed or lightly extended copy). Partial: a large share of one
-    text's sentences, rarer words or 3-grams is found in the other, unless what the two share is
-    a formula many documents hold (``shared_df``, ``own_df``).
+    text's sentences, rarer words or 3-grams is found in the other. Neither when what the two
+    share is a formula many documents hold (``shared_df``, ``own_df``), unless, for a
+    near-duplicate, the smaller text's rarer words are nearly all shared too.
     """
     weighted_small = max(scores["weighted_a"], scores["weighted_b"])
     sentences_a, sentences_b = scores.get("sentences_a", 0.0), scores.get("sentences_b", 0.0)
@@ -677,10 +678,13 @@ def classify(
     by_sentences = sentences_a != sentences_b
     a_inside = sentences_a > sentences_b if by_sentences else contained_a >= contained_b
     direction: Literal["a_in_b", "b_in_a"] = "a_in_b" if a_inside else "b_in_a"
+    formula = _formula(scores, config)
     if (
         weighted_small >= config.near_weighted_small
         and sentences_small >= config.near_sentences_small
         and sentences_large >= config.near_sentences_large
+        # A formula's sentences match around other names: its rarer words do not.
+        and not (formula and weighted_small < config.template_weighted)
     ):
         lopsided = sentences_small - sentences_large >= _LOPSIDED
         return "near_duplicate", direction if lopsided else None
@@ -688,6 +692,6 @@ def classify(
         max(contained_a, contained_b) >= config.partial_containment
         or weighted_small >= config.partial_weighted
         or sentences_small >= config.partial_sentences
-    ) and not _formula(scores, config):
+    ) and not formula:
         return "partial", direction
     return None

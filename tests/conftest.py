@@ -15,7 +15,7 @@ REPO = Path(__file__).resolve().parent.parent
 Invoke = Callable[..., Result]
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def shared_data() -> Path:
     """``../shared/data`` beside the repository: real, third-party text (not in the repo)."""
     path = (REPO / ".." / "shared" / "data").resolve()

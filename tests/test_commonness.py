@@ -1,8 +1,8 @@
 """Formula texts (a cable, a notice: the same words around other names) are no partial copies.
 
 How common the shared 3-grams are across the corpus tells them apart (dedup.commonness); a story
-copied by many outlets shares common text too, but it is a near-duplicate, which is never judged
-so.
+copied by many outlets shares common text too, but its copies also share their rarer words, where
+a formula's names differ.
 """
 
 from __future__ import annotations
@@ -95,7 +95,7 @@ def test_without_the_formula_check_the_cables_would_link() -> None:
 
 def test_a_story_many_outlets_edit_is_one_cluster() -> None:
     # Each copy's swapped words make 3-grams nobody else holds: its own text looks rare next to
-    # the common shared text, as a formula's does. Near-duplicates are not judged by it.
+    # the common shared text, as a formula's does. But the copies share all their words.
     linked, clusters = _scan(_edited_copies(60))
     assert clusters == [sorted(f"edit-{k}" for k in range(60))]
     assert len(linked) == 60 * 59 // 2
@@ -153,22 +153,30 @@ SCORES = {
 
 
 @pytest.mark.parametrize(
-    ("shared_df", "own_df", "linked", "sentences"),
+    ("shared_df", "own_df", "linked", "sentences", "weighted"),
     [
-        (40.0, 4.0, False, 0.6),  # common shared text, rare rest: a formula
-        (40.0, 4.0, True, 1.0),  # the same, but near-duplicates: never judged so
-        (40.0, 30.0, True, 0.6),  # as common as the rest: a widely carried story
-        (20.0, 2.0, True, 0.6),  # not common enough to be a formula
-        (None, None, True, 0.6),  # no corpus counts (compare without --in, check): no judgement
+        (40.0, 4.0, False, 0.6, 0.7),  # common shared text, rare rest: a formula
+        (40.0, 4.0, False, 1.0, 0.7),  # the same with matching sentences: names still differ
+        (40.0, 4.0, True, 1.0, 0.95),  # matching sentences and rarer words: a copy
+        (40.0, 4.0, False, 0.6, 0.95),  # a formula is no partial copy, whatever its words
+        (40.0, 30.0, True, 0.6, 0.7),  # as common as the rest: a widely carried story
+        (20.0, 2.0, True, 0.6, 0.7),  # not common enough to be a formula
+        (None, None, True, 0.6, 0.7),  # no corpus counts (compare without --in, check)
     ],
 )
 def test_classify_rejects_a_formula_only(
-    shared_df: float | None, own_df: float | None, linked: bool, sentences: float
+    shared_df: float | None, own_df: float | None, linked: bool, sentences: float, weighted: float
 ) -> None:
-    scores = dict(SCORES, sentences_a=sentences, sentences_b=sentences)
+    scores = dict(SCORES, sentences_a=sentences, sentences_b=sentences, weighted_a=weighted)
     if shared_df is not None and own_df is not None:
         scores.update(shared_df=shared_df, own_df=own_df)
     assert (classify(scores, MatchConfig()) is not None) == linked
+
+
+def test_template_weighted_zero_never_judges_near_duplicates() -> None:
+    scores = dict(SCORES, sentences_a=1.0, sentences_b=1.0, shared_df=40.0, own_df=4.0)
+    assert classify(scores, MatchConfig()) is None
+    assert classify(scores, MatchConfig(template_weighted=0.0)) == ("near_duplicate", None)
 
 
 def test_counts_are_finished_once() -> None:
