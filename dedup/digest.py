@@ -258,7 +258,8 @@ def _digest_spilled(
 
 
 def _warm_up(config: ScanConfig) -> None:
-    sample = "Warm up the kernels.\n\nWarm up the kernels once more, then fork."
+    # Not ASCII, so that the UTF-8 decoder is loaded too (ASCII batches skip it).
+    sample = "Warm up the kernels.\n\nWarm up the kernels once more (تسخين), then fork."
     digest_batch([Document("warm-up", sample)], config)
 
 

@@ -87,8 +87,7 @@ def analyze_encoded(
     is ``encoded[byte_offsets[d]:byte_offsets[d + 1]]``."""
     if repeat_min_tokens is None:
         repeat_min_tokens = np.iinfo(np.int32).max  # no paragraph is long enough to compare
-    data = np.frombuffer(encoded, dtype=np.uint8)
-    codepoints, offsets = _decode_utf8(data, byte_offsets)
+    codepoints, offsets = _code_points(np.frombuffer(encoded, dtype=np.uint8), byte_offsets)
     table, _ = _tables()
     arrays = _batch_kernel(
         codepoints,
@@ -114,6 +113,15 @@ def analyze_encoded(
             repeat_min_overlap,
         )
     return batch
+
+
+def _code_points(data: npt.NDArray[np.uint8], byte_offsets: I64) -> tuple[U32, I64]:
+    """Code points of joined UTF-8 texts (see :func:`_decode_utf8`), and where each starts."""
+    if len(data) and int(data.max()) < 0x80:
+        # ASCII (most English batches): each byte is its code point. A numpy copy, 4x faster
+        # than decoding byte by byte.
+        return data.astype(np.uint32), byte_offsets
+    return _decode_utf8(data, byte_offsets)
 
 
 @numba.njit(cache=True, nogil=True)
