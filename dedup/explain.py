@@ -12,7 +12,15 @@ from dedup.digest import WORD_BINS_LOG2, digest_stream
 from dedup.errors import InputError
 from dedup.io.readers import DocumentReader, read_documents
 from dedup.model import Document, MatchKind
-from dedup.verify import DocumentFrequencies, Profile, align_paragraphs, classify, measure, profile
+from dedup.verify import (
+    DocumentFrequencies,
+    Profile,
+    align_paragraphs,
+    classify,
+    measure,
+    profile,
+    shares_only_a_formula,
+)
 
 __all__ = ["AlignedPassage", "Comparison", "compare", "compare_files", "compare_in_corpus"]
 
@@ -38,6 +46,8 @@ class Comparison:
     kind: MatchKind | None
     direction: Literal["a_in_b", "b_in_a"] | None
     aligned: tuple[AlignedPassage, ...]
+    # Not linked only because what the two share is a formula many documents of the corpus hold.
+    formula: bool = False
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -45,6 +55,7 @@ class Comparison:
             "b": self.b.id,
             "kind": self.kind,
             "direction": self.direction,
+            "formula": self.formula,
             "scores": self.scores,
             "aligned": [
                 {
@@ -83,7 +94,8 @@ def compare(
         )
         for i, j, score in align_paragraphs(profile_a, profile_b)
     )
-    return Comparison(a, b, scores, kind, direction, aligned)
+    formula = verdict is None and shares_only_a_formula(scores, config)
+    return Comparison(a, b, scores, kind, direction, aligned, formula)
 
 
 def _paragraph(profile: Profile, text: str, index: int) -> str:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 import numba
@@ -50,6 +50,7 @@ __all__ = [
     "profiles_of",
     "sentence_coverage",
     "sentences",
+    "shares_only_a_formula",
 ]
 
 U32 = npt.NDArray[np.uint32]
@@ -636,6 +637,14 @@ def _formula_decides(scores: dict[str, float], config: MatchConfig) -> bool:
     return (
         max(scores["containment_a"], scores["containment_b"]) >= config.partial_containment
         or max(scores["weighted_a"], scores["weighted_b"]) >= _ALIGN_FROM_WEIGHTED
+    )
+
+
+def shares_only_a_formula(scores: dict[str, float], config: MatchConfig) -> bool:
+    """Whether the pair would be linked but for the formula check: what the two share is a
+    formula many documents hold (see :mod:`dedup.commonness`)."""
+    return classify(scores, config) is None and (
+        classify(scores, replace(config, template_df=math.inf)) is not None
     )
 
 

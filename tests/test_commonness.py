@@ -198,13 +198,20 @@ def test_compare_in_a_corpus_shows_the_formula(
     monkeypatch.setattr("dedup.digest.BATCH_SIZE", 8)  # counted by forked workers, no spill
     result = invoke("compare", "--in", str(corpus), "cable-0", "cable-1", "--passages", "0")
     shown = result.stdout.splitlines()
-    assert (result.exit_code, shown[2]) == (0, "verdict: not a copy")
+    assert (result.exit_code, shown[2]) == (
+        0,
+        "verdict: not a copy (only a formula is shared: 40 documents hold its 3-grams)",
+    )
     assert shown[-4:] == [
         "  docs per shared 3-gram  40",
         "  docs per own 3-gram     1",
         "shared passages: 1",
         "  … and 1 more",
     ]
+    found = orjson.loads(
+        invoke("compare", "--in", str(corpus), "cable-0", "cable-1", "--json").stdout
+    )
+    assert (found["kind"], found["formula"]) == (None, True)
 
 
 def test_template_ratio_below_one_is_refused() -> None:

@@ -28,11 +28,12 @@ def test_compare_ids_in_a_corpus_as_json(workdir: Path, invoke: Invoke) -> None:
     result = invoke("compare", "--in", "news.jsonl", "en-trees-herald", "en-digest", "--json")
     found = orjson.loads(result.stdout)
     assert result.exit_code == 0
-    assert (found["a"], found["b"], found["kind"], found["direction"]) == (
+    assert (found["a"], found["b"], found["kind"], found["direction"], found["formula"]) == (
         "en-trees-herald",
         "en-digest",
         "partial",
         "a_in_b",
+        False,
     )
     assert [(p["a"], p["b"]) for p in found["aligned"]] == [(1, 3), (2, 3)]
 
