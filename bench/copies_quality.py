@@ -168,6 +168,8 @@ def main() -> None:
     parser.add_argument("--only", choices=["saudi", "bbc", "mawdoo3", "clough", "exact"])
     defaults = MatchConfig()
     for name in (
+        "obvious_jaccard",
+        "obvious_weighted",
         "near_weighted_small",
         "near_sentences_small",
         "near_sentences_large",
@@ -198,6 +200,8 @@ def main() -> None:
     data = Path(args.data)
     matches = replace(
         defaults,
+        obvious_jaccard=args.obvious_jaccard,
+        obvious_weighted=args.obvious_weighted,
         near_weighted_small=args.near_weighted_small,
         near_sentences_small=args.near_sentences_small,
         near_sentences_large=args.near_sentences_large,
