@@ -101,12 +101,13 @@ class MatchConfig:
     the other; "sentences" the share of its sentences with a close match; "small"/"large" the
     higher and lower of the two directions. A pair sharing at least ``obvious_jaccard`` of its
     3-grams and ``obvious_weighted`` of both texts' rarer words is a copy without the (costly)
-    sentence alignment (not lower: at 0.8, two execution notices of one formula around other
-    names passed as copies). A pair whose shared 3-grams are held by more than ``template_df``
-    documents (25th percentile), and by ``template_ratio`` times more than the contained text's
-    3-grams as a whole, shares only a formula (a cable, a notice): it is no partial copy, and no
-    near-duplicate either unless it shares at least ``template_weighted`` of the smaller text's
-    rarer words, the names a formula is wrapped around (:mod:`dedup.commonness`).
+    sentence alignment and without the formula check below (not lower: at 0.8, two execution
+    notices of one formula around other names passed as copies). A pair whose shared 3-grams
+    are held by more than ``template_df`` documents (25th percentile), and by ``template_ratio``
+    times more than the contained text's 3-grams as a whole, shares only a formula (a cable, a
+    notice): it is no partial copy, and no near-duplicate either unless it shares at least
+    ``template_weighted`` of the smaller text's rarer words, the names a formula is wrapped
+    around (:mod:`dedup.commonness`).
     """
 
     num_perm: int = 128

@@ -10,7 +10,8 @@ Measures, all exact (no sketch estimates):
   template texts (a congratulation cable to another president) share n-grams but not rare words.
 * ``shared_df``, ``own_df`` (with the corpus's 3-gram counts, :mod:`dedup.commonness`): how many
   documents hold the 3-grams the two share, and those of the contained text. Formula texts share
-  what many documents hold; :func:`classify` does not call them partial copies.
+  what many documents hold; :func:`classify` does not call them partial copies, nor
+  near-duplicates unless nearly all the smaller text's rarer words are shared too.
 """
 
 from __future__ import annotations

@@ -113,6 +113,7 @@ def test_decoding_equals_pythons_text_by_text(texts: list[str]) -> None:
     np.cumsum([len(data) for data in encoded], out=byte_offsets[1:])
     data = np.frombuffer(b"".join(encoded), dtype=np.uint8)
     codepoints, offsets = _code_points(data, byte_offsets)
+    assert (codepoints.dtype, offsets.dtype) == (np.uint32, np.int64)
     decoded = [
         "".join(map(chr, codepoints[offsets[d] : offsets[d + 1]].tolist()))
         for d in range(len(texts))

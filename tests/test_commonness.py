@@ -20,7 +20,7 @@ from dedup.config import MatchConfig, ScanConfig
 from dedup.corpus import scan_documents
 from dedup.errors import ConfigError
 from dedup.model import Document
-from dedup.verify import classify
+from dedup.verify import classify, shares_only_a_formula
 
 CABLE = (
     "The King sent a cable of congratulations to President {name} of {country} on the "
@@ -171,6 +171,23 @@ def test_classify_rejects_a_formula_only(
     if shared_df is not None and own_df is not None:
         scores.update(shared_df=shared_df, own_df=own_df)
     assert (classify(scores, MatchConfig()) is not None) == linked
+
+
+@pytest.mark.parametrize(
+    ("scores", "only_a_formula"),
+    [
+        (dict(SCORES, sentences_a=1.0, sentences_b=1.0, shared_df=40.0, own_df=4.0), True),
+        (dict(SCORES, shared_df=40.0, own_df=4.0), True),  # a partial copy but for the formula
+        (dict(SCORES, shared_df=40.0, own_df=30.0), False),  # a widely carried story
+        (dict(SCORES, sentences_a=1.0, sentences_b=1.0), False),  # no corpus counts
+        (dict(SCORES, jaccard=0.9, weighted_a=0.95, weighted_b=0.95), False),  # obvious copy
+        (dict(SCORES, containment_a=0.1, containment_b=0.1, weighted_a=0.2), False),  # unlinked
+    ],
+)
+def test_shares_only_a_formula_when_the_formula_alone_decides(
+    scores: dict[str, float], only_a_formula: bool
+) -> None:
+    assert shares_only_a_formula(scores, MatchConfig()) is only_a_formula
 
 
 def test_template_weighted_zero_never_judges_near_duplicates() -> None:

@@ -17,6 +17,8 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def saudi(shared_data: Path) -> tuple[Report, list[dict[str, str]]]:
     data = shared_data / "dev"
+    if not (data / "saudinewsnet_dev.jsonl.gz").is_file():
+        pytest.skip(f"real data not found: {data / 'saudinewsnet_dev.jsonl.gz'} is absent")
     read = ReadConfig(source_field="source", date_field="date")
     report = scan([str(data / "saudinewsnet_dev.jsonl.gz")], ScanConfig(read=read))
     pairs = [

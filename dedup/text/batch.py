@@ -120,7 +120,7 @@ def _code_points(data: npt.NDArray[np.uint8], byte_offsets: I64) -> tuple[U32, I
     if len(data) and int(data.max()) < 0x80:
         # ASCII (most English batches): each byte is its code point. A numpy copy, 4x faster
         # than decoding byte by byte.
-        return data.astype(np.uint32), byte_offsets
+        return data.astype(np.uint32), np.ascontiguousarray(byte_offsets, dtype=np.int64)
     return _decode_utf8(data, byte_offsets)
 
 
