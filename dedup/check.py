@@ -7,7 +7,8 @@ keys; each is verified exactly with the archived text (:mod:`dedup.verify`).
 
 Document frequencies (the rarity weights of words) are the archive's per-bin counts plus the
 batch's, as if the batch were already added: the same weights a ``scan`` of archive and batch
-together would use.
+together would use. So are the 3-gram counts that tell a shared formula from a copy
+(:mod:`dedup.commonness`, :mod:`dedup.index.counts`).
 """
 
 from __future__ import annotations
@@ -16,13 +17,14 @@ import os
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date as Date
 from multiprocessing import get_context
 from typing import Literal
 
 import numpy as np
 
+from dedup.commonness import ShingleCounts, add_to_table
 from dedup.config import ScanConfig
 from dedup.corpus import scan_documents
 from dedup.digest import WORD_BINS_LOG2, Digest, digest_stream
@@ -135,7 +137,10 @@ def check_documents(
     index.check_params(scan_config.matches)
     digests: list[tuple[list[Document], Digest]] = []
     batch = scan_documents(
-        documents, scan_config, config.workers, on_digest=lambda b, d: digests.append((b, d))
+        documents,
+        replace(scan_config, shingle_bins=True),  # what the index and the archive check count
+        config.workers,
+        on_digest=lambda b, d: digests.append((b, d)),
     )
     report = CheckReport(
         documents=batch.documents,
@@ -186,6 +191,7 @@ def _matching(config: ScanConfig) -> ScanConfig:
         matches=config.matches,
         find_repeats=False,
         find_matches=True,
+        shingle_bins=True,
     )
 
 
@@ -214,9 +220,12 @@ class _ArchiveCheck:
         self.loaded = np.zeros(len(self.frequencies.counts), dtype=bool)
         self.profiles: OrderedDict[str, Profile] = OrderedDict()
         self.batch_profiles: dict[int, Profile] = {}
+        self.counts: ShingleCounts | None = None
 
     def run(self) -> list[ArchiveMatch]:
         pairs = self._candidates()
+        if pairs:
+            self.counts = self._shingle_counts()
         archive_documents = self.index.stats().documents
         self.frequencies.documents = archive_documents + len(self.documents)
         chunks = [pairs[k : k + _PAIRS_PER_TASK] for k in range(0, len(pairs), _PAIRS_PER_TASK)]
@@ -300,7 +309,7 @@ class _ArchiveCheck:
             new = self.batch_profiles[row] = profile(document.text)
         old = self._archived_profile(archived)
         self._load_frequencies(new, old)
-        scores = measure(new, old, self.frequencies, config)
+        scores = measure(new, old, self.frequencies, config, self.counts)
         verdict = classify(scores, config)
         if verdict is None:
             return None
@@ -330,6 +339,14 @@ class _ArchiveCheck:
             document.path,
             document.line,
         )
+
+    def _shingle_counts(self) -> ShingleCounts:
+        """The archive's 3-gram counts with the batch's added, as if it were archived."""
+        table = self.index.shingle_counts()
+        bins = np.concatenate([d.shingle_bins for _, d in self.digests]).astype(np.int64)
+        batch_bins, batch_counts = np.unique(bins, return_counts=True)
+        add_to_table(table, batch_bins, batch_counts.astype(np.int64))
+        return ShingleCounts.of_totals(table)
 
     def _prefetch(
         self, pairs: list[tuple[int, str, bool]], archived: dict[str, ArchivedDocument]

@@ -30,14 +30,27 @@ import numba
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["TABLE_BITS", "ShingleCounts", "shared_and_own_df", "table_bits"]
+__all__ = [
+    "ARCHIVE_BITS",
+    "TABLE_BITS",
+    "ShingleCounts",
+    "add_to_table",
+    "counted_bins",
+    "shared_and_own_df",
+    "table_bits",
+]
 
 U32 = npt.NDArray[np.uint32]
 U8 = npt.NDArray[np.uint8]
+I32 = npt.NDArray[np.int32]
+I64 = npt.NDArray[np.int64]
 
 # At most 2**25 one-byte bins per table (32 MB). At a million news articles a bin holds about 8
 # counts of other 3-grams; their mean is subtracted (see ``_df``).
 TABLE_BITS = 25
+# An archive index counts in a table of the most bits (dedup.index.counts): an archive grows,
+# and its table is never resized.
+ARCHIVE_BITS = TABLE_BITS
 # Smaller inputs get smaller tables (a small batch in CI pays for no 64 MB): one bin for every
 # 20 bytes of text, about two counted 3-grams, and at least 2**16.
 _BYTES_PER_BIN = 20
@@ -70,6 +83,17 @@ class ShingleCounts:
         self.totals: U8 | None = None
         self.load = 0.0
 
+    @classmethod
+    def of_totals(cls, totals: U8) -> ShingleCounts:
+        """Finished counts of a table summed elsewhere (an archive's, see
+        :mod:`dedup.index.counts`); its length is a power of two."""
+        counts = cls(workers=1, bits=0)
+        counts.finish()
+        counts.mask = np.uint64(len(totals) - 1)
+        counts.totals = totals
+        counts.load = float(np.sum(totals, dtype=np.int64)) / max(len(totals), 1)
+        return counts
+
     def claim(self) -> None:
         """Take a table of one's own (in a forked worker, before counting)."""
         with self._claimed.get_lock():
@@ -97,6 +121,19 @@ def table_bits(text_bytes: int | None) -> int:
         return TABLE_BITS
     bins = max(text_bytes // _BYTES_PER_BIN, 1)
     return max(_MIN_BITS, min(TABLE_BITS, bins.bit_length()))
+
+
+def counted_bins(shingles: U32, offsets: I64, bits: int) -> tuple[I32, I64]:
+    """The distinct bins of the counted 3-grams of each document (document ``d`` holds
+    ``shingles[offsets[d]:offsets[d + 1]]``): flat, sorted within each document, and how many
+    each document has. What an archive index adds to its counts (:mod:`dedup.index.counts`)."""
+    return _counted_bins(shingles, offsets, np.uint64((1 << bits) - 1))
+
+
+def add_to_table(table: U8, bins: I64, deltas: I64) -> None:
+    """Add ``deltas`` to the counts of ``bins`` in place, saturating at 255. A saturated bin
+    stays saturated when documents leave: how many are left is no longer known."""
+    _add_to_table(table, bins, deltas)
 
 
 def shared_and_own_df(
@@ -152,6 +189,38 @@ def _count_documents(
             where = _bin(shingle, mask)
             if table[where] < 255:
                 table[where] += 1
+
+
+@numba.njit(cache=True, nogil=True)
+def _counted_bins(shingles: U32, offsets: I64, mask: np.uint64) -> tuple[I32, I64]:
+    out = np.empty(shingles.shape[0], dtype=np.int32)
+    sizes = np.zeros(offsets.shape[0] - 1, dtype=np.int64)
+    filled = 0
+    for d in range(offsets.shape[0] - 1):
+        start = filled
+        for k in range(offsets[d], offsets[d + 1]):
+            if _counted(shingles[k]):
+                out[filled] = _bin(shingles[k], mask)
+                filled += 1
+        if filled > start:
+            out[start:filled] = np.sort(out[start:filled])
+            kept = start + 1
+            for k in range(start + 1, filled):
+                if out[k] != out[kept - 1]:
+                    out[kept] = out[k]
+                    kept += 1
+            filled = kept
+        sizes[d] = filled - start
+    return out[:filled].copy(), sizes
+
+
+@numba.njit(cache=True, nogil=True)
+def _add_to_table(table: U8, bins: I64, deltas: I64) -> None:
+    for k in range(bins.shape[0]):
+        value = np.int64(table[bins[k]])
+        if value == 255 and deltas[k] < 0:
+            continue
+        table[bins[k]] = min(max(value + deltas[k], 0), 255)
 
 
 @numba.njit(cache=True, nogil=True)

@@ -190,3 +190,6 @@ class ScanConfig:
     find_repeats: bool = True
     find_matches: bool = True
     report_texts: int = 2000
+    # Digests keep each document's counted 3-gram bins, for an archive index to count
+    # (dedup.index.counts); a scan alone needs only the totals.
+    shingle_bins: bool = False

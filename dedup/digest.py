@@ -19,7 +19,7 @@ import numba
 import numpy as np
 import numpy.typing as npt
 
-from dedup.commonness import ShingleCounts
+from dedup.commonness import ARCHIVE_BITS, ShingleCounts, counted_bins
 from dedup.config import ScanConfig
 from dedup.io.spill import TextSpill
 from dedup.memory import start_forked_worker
@@ -54,6 +54,9 @@ class Digest:
     token_counts: npt.NDArray[np.int64] = field(default_factory=lambda: np.empty(0, np.int64))
     word_bins: npt.NDArray[np.int32] = field(default_factory=lambda: np.empty(0, np.int32))
     word_bin_counts: npt.NDArray[np.int64] = field(default_factory=lambda: np.empty(0, np.int64))
+    # Only with ScanConfig.shingle_bins: the distinct counted 3-gram bins of each document.
+    shingle_bins: npt.NDArray[np.int32] = field(default_factory=lambda: np.empty(0, np.int32))
+    shingle_bin_counts: npt.NDArray[np.int64] = field(default_factory=lambda: np.empty(0, np.int64))
     passage_keys: npt.NDArray[np.uint64] = field(
         default_factory=lambda: np.empty((0, 0), np.uint64)
     )
@@ -96,6 +99,10 @@ def digest_encoded(
         return digest
     if counts is not None:
         counts.count(batch.shingles, batch.shingle_offsets)
+    if config.shingle_bins:
+        digest.shingle_bins, digest.shingle_bin_counts = counted_bins(
+            batch.shingles, batch.shingle_offsets, ARCHIVE_BITS
+        )
     digest.exact_keys, digest.word_bins, digest.word_bin_counts = _document_keys_of_batch(
         batch.paragraph_hashes, batch.paragraph_offsets, batch.tokens, batch.token_offsets
     )

@@ -14,6 +14,7 @@ import numpy as np
 import orjson
 import pytest
 from conftest import Invoke
+from texts import STORY, formula_corpus
 
 from dedup.commonness import ShingleCounts, shared_and_own_df, table_bits
 from dedup.config import MatchConfig, ScanConfig
@@ -21,43 +22,6 @@ from dedup.corpus import scan_documents
 from dedup.errors import ConfigError
 from dedup.model import Document
 from dedup.verify import classify, shares_only_a_formula
-
-CABLE = (
-    "The King sent a cable of congratulations to President {name} of {country} on the "
-    "anniversary of the independence day of his country. In the cable the King expressed his "
-    "sincere congratulations and best wishes of continued good health and happiness to the "
-    "president and of further progress and prosperity to the government and the people of "
-    "the friendly republic."
-)
-STORY = (
-    "Heavy rain flooded the lower districts of the port city overnight and forced hundreds of "
-    "families to leave their homes, the civil defence said on Monday. Rescue teams used boats "
-    "to reach residents trapped on rooftops near the old market, and the schools of the "
-    "district will stay closed until the water recedes from the streets."
-)
-
-
-def _words(rng: random.Random, count: int) -> str:
-    return " ".join(
-        "".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(3, 9)))
-        for _ in range(count)
-    )
-
-
-def _corpus(cables: int = 40, outlets: int = 30) -> list[Document]:
-    """``cables`` formula cables, each with its own news about its country; one story carried
-    by ``outlets`` outlets, each with its own credit line."""
-    rng = random.Random(7)
-    documents = []
-    for k in range(cables):
-        name, country = _words(rng, 2).title(), _words(rng, 1).title()
-        own_news = f"{_words(rng, 45)}."  # what each cable's article says besides the formula
-        text = CABLE.format(name=name, country=country) + "\n\n" + own_news
-        documents.append(Document(f"cable-{k}", text, ordinal=len(documents)))
-    for k in range(outlets):
-        credit = f"Reported by {_words(rng, 2).title()} for outlet {k}."
-        documents.append(Document(f"story-{k}", STORY + "\n\n" + credit, ordinal=len(documents)))
-    return documents
 
 
 def _edited_copies(outlets: int) -> list[Document]:
@@ -81,14 +45,14 @@ def _scan(documents: list[Document], workers: int = 1, **match: float) -> tuple[
 
 
 def test_formula_cables_are_not_linked_but_a_widely_carried_story_is_one_cluster() -> None:
-    linked, clusters = _scan(_corpus())
+    linked, clusters = _scan(formula_corpus())
     assert not any(a.startswith("cable") or b.startswith("cable") for a, b in map(tuple, linked))
     assert clusters == [sorted(f"story-{k}" for k in range(30))]
 
 
 def test_without_the_formula_check_the_cables_would_link() -> None:
     # The planted cables do share enough to be linked: the check above is what keeps them apart.
-    linked, _ = _scan(_corpus(), template_df=1000)
+    linked, _ = _scan(formula_corpus(), template_df=1000)
     cable_links = [p for p in linked if all(d.startswith("cable") for d in p)]
     assert len(cable_links) > 100
 
@@ -103,12 +67,12 @@ def test_a_story_many_outlets_edit_is_one_cluster() -> None:
 
 def test_a_formula_few_documents_hold_is_not_common() -> None:
     # Ten cables: their formula is held by too few documents to be told from a shared story.
-    linked, _ = _scan(_corpus(cables=10, outlets=3))
+    linked, _ = _scan(formula_corpus(cables=10, outlets=3))
     assert frozenset(("cable-0", "cable-1")) in linked
 
 
 def test_two_workers_count_as_one(monkeypatch: pytest.MonkeyPatch) -> None:
-    documents = _corpus()
+    documents = formula_corpus()
     config = ScanConfig(find_repeats=False)
     one = scan_documents(documents, config, workers=1)
     monkeypatch.setattr("dedup.digest.BATCH_SIZE", 8)  # many batches, digested by forked workers
@@ -210,7 +174,7 @@ def test_compare_in_a_corpus_shows_the_formula(
 ) -> None:
     corpus = tmp_path / "cables.jsonl"
     corpus.write_bytes(
-        b"".join(orjson.dumps({"id": d.id, "text": d.text}) + b"\n" for d in _corpus())
+        b"".join(orjson.dumps({"id": d.id, "text": d.text}) + b"\n" for d in formula_corpus())
     )
     monkeypatch.setattr("dedup.digest.BATCH_SIZE", 8)  # counted by forked workers, no spill
     result = invoke("compare", "--in", str(corpus), "cable-0", "cable-1", "--passages", "0")

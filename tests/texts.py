@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import random
+
+from dedup.model import Document
+
 # English: a short news story.
 EN_HEAD = "Council approves budget"
 EN_LEAD = (
@@ -42,3 +46,42 @@ ZH_OTHER = "专家表示这项计划有助于缓解交通拥堵问题并减少�
 def doc(*paragraphs: str) -> str:
     """Paragraphs joined by blank lines, ending with a newline, as a text file holds them."""
     return "\n\n".join(paragraphs) + "\n"
+
+
+# Formula texts: the same cable around other names, and one story many outlets carry.
+CABLE = (
+    "The King sent a cable of congratulations to President {name} of {country} on the "
+    "anniversary of the independence day of his country. In the cable the King expressed his "
+    "sincere congratulations and best wishes of continued good health and happiness to the "
+    "president and of further progress and prosperity to the government and the people of "
+    "the friendly republic."
+)
+STORY = (
+    "Heavy rain flooded the lower districts of the port city overnight and forced hundreds of "
+    "families to leave their homes, the civil defence said on Monday. Rescue teams used boats "
+    "to reach residents trapped on rooftops near the old market, and the schools of the "
+    "district will stay closed until the water recedes from the streets."
+)
+
+
+def words(rng: random.Random, count: int) -> str:
+    return " ".join(
+        "".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(3, 9)))
+        for _ in range(count)
+    )
+
+
+def formula_corpus(cables: int = 40, outlets: int = 30) -> list[Document]:
+    """``cables`` formula cables, each with its own news about its country; one story carried
+    by ``outlets`` outlets, each with its own credit line."""
+    rng = random.Random(7)
+    documents = []
+    for k in range(cables):
+        name, country = words(rng, 2).title(), words(rng, 1).title()
+        own_news = f"{words(rng, 45)}."  # what each cable's article says besides the formula
+        text = CABLE.format(name=name, country=country) + "\n\n" + own_news
+        documents.append(Document(f"cable-{k}", text, ordinal=len(documents)))
+    for k in range(outlets):
+        credit = f"Reported by {words(rng, 2).title()} for outlet {k}."
+        documents.append(Document(f"story-{k}", STORY + "\n\n" + credit, ordinal=len(documents)))
+    return documents

@@ -5,7 +5,8 @@ exact-duplicate key, its word count, source and date, and its text compressed wi
 that a match against the archive is verified exactly (:mod:`dedup.verify`), not only estimated.
 The document and passage LSH band keys of each added batch are kept together as one segment
 (:mod:`dedup.index.postings`). It also keeps the document frequency of every word bin (see
-:class:`dedup.verify.DocumentFrequencies`), updated as documents come and go. Nothing is pickled.
+:class:`dedup.verify.DocumentFrequencies`) and of every counted 3-gram bin (see
+:mod:`dedup.index.counts`), updated as documents come and go. Nothing is pickled.
 
 Adding a batch is one atomic step: after a crash a batch is either all in or not at all. Adding
 an id again replaces it (unchanged documents are left alone); removing it removes every trace.
@@ -23,6 +24,7 @@ import numpy.typing as npt
 import xxhash
 import zstandard
 
+from dedup.commonness import ARCHIVE_BITS, counted_bins
 from dedup.config import MatchConfig
 from dedup.digest import WORD_BINS_LOG2, Digest
 from dedup.errors import BackendError
@@ -40,14 +42,16 @@ __all__ = [
     "ArchivedDocument",
     "IndexParams",
     "IndexStats",
+    "bins_of",
     "entries_of",
-    "word_bins_of",
 ]
 
 # Version of the stored layout; an index of another version is refused, never guessed at.
 # 3: passage band keys (windows of 3-grams) where version 2 stored paragraph band keys.
-FORMAT_VERSION = 3
+# 4: the archive's 3-gram counts (dedup.index.counts).
+FORMAT_VERSION = 4
 
+U8 = npt.NDArray[np.uint8]
 U32 = npt.NDArray[np.uint32]
 U64 = npt.NDArray[np.uint64]
 I32 = npt.NDArray[np.int32]
@@ -106,6 +110,7 @@ class ArchiveEntry:
     signature: U32
     passage_keys: U64
     word_bins: I32
+    shingle_bins: I32
 
     @property
     def content_hash(self) -> int:
@@ -236,6 +241,10 @@ class ArchiveIndex(ABC):
         """Document frequencies of word ``bins`` and the number of documents counted."""
 
     @abstractmethod
+    def shingle_counts(self) -> U8:
+        """How many documents hold each counted 3-gram bin (see :mod:`dedup.index.counts`)."""
+
+    @abstractmethod
     def close(self) -> None:
         """Release the connection."""
 
@@ -285,8 +294,12 @@ def entries_of(batch: Sequence[Document], digest: Digest) -> list[ArchiveEntry]:
     for position, row in enumerate(digest.passage_owners.tolist()):
         rows_of.setdefault(row, []).append(position)
     bands = digest.passage_keys.shape[1] if digest.passage_keys.ndim == 2 else 0
-    # The digest counted each document's distinct word bins already: split them, don't re-analyze.
+    # The digest counted each document's distinct word and 3-gram bins already: split them,
+    # don't re-analyze.
     word_bins = np.split(digest.word_bins, np.cumsum(digest.word_bin_counts)[:-1])
+    if len(digest.shingle_bin_counts) != len(batch):
+        raise ValueError("digest the batch with ScanConfig(shingle_bins=True) to index it")
+    shingle_bins = np.split(digest.shingle_bins, np.cumsum(digest.shingle_bin_counts)[:-1])
     entries: list[ArchiveEntry] = []
     for row, document in enumerate(batch):
         positions = rows_of.get(row, [])
@@ -304,15 +317,20 @@ def entries_of(batch: Sequence[Document], digest: Digest) -> list[ArchiveEntry]:
                 signature=np.ascontiguousarray(digest.signatures[row], dtype=np.uint32),
                 passage_keys=np.ascontiguousarray(passage_keys, dtype=np.uint64),
                 word_bins=np.sort(word_bins[row]),
+                shingle_bins=shingle_bins[row],
             )
         )
     return entries
 
 
-def word_bins_of(text: str) -> I32:
-    """The distinct word bins of ``text``, as :func:`dedup.digest.digest_batch` counts them."""
-    tokens = analyze(text).shingles.tokens
-    return unique_values((tokens & _WORD_MASK).astype(np.int32))
+def bins_of(text: str) -> tuple[I32, I32]:
+    """The distinct word bins and counted 3-gram bins of ``text``, as
+    :func:`dedup.digest.digest_batch` finds them (what removing it takes from the counts)."""
+    shingles = analyze(text).shingles
+    word_bins = unique_values((shingles.tokens & _WORD_MASK).astype(np.int32))
+    hashes = np.ascontiguousarray(shingles.hashes, dtype=np.uint32)
+    shingle_bins, _ = counted_bins(hashes, np.array([0, len(hashes)], np.int64), ARCHIVE_BITS)
+    return word_bins, shingle_bins
 
 
 def signed64(value: int) -> int:

@@ -1,6 +1,6 @@
 """The shared archive index: keys in a Redis server (``pip install 'dedup[redis]'``).
 
-Keys (format version 2), all under a prefix (default ``dedup:``, ``?prefix=NAME:`` in the URL)::
+Keys (format version 4), all under a prefix (default ``dedup:``, ``?prefix=NAME:`` in the URL)::
 
     meta                 hash: format_version and the IndexParams
     next                 counter handing out document numbers
@@ -13,6 +13,9 @@ Keys (format version 2), all under a prefix (default ``dedup:``, ``?prefix=NAME:
     segs                 set of the segment numbers
     x<key>               set of numbers with that exact-duplicate key (8 bytes)
     f                    hash: word bin -> document frequency
+    cb                   the 3-gram counts' base table (see dedup.index.counts)
+    cl                   list: the 3-gram count changes logged since the base
+    cn                   how many changes the log holds
 
 A batch is written in one MULTI/EXEC transaction, watched on the ids and segments it touches: a
 writer that dies before EXEC changes nothing, and two writers that touch the same id or segment
@@ -42,11 +45,12 @@ from dedup.index.base import (
     IndexParams,
     IndexStats,
     bin_deltas,
+    bins_of,
     compress_text,
     decompress_text,
     dedupe_last,
-    word_bins_of,
 )
+from dedup.index.counts import FOLD_CHANGES, encode_changes, encode_table, folded
 from dedup.index.postings import Segment
 
 __all__ = ["RedisIndex"]
@@ -175,8 +179,9 @@ class RedisIndex(ArchiveIndex):
         added = len(fresh) - len(replaced)
         if added:
             pipe.incrby(self._key("count"), added)
-        self._queue_frequencies(pipe, [entries[p].word_bins for p in fresh], removed_bins)
+        self._queue_frequencies(pipe, [entries[p] for p in fresh], removed_bins)
         pipe.execute()
+        self._fold_when_long()
         return len(fresh), len(entries) - len(fresh)
 
     def _olds(self, pipe: Any, id_keys: list[bytes]) -> dict[int, list[Any]]:
@@ -212,14 +217,15 @@ class RedisIndex(ArchiveIndex):
 
     def _queue_delete(
         self, pipe: Any, olds: list[list[Any]], rewrites: dict[bytes, Segment | None]
-    ) -> list[npt.NDArray[np.int32]]:
-        """Queue the deletion of documents ``olds`` and their postings; returns their word bins."""
+    ) -> list[tuple[npt.NDArray[np.int32], npt.NDArray[np.int32]]]:
+        """Queue the deletion of documents ``olds`` and their postings; returns their word and
+        3-gram bins."""
         bins = []
         for number, _, _, text, exact in olds:
             if int(exact or 0):
                 pipe.srem(self._exact_key(int(exact)), number)
             pipe.delete(self._key("d:", number))
-            bins.append(word_bins_of(decompress_text(text)))
+            bins.append(bins_of(decompress_text(text)))
         for key, left in rewrites.items():
             if left is None:
                 pipe.delete(key)
@@ -229,14 +235,42 @@ class RedisIndex(ArchiveIndex):
         return bins
 
     def _queue_frequencies(
-        self, pipe: Any, added: list[npt.NDArray[np.int32]], removed: list[npt.NDArray[np.int32]]
+        self,
+        pipe: Any,
+        added: Sequence[ArchiveEntry],
+        removed: list[tuple[npt.NDArray[np.int32], npt.NDArray[np.int32]]],
     ) -> None:
-        bins, deltas = bin_deltas(added, removed)
+        """Queue counting ``added`` in and the bins of ``removed`` out."""
+        bins, deltas = bin_deltas([e.word_bins for e in added], [words for words, _ in removed])
         key = self._key("f")
         pairs = np.stack([bins, deltas], axis=1).ravel().tolist()
         for start in range(0, len(pairs), 2 * _SCRIPT_ARGS):
             chunk = pairs[start : start + 2 * _SCRIPT_ARGS]
             pipe.eval(_INCREMENT_FIELDS, 1, key, *chunk)
+        bins, deltas = bin_deltas([e.shingle_bins for e in added], [grams for _, grams in removed])
+        if len(bins):
+            pipe.rpush(self._key("cl"), encode_changes(bins, deltas))
+            pipe.incrby(self._key("cn"), len(bins))
+
+    def _fold_when_long(self) -> None:
+        """Fold the 3-gram count log into the base once it is long (see dedup.index.counts)."""
+        base, log, logged = self._key("cb"), self._key("cl"), self._key("cn")
+        if int(self._client.get(logged) or 0) <= FOLD_CHANGES:
+            return
+        with self._client.pipeline(transaction=True) as pipe:
+            try:
+                # A writer logging meanwhile changes the log: then this fold gives way, and a
+                # later write folds.
+                pipe.watch(base, log)
+                blobs = pipe.lrange(log, 0, -1)
+                table = folded(pipe.get(base), blobs, self.url)
+                pipe.multi()
+                pipe.set(base, encode_table(table))
+                pipe.delete(log)
+                pipe.set(logged, 0)
+                pipe.execute()
+            except self._redis.WatchError:
+                pass
 
     def remove(self, ids: Iterable[str]) -> int:
         wanted = list(dict.fromkeys(ids))
@@ -264,6 +298,7 @@ class RedisIndex(ArchiveIndex):
             pipe.incrby(self._key("count"), -len(olds))
         self._queue_frequencies(pipe, [], removed)
         pipe.execute()
+        self._fold_when_long()
         return len(olds)
 
     def stats(self) -> IndexStats:
@@ -346,6 +381,14 @@ class RedisIndex(ArchiveIndex):
             counts = self._client.hmget(self._key("f"), values) if values else []
             documents = int(self._client.get(self._key("count")) or 0)
         return np.array([int(c or 0) for c in counts], dtype=np.int64), documents
+
+    def shingle_counts(self) -> npt.NDArray[np.uint8]:
+        with self._errors():
+            with self._client.pipeline(transaction=True) as pipe:  # base and log of one moment
+                pipe.get(self._key("cb"))
+                pipe.lrange(self._key("cl"), 0, -1)
+                base, blobs = pipe.execute()
+            return folded(base, blobs, self.url)
 
     def close(self) -> None:
         client = getattr(self, "_client", None)

@@ -1,6 +1,6 @@
 """The embedded archive index: one SQLite file, no server.
 
-Schema (format version 2)::
+Schema (format version 4)::
 
     meta(key TEXT PRIMARY KEY, value TEXT)           format_version and the IndexParams
     documents(number INTEGER PRIMARY KEY, id TEXT UNIQUE, segment, length, tokens, source,
@@ -9,6 +9,8 @@ Schema (format version 2)::
               text BLOB)                             zstandard-compressed UTF-8
     segments(segment INTEGER PRIMARY KEY, postings BLOB)   band keys of one added batch
     frequencies(bin INTEGER PRIMARY KEY, count)      documents per word bin
+    shingle_counts(part INTEGER PRIMARY KEY,         3-gram counts (dedup.index.counts): part 0
+                   changes INTEGER, data BLOB)       the base table, later parts the log
 
 The file is in WAL mode with ``synchronous=FULL``; every batch is one ``BEGIN IMMEDIATE``
 transaction, so a killed writer leaves whole batches, and writers from several processes queue
@@ -37,11 +39,12 @@ from dedup.index.base import (
     IndexParams,
     IndexStats,
     bin_deltas,
+    bins_of,
     compress_text,
     decompress_text,
     dedupe_last,
-    word_bins_of,
 )
+from dedup.index.counts import FOLD_CHANGES, encode_changes, encode_table, folded
 from dedup.index.postings import Segment
 
 __all__ = ["SqliteIndex"]
@@ -64,6 +67,11 @@ CREATE TABLE IF NOT EXISTS documents (
 CREATE INDEX IF NOT EXISTS documents_exact ON documents (exact_key) WHERE exact_key != 0;
 CREATE TABLE IF NOT EXISTS segments (segment INTEGER PRIMARY KEY, postings BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS frequencies (bin INTEGER PRIMARY KEY, count INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS shingle_counts (
+    part INTEGER PRIMARY KEY,
+    changes INTEGER NOT NULL,
+    data BLOB NOT NULL
+);
 """
 _CHUNK = 500
 _CACHE_KIB = 256 * 1024
@@ -173,7 +181,7 @@ class SqliteIndex(ArchiveIndex):
                     for number, entry in zip(numbers, fresh, strict=True)
                 ),
             )
-            self._update_frequencies([entry.word_bins for entry in fresh], removed_bins)
+            self._update_frequencies(fresh, removed_bins)
         return len(fresh), len(entries) - len(fresh)
 
     def _stored(
@@ -190,11 +198,13 @@ class SqliteIndex(ArchiveIndex):
                 found[doc_id] = tuple(values)
         return found
 
-    def _delete(self, db: sqlite3.Connection, numbers: list[int]) -> list[npt.NDArray[np.int32]]:
-        """Delete documents ``numbers`` and their postings; returns their word bins."""
+    def _delete(
+        self, db: sqlite3.Connection, numbers: list[int]
+    ) -> list[tuple[npt.NDArray[np.int32], npt.NDArray[np.int32]]]:
+        """Delete documents ``numbers`` and their postings; returns their word and 3-gram bins."""
         if not numbers:
             return []
-        bins: list[npt.NDArray[np.int32]] = []
+        bins: list[tuple[npt.NDArray[np.int32], npt.NDArray[np.int32]]] = []
         segments: dict[int, list[int]] = {}
         for start in range(0, len(numbers), _CHUNK):
             chunk = numbers[start : start + _CHUNK]
@@ -203,7 +213,7 @@ class SqliteIndex(ArchiveIndex):
                 f"SELECT number, segment, text FROM documents WHERE number IN ({marks})", chunk
             ):
                 segments.setdefault(segment, []).append(number)
-                bins.append(word_bins_of(decompress_text(text)))
+                bins.append(bins_of(decompress_text(text)))
             db.execute(f"DELETE FROM documents WHERE number IN ({marks})", chunk)
         for segment, gone in segments.items():
             row = db.execute(
@@ -221,14 +231,41 @@ class SqliteIndex(ArchiveIndex):
         return bins
 
     def _update_frequencies(
-        self, added: list[npt.NDArray[np.int32]], removed: list[npt.NDArray[np.int32]]
+        self,
+        added: Sequence[ArchiveEntry],
+        removed: list[tuple[npt.NDArray[np.int32], npt.NDArray[np.int32]]],
     ) -> None:
-        bins, deltas = bin_deltas(added, removed)
-        self._db.executemany(
+        """Count ``added`` in and the bins of ``removed`` out (in the open transaction)."""
+        db = self._db
+        bins, deltas = bin_deltas([e.word_bins for e in added], [words for words, _ in removed])
+        db.executemany(
             "INSERT INTO frequencies VALUES (?, ?) "
             "ON CONFLICT (bin) DO UPDATE SET count = count + excluded.count",
             zip(bins.tolist(), deltas.tolist(), strict=True),
         )
+        bins, deltas = bin_deltas([e.shingle_bins for e in added], [grams for _, grams in removed])
+        if not len(bins):
+            return
+        db.execute(
+            "INSERT INTO shingle_counts (part, changes, data) "
+            "VALUES ((SELECT COALESCE(MAX(part), 0) + 1 FROM shingle_counts), ?, ?)",
+            (len(bins), encode_changes(bins, deltas)),
+        )
+        (logged,) = db.execute("SELECT SUM(changes) FROM shingle_counts").fetchone()
+        if logged > FOLD_CHANGES:
+            db.execute(
+                "INSERT OR REPLACE INTO shingle_counts VALUES (0, 0, ?)",
+                (encode_table(self._shingle_counts(db)),),
+            )
+            db.execute("DELETE FROM shingle_counts WHERE part > 0")
+
+    def shingle_counts(self) -> npt.NDArray[np.uint8]:
+        return self._shingle_counts(self._db)
+
+    def _shingle_counts(self, db: sqlite3.Connection) -> npt.NDArray[np.uint8]:
+        rows = db.execute("SELECT part, data FROM shingle_counts ORDER BY part").fetchall()
+        base = rows[0][1] if rows and rows[0][0] == 0 else None
+        return folded(base, (data for part, data in rows if part > 0), self.path)
 
     def remove(self, ids: Iterable[str]) -> int:
         with self._transaction() as db:
