@@ -12,6 +12,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +20,8 @@ import numpy as np
 import orjson
 import pytest
 from conftest import Invoke
+from hypothesis import given
+from hypothesis import strategies as st
 from texts import formula_corpus
 
 from dedup.check import CheckConfig, add, add_documents, check_documents
@@ -516,3 +519,37 @@ def test_a_check_tells_a_formula_from_a_copy_as_a_scan_does(index_url: str) -> N
         assert ("cable-39", "cable") in {
             (m.doc, m.archived.split("-")[0]) for m in report.archive_matches
         }
+
+
+@given(
+    st.lists(st.sets(st.integers(0, 60), max_size=8), max_size=6),
+    st.lists(st.sets(st.integers(0, 60), max_size=8), max_size=3),
+)
+def test_bin_deltas_are_the_net_count_per_bin(
+    added: list[set[int]], removed: list[set[int]]
+) -> None:
+    from dedup.index.base import bin_deltas
+
+    bins, deltas = bin_deltas(
+        [np.array(sorted(b), np.int32) for b in added],
+        [np.array(sorted(b), np.int32) for b in removed],
+    )
+    expected = Counter(v for b in added for v in b)
+    expected.subtract(v for b in removed for v in b)
+    assert bins.tolist() == sorted(bins.tolist())
+    assert dict(zip(bins.tolist(), deltas.tolist(), strict=True)) == {
+        v: n for v, n in expected.items() if n
+    }
+
+
+def test_damaged_3gram_counts_are_an_index_error(tmp_path: Path, invoke: Invoke) -> None:
+    url = str(tmp_path / "archive.db")
+    _archive(url)
+    with sqlite3.connect(url) as db:
+        db.execute("UPDATE shingle_counts SET data = x'00ff' WHERE part = 1")
+    batch = tmp_path / "batch.jsonl"
+    batch.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in BATCH))
+    result = invoke("check", "--index", url, str(batch))
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"dedup: error: {url}: the 3-gram count log is damaged (")
+    assert result.stderr.count("\n") == 1
