@@ -29,8 +29,9 @@ __all__ = [
     "folded",
 ]
 
-# Folding rewrites the base (at most 32 MB, in about 0.2 s); past 4M logged changes, about 70
-# batches of 256 news articles, reading the log would cost as much as reading the base.
+# About 65 batches of 256 news articles. Measured at 100k documents: a fold (decode the base,
+# apply the log, encode) takes about 0.5 s, and reading base and log for a check at most 0.3 s,
+# most of it applying the log (one scattered update per change).
 FOLD_CHANGES = 1 << 22
 
 U8 = npt.NDArray[np.uint8]
