@@ -5,7 +5,10 @@ cluster is therefore checked against its representative (the document it keeps):
 when it is a copy of the representative, or, one step further and no more, when it is a verified
 near-duplicate of such a copy and still related to the representative itself (in a scan: a copy
 of it, or a part of it: the chain A≈B≈C holds C only when C visibly overlaps A). The members that
-left are clustered again among themselves the same way.
+left are clustered again among themselves the same way. Last, a member that joined one step
+beyond and is a verified near-duplicate of a later cluster's representative moves there: the
+first representative took it only because it came first (in SaudiNewsNet, reports of one
+shelling sat with a report of another a week earlier, through a shared formula).
 """
 
 from __future__ import annotations
@@ -99,6 +102,7 @@ def _split_chains(
     are_related: Callable[[int, int], bool] | None,
 ) -> list[tuple[int, list[int]]]:
     clusters: list[tuple[int, list[int]]] = []
+    second_rings: list[set[int]] = []
     remaining = sorted(members)
     while True:
         # Go on while two members not yet placed are still linked. Every member not yet placed
@@ -109,19 +113,106 @@ def _split_chains(
             break
         rep = choose(remaining)
         kept = [m for m in remaining if m == rep or m in edges[rep] or are_copies(rep, m)]
+        second_ring: list[int] = []
         if are_related is not None:
             # One step beyond the representative's copies, never two: no chain drifts further.
             first_ring = set(kept)
-            kept += [
+            second_ring = [
                 m
                 for m in remaining
                 if m not in first_ring and edges[m] & first_ring and are_related(rep, m)
             ]
-            kept.sort()
+            kept = sorted(kept + second_ring)
         if len(kept) > 1:
             clusters.append((rep, kept))
+            second_rings.append(set(second_ring))
             placed = set(kept)
             remaining = [m for m in remaining if m not in placed]
         else:
             remaining = [m for m in remaining if m != rep]
-    return clusters
+    return _closer_representatives(clusters, second_rings, members, edges, choose, are_related)
+
+
+def _closer_representatives(
+    clusters: list[tuple[int, list[int]]],
+    second_rings: list[set[int]],
+    component: list[int],
+    edges: dict[int, set[int]],
+    choose: Callable[[Sequence[int]], int],
+    are_related: Callable[[int, int], bool] | None,
+) -> list[tuple[int, list[int]]]:
+    """Move members that joined one step beyond their representative's copies, with their own
+    copies among them, to the first later cluster whose representative one of them is a
+    verified near-duplicate of, when :func:`_may_move` allows. A member not yet placed that now
+    qualifies there, one step beyond a member that moved, joins too."""
+    if are_related is None:
+        return clusters
+    reps = {rep: k for k, (rep, _) in enumerate(clusters)}
+    moves: dict[int, int] = {}
+    for k, ring in enumerate(second_rings):
+        for group in _linked_groups(ring, edges):
+            for to in sorted({reps[r] for m in group for r in edges[m] if reps.get(r, k) != k}):
+                if _may_move(group, clusters[to], edges, choose, are_related):
+                    moves.update(dict.fromkeys(group, to))
+                    break
+    if not moves:
+        return clusters
+    arrivals: dict[int, list[int]] = {}
+    for m, to in moves.items():
+        arrivals.setdefault(to, []).append(m)
+    placed = {m for _, members in clusters for m in members}
+    for to, moved in arrivals.items():
+        rep, members = clusters[to]
+        copies = [m for m in moved if m in edges[rep]]
+        joining = [
+            m
+            for m in component
+            if m not in placed
+            and edges[m].intersection(copies)
+            and are_related(rep, m)
+            and choose([*members, m]) == rep
+        ]
+        placed.update(joining)
+        moved.extend(joining)
+    # Only second rings move: every cluster keeps its representative and first ring.
+    return [
+        (rep, sorted([m for m in members if moves.get(m, k) == k] + arrivals.get(k, [])))
+        for k, (rep, members) in enumerate(clusters)
+    ]
+
+
+def _linked_groups(ring: set[int], edges: dict[int, set[int]]) -> list[list[int]]:
+    """The members of ``ring`` grouped by the edges among them (copies of each other move
+    together: an exact duplicate is never parted from its twin)."""
+    groups: list[list[int]] = []
+    seen: set[int] = set()
+    for start in sorted(ring):
+        if start in seen:
+            continue
+        group, frontier = [start], [start]
+        seen.add(start)
+        while frontier:
+            for other in edges[frontier.pop()] & ring:
+                if other not in seen:
+                    seen.add(other)
+                    group.append(other)
+                    frontier.append(other)
+        groups.append(sorted(group))
+    return groups
+
+
+def _may_move(
+    group: list[int],
+    cluster: tuple[int, list[int]],
+    edges: dict[int, set[int]],
+    choose: Callable[[Sequence[int]], int],
+    are_related: Callable[[int, int], bool],
+) -> bool:
+    """Whether ``group`` may join ``cluster``: the keep policy still keeps its representative,
+    and every member of the group is a verified near-duplicate of it, or related to it and a
+    near-duplicate of such a member (one step, as in the cluster it leaves)."""
+    rep, members = cluster
+    if choose([*members, *group]) != rep:
+        return False
+    copies = {m for m in group if m in edges[rep]}
+    return all(m in copies or (edges[m] & copies and are_related(rep, m)) for m in group)

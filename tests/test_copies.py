@@ -206,6 +206,55 @@ def test_a_copy_of_a_copy_stays_when_it_overlaps_the_representative() -> None:
     assert clusters == [(0, [0, 1, 2])]
 
 
+def test_a_copy_of_a_copy_moves_to_a_representative_it_copies() -> None:
+    # 0≈1≈2≈3≈4, kept in the order 0, 1, 3, 4, 2 (by date, say): 2 is related to 0 through its
+    # copy 1, but it is a direct copy of 3, which leads a cluster of its own (3 and 4): 2
+    # belongs with 3, as a later report of the same event would. 5, a copy of 2 only, related
+    # to 3 but not to 0, comes along.
+    order = [0, 1, 3, 4, 2, 5]
+    pairs = [(0, 1), (1, 2), (2, 3), (3, 4), (2, 5)]
+    related = {frozenset((0, 2)), frozenset((3, 5))}
+    clusters = cluster_pairs(
+        pairs,
+        choose=lambda members: min(members, key=order.index),
+        are_copies=lambda a, b: False,
+        are_related=lambda a, b: frozenset((a, b)) in related,
+    )
+    assert clusters == [(0, [0, 1]), (3, [2, 3, 4, 5])]
+
+
+def test_a_copy_of_a_copy_stays_when_the_other_representative_would_not_be_kept() -> None:
+    # As above, but kept by number: 2 would be kept before 3, so it does not move to 3.
+    pairs = [(0, 1), (1, 2), (2, 3), (3, 4)]
+    clusters = cluster_pairs(
+        pairs, choose=min, are_copies=lambda a, b: False, are_related=lambda a, b: (a, b) == (0, 2)
+    )
+    assert clusters == [(0, [0, 1, 2]), (3, [3, 4])]
+
+
+@pytest.mark.parametrize(
+    ("order", "expected"),
+    [
+        ([0, 1, 3, 4, 2, 5], [(0, [0, 1]), (3, [2, 3, 4, 5])]),
+        # 5 would be kept before 3: neither twin moves, rather than 2 moving without 5.
+        ([0, 1, 5, 3, 4, 2], [(0, [0, 1, 2, 5]), (3, [3, 4])]),
+    ],
+)
+def test_copies_of_each_other_move_together_or_not_at_all(
+    order: list[int], expected: list[tuple[int, list[int]]]
+) -> None:
+    # 2 and 5 are twins one step beyond 0's copy 1; 2 is a direct copy of 3.
+    pairs = [(0, 1), (1, 2), (1, 5), (2, 5), (2, 3), (3, 4)]
+    related = {frozenset((0, 2)), frozenset((0, 5)), frozenset((3, 5))}
+    clusters = cluster_pairs(
+        pairs,
+        choose=lambda members: min(members, key=order.index),
+        are_copies=lambda a, b: False,
+        are_related=lambda a, b: frozenset((a, b)) in related,
+    )
+    assert clusters == expected
+
+
 def test_a_copy_of_a_copy_sharing_nothing_with_the_representative_leaves() -> None:
     clusters = cluster_pairs(
         [(0, 1), (1, 2)], choose=min, are_copies=lambda a, b: False, are_related=lambda a, b: False

@@ -42,6 +42,8 @@ def test_unrelated_stories_share_no_cluster(saudi: tuple[Report, list[dict[str, 
 
 
 def test_labelled_copies_stay_clustered(saudi: tuple[Report, list[dict[str, str]]]) -> None:
+    # 43 until a member one step beyond its representative could move to the later
+    # representative it copies: two notices of one execution now share a cluster.
     report, pairs = saudi
     copies = [frozenset((p["a"], p["b"])) for p in pairs if p["label"] == "copy"]
-    assert (len(copies), len(set(copies) & _clustered(report))) == (49, 43)
+    assert (len(copies), len(set(copies) & _clustered(report))) == (49, 44)
