@@ -6,8 +6,9 @@ when it is a copy of the representative, or, one step further and no more, when 
 near-duplicate of such a copy and still related to the representative itself (in a scan: a copy
 of it, or a part of it: the chain A≈B≈C holds C only when C visibly overlaps A). The members that
 left are clustered again among themselves the same way. Last, a member that joined one step
-beyond and is a verified near-duplicate of a later cluster's representative moves there: the
-first representative took it only because it came first (in SaudiNewsNet, reports of one
+beyond and is a verified near-duplicate of a later cluster's representative moves there, with
+its own copies, when the keep policy would still keep that representative: the first
+representative took it only because it came first (in SaudiNewsNet, reports of one
 shelling sat with a report of another a week earlier, through a shared formula).
 """
 
@@ -212,6 +213,8 @@ def _may_move(
     and every member of the group is a verified near-duplicate of it, or related to it and a
     near-duplicate of such a member (one step, as in the cluster it leaves)."""
     rep, members = cluster
+    # Every keep policy takes the least member by a fixed order: what beats the group here
+    # also beats it with other groups moving in.
     if choose([*members, *group]) != rep:
         return False
     copies = {m for m in group if m in edges[rep]}

@@ -206,3 +206,14 @@ def test_template_ratio_below_one_is_refused() -> None:
 )
 def test_count_tables_grow_with_the_text_up_to_32_mb(text_bytes: int | None, bits: int) -> None:
     assert table_bits(text_bytes) == bits
+
+
+def test_table_counts_saturate_and_a_saturated_bin_stays() -> None:
+    from dedup.commonness import add_to_table
+
+    table = np.zeros(4, dtype=np.uint8)
+    add_to_table(table, np.array([0, 1, 2]), np.array([254, 300, 3]))
+    assert table.tolist() == [254, 255, 3, 0]
+    add_to_table(table, np.array([0, 1, 2]), np.array([-4, -10, -3]))
+    # 0 and 2 come back exactly; 1 saturated: how many documents are left is not known.
+    assert table.tolist() == [250, 255, 0, 0]

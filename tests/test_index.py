@@ -413,6 +413,8 @@ def test_entries_take_their_bins_from_the_digest_as_a_fresh_analysis_would() -> 
         assert np.array_equal(entry.word_bins, word_bins)
         assert np.array_equal(entry.shingle_bins, shingle_bins)
         assert len(shingle_bins) > 0
+    with pytest.raises(ValueError, match="holds no 3-gram bins"):
+        entries_of(batch, digest_batch(batch, ScanConfig()))
 
 
 def test_verification_on_several_workers_gives_the_same_matches(
@@ -553,3 +555,54 @@ def test_damaged_3gram_counts_are_an_index_error(tmp_path: Path, invoke: Invoke)
     assert result.exit_code == 2
     assert result.stderr.startswith(f"dedup: error: {url}: the 3-gram count log is damaged (")
     assert result.stderr.count("\n") == 1
+
+
+def test_a_redis_add_is_not_failed_by_a_fold_of_a_damaged_log(
+    redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    client.flushdb()
+    with open_index(redis_url) as index:
+        add_documents(index, _documents(ARCHIVE[:4]), workers=1)
+        assert client.llen("dedup:cl") == 1
+        client.lset("dedup:cl", 0, b"junk")
+        monkeypatch.setattr("dedup.index.redis.FOLD_CHANGES", 10)  # the next add folds
+        # The batch is stored: the fold that fails on the damaged entry leaves it for later.
+        assert add_documents(index, _documents(ARCHIVE[4:]), workers=1).written == 2
+        assert index.stats().documents == len(ARCHIVE)
+        assert client.llen("dedup:cl") == 2
+        with pytest.raises(BackendError, match="3-gram count log is damaged"):
+            index.shingle_counts()
+
+
+def test_a_redis_fold_keeps_what_another_writer_logs_meanwhile(
+    redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import redis
+
+    import dedup.index.redis as backend
+    from dedup.index.counts import encode_changes
+
+    client = redis.Redis.from_url(redis_url)
+    client.flushdb()
+    late = np.array([5, 6], np.int64)
+    fold = backend.folded
+
+    def folded_while_another_writer_logs(*args: object) -> np.ndarray:
+        client.rpush("dedup:cl", encode_changes(late, np.ones(2, np.int64)))
+        client.incrby("dedup:cn", 2)
+        return fold(*args)  # type: ignore[arg-type]
+
+    with open_index(redis_url) as index:
+        add_documents(index, _documents(ARCHIVE[:3]), workers=1)
+        monkeypatch.setattr(backend, "FOLD_CHANGES", 10)
+        monkeypatch.setattr(backend, "folded", folded_while_another_writer_logs)
+        add_documents(index, _documents(ARCHIVE[3:]), workers=1)
+        monkeypatch.setattr(backend, "folded", fold)
+        assert client.llen("dedup:cl") == 1  # the entry logged during the fold stays
+        assert int(client.get("dedup:cn")) == 2
+        expected = _expected_counts([r["text"] for r in ARCHIVE])
+        expected[late] += 1
+        assert np.array_equal(index.shingle_counts(), expected)

@@ -48,7 +48,8 @@ __all__ = [
 
 # Version of the stored layout; an index of another version is refused, never guessed at.
 # 3: passage band keys (windows of 3-grams) where version 2 stored paragraph band keys.
-# 4: the archive's 3-gram counts (dedup.index.counts).
+# 4: the archive's 3-gram counts (dedup.index.counts). Removing a document re-analyzes its
+# stored text to find what it counted: a change to the text analysis needs a new version.
 FORMAT_VERSION = 4
 
 U8 = npt.NDArray[np.uint8]
@@ -298,7 +299,10 @@ def entries_of(batch: Sequence[Document], digest: Digest) -> list[ArchiveEntry]:
     # don't re-analyze.
     word_bins = np.split(digest.word_bins, np.cumsum(digest.word_bin_counts)[:-1])
     if len(digest.shingle_bin_counts) != len(batch):
-        raise ValueError("digest the batch with ScanConfig(shingle_bins=True) to index it")
+        raise ValueError(
+            "the digest holds no 3-gram bins: digest with "
+            "ScanConfig(find_matches=True, shingle_bins=True) to index the batch"
+        )
     shingle_bins = np.split(digest.shingle_bins, np.cumsum(digest.shingle_bin_counts)[:-1])
     entries: list[ArchiveEntry] = []
     for row, document in enumerate(batch):

@@ -7,6 +7,10 @@ Rewriting up to 32 MB for every added batch of 256 documents would cost more tha
 itself, so each added or removed batch only appends its net change per bin (a batch of 256 news
 articles changes about 60,000 bins, some 200 kB), and once the log holds more than
 ``FOLD_CHANGES`` changes the writer folds it into the base. Reading applies the log to the base.
+
+Counts saturate at 255, as a scan's do (past ``template_df``, 25, how common no longer matters):
+a bin that reached 255 stays there when documents leave, since how many are left is not known.
+Below that, adding and removing a document are exact inverses.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from dedup.errors import BackendError
 
 __all__ = [
     "FOLD_CHANGES",
+    "changes_in",
     "decode_changes",
     "decode_table",
     "encode_changes",
@@ -81,6 +86,11 @@ def decode_changes(blob: bytes, where: str) -> tuple[I64, I64]:
     if len(bins) and int(bins.max()) >= 1 << ARCHIVE_BITS:
         raise BackendError(f"{where}: the 3-gram count log is damaged (bin out of range)")
     return bins, np.frombuffer(raw[half:], dtype="<i4").astype(np.int64)
+
+
+def changes_in(blob: bytes, where: str) -> int:
+    """How many bins a log entry changes."""
+    return len(decode_changes(blob, where)[0])
 
 
 def folded(base: bytes | None, changes: Iterable[bytes], where: str) -> U8:

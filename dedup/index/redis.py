@@ -50,7 +50,7 @@ from dedup.index.base import (
     decompress_text,
     dedupe_last,
 )
-from dedup.index.counts import FOLD_CHANGES, encode_changes, encode_table, folded
+from dedup.index.counts import FOLD_CHANGES, changes_in, encode_changes, encode_table, folded
 from dedup.index.postings import Segment
 
 __all__ = ["RedisIndex"]
@@ -253,24 +253,29 @@ class RedisIndex(ArchiveIndex):
             pipe.incrby(self._key("cn"), len(bins))
 
     def _fold_when_long(self) -> None:
-        """Fold the 3-gram count log into the base once it is long (see dedup.index.counts)."""
+        """Fold the 3-gram count log into the base once it is long (see dedup.index.counts).
+
+        Only the entries read are folded: writers append to the log meanwhile without
+        getting in the way. The batch is stored already, so a fold that fails (a damaged log,
+        a lost connection, another process folding first) leaves the log to a later write;
+        a damaged log is reported where it is read, by a check.
+        """
         base, log, logged = self._key("cb"), self._key("cl"), self._key("cn")
-        if int(self._client.get(logged) or 0) <= FOLD_CHANGES:
-            return
-        with self._client.pipeline(transaction=True) as pipe:
-            try:
-                # A writer logging meanwhile changes the log: then this fold gives way, and a
-                # later write folds.
-                pipe.watch(base, log)
+        try:
+            if int(self._client.get(logged) or 0) <= FOLD_CHANGES:
+                return
+            with self._client.pipeline(transaction=True) as pipe:
+                pipe.watch(base)  # a second folder gives way to the first
                 blobs = pipe.lrange(log, 0, -1)
                 table = folded(pipe.get(base), blobs, self.url)
+                changes = sum(changes_in(blob, self.url) for blob in blobs)
                 pipe.multi()
                 pipe.set(base, encode_table(table))
-                pipe.delete(log)
-                pipe.set(logged, 0)
+                pipe.ltrim(log, len(blobs), -1)
+                pipe.decrby(logged, changes)
                 pipe.execute()
-            except self._redis.WatchError:
-                pass
+        except (BackendError, self._redis.RedisError):
+            return
 
     def remove(self, ids: Iterable[str]) -> int:
         wanted = list(dict.fromkeys(ids))
