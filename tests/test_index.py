@@ -606,3 +606,52 @@ def test_a_redis_fold_keeps_what_another_writer_logs_meanwhile(
         expected = _expected_counts([r["text"] for r in ARCHIVE])
         expected[late] += 1
         assert np.array_equal(index.shingle_counts(), expected)
+
+
+def _as_version_3(url: str) -> None:
+    """Make ``url`` look as dedup's format version 3 left it: no 3-gram counts."""
+    if url.startswith("redis://"):
+        import redis
+
+        client = redis.Redis.from_url(url)
+        client.delete("dedup:cb", "dedup:cl", "dedup:cn")
+        client.hset("dedup:meta", "format_version", "3")
+    else:
+        with sqlite3.connect(url) as db:
+            db.execute("DROP TABLE shingle_counts")
+            db.execute("UPDATE meta SET value = '3' WHERE key = 'format_version'")
+
+
+def test_recount_brings_a_version_3_index_up_to_date(index_url: str, invoke: Invoke) -> None:
+    _archive(index_url)
+    _as_version_3(index_url)
+    refused = invoke("index", "stats", index_url)
+    assert refused.exit_code == 2
+    assert refused.stderr == (
+        f"dedup: error: {index_url}: index format version 3, this dedup reads version 4: "
+        "bring it to this version with `dedup index recount`\n"
+    )
+    result = invoke("index", "recount", index_url)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == (
+        f"counted the 3-grams of {len(ARCHIVE)} documents; {index_url} is at format version 4\n"
+    )
+    with open_index(index_url, create=False) as index:
+        assert index.stats().documents == len(ARCHIVE)
+        assert np.array_equal(
+            index.shingle_counts(), _expected_counts([r["text"] for r in ARCHIVE])
+        )
+
+
+def test_recount_repairs_damaged_counts(tmp_path: Path, invoke: Invoke) -> None:
+    url = str(tmp_path / "archive.db")
+    _archive(url)
+    with sqlite3.connect(url) as db:
+        db.execute("UPDATE shingle_counts SET data = x'00ff'")
+    with open_index(url) as index, pytest.raises(BackendError, match="damaged"):
+        index.shingle_counts()
+    assert invoke("index", "recount", url).exit_code == 0
+    with open_index(url) as index:
+        assert np.array_equal(
+            index.shingle_counts(), _expected_counts([r["text"] for r in ARCHIVE])
+        )

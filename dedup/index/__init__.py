@@ -33,11 +33,15 @@ __all__ = [
 ]
 
 
-def open_index(url: str, config: MatchConfig | None = None, create: bool = True) -> ArchiveIndex:
+def open_index(
+    url: str, config: MatchConfig | None = None, create: bool = True, upgrade: bool = False
+) -> ArchiveIndex:
     """Open (or, with ``create``, create) the index at ``url``.
 
     ``config`` gives the signature and banding settings of a new index; an existing index keeps
-    its own (see :meth:`ArchiveIndex.check_params`).
+    its own (see :meth:`ArchiveIndex.check_params`). With ``upgrade``, an index of an older
+    format version that :meth:`ArchiveIndex.recount` brings up to date opens too, for that
+    only.
     """
     scheme = urlsplit(url).scheme if "://" in url else ""
     if scheme in ("", "sqlite"):
@@ -46,11 +50,11 @@ def open_index(url: str, config: MatchConfig | None = None, create: bool = True)
         path = url[len("sqlite:///") :] if scheme else url
         if not path:
             raise ConfigError(f"{url}: no file named; use sqlite:///path/to/index.db or a path")
-        return SqliteIndex(path, config, create)
+        return SqliteIndex(path, config, create, upgrade=upgrade)
     if scheme in ("redis", "rediss", "unix"):
         from dedup.index.redis import RedisIndex
 
-        return RedisIndex(url, config, create)
+        return RedisIndex(url, config, create, upgrade=upgrade)
     raise ConfigError(
         f"{url}: unknown index URL scheme {scheme!r}: use a path, sqlite:/// or redis://"
     )

@@ -37,6 +37,7 @@ from dedup.unique import unique_values
 
 __all__ = [
     "FORMAT_VERSION",
+    "UPGRADABLE_VERSIONS",
     "ArchiveEntry",
     "ArchiveIndex",
     "ArchivedDocument",
@@ -51,6 +52,8 @@ __all__ = [
 # 4: the archive's 3-gram counts (dedup.index.counts). Removing a document re-analyzes its
 # stored text to find what it counted: a change to the text analysis needs a new version.
 FORMAT_VERSION = 4
+# Versions `dedup index recount` brings to this one (version 3 lacks only the 3-gram counts).
+UPGRADABLE_VERSIONS = ("3",)
 
 U8 = npt.NDArray[np.uint8]
 U32 = npt.NDArray[np.uint32]
@@ -246,6 +249,12 @@ class ArchiveIndex(ABC):
         """How many documents hold each counted 3-gram bin (see :mod:`dedup.index.counts`)."""
 
     @abstractmethod
+    def recount(self) -> int:
+        """Count the 3-grams again from the stored texts, replacing the counts, and bring an
+        index of an upgradable version to this one (see ``open_index(upgrade=True)``);
+        returns how many documents were counted."""
+
+    @abstractmethod
     def close(self) -> None:
         """Release the connection."""
 
@@ -377,3 +386,19 @@ def bin_deltas(added: Sequence[I32], removed: Sequence[I32]) -> tuple[I64, I64]:
     deltas = np.bincount(inverse, weights=signs, minlength=len(bins)).astype(np.int64)
     keep = deltas != 0
     return bins[keep], deltas[keep]
+
+
+def version_error(where: str, version: str | None, upgrade: bool) -> BackendError | None:
+    """The error opening an index of format ``version`` raises, if any (``upgrade``: opened
+    to be recounted)."""
+    if version == str(FORMAT_VERSION) or (upgrade and version in UPGRADABLE_VERSIONS):
+        return None
+    how = (
+        "bring it to this version with `dedup index recount`"
+        if version in UPGRADABLE_VERSIONS
+        else "rebuild the index with this version"
+    )
+    return BackendError(
+        f"{where}: index format version {version}, this dedup reads version {FORMAT_VERSION}: "
+        + how
+    )

@@ -21,12 +21,14 @@ import numpy as np
 import numpy.typing as npt
 import zstandard
 
-from dedup.commonness import ARCHIVE_BITS, add_to_table
+from dedup.commonness import ARCHIVE_BITS, add_to_table, counted_bins
 from dedup.errors import BackendError
+from dedup.text.batch import analyze_encoded
 
 __all__ = [
     "FOLD_CHANGES",
     "changes_in",
+    "count_texts",
     "decode_changes",
     "decode_table",
     "encode_changes",
@@ -43,6 +45,7 @@ U8 = npt.NDArray[np.uint8]
 I64 = npt.NDArray[np.int64]
 
 _LEVEL = 1
+_RECOUNT_BATCH = 256
 
 
 def encode_table(table: U8) -> bytes:
@@ -99,3 +102,34 @@ def folded(base: bytes | None, changes: Iterable[bytes], where: str) -> U8:
     for blob in changes:
         add_to_table(table, *decode_changes(blob, where))
     return table
+
+
+def count_texts(texts: Iterable[bytes], where: str) -> tuple[U8, int]:
+    """The counts of the stored texts ``texts`` (zstandard-compressed UTF-8, as an index keeps
+    them), counted as adding them did, and how many there were."""
+    table = np.zeros(1 << ARCHIVE_BITS, dtype=np.uint8)
+    documents = 0
+    batch: list[bytes] = []
+    decompressor = zstandard.ZstdDecompressor()
+    for blob in texts:
+        try:
+            batch.append(decompressor.decompress(blob))
+        except zstandard.ZstdError as error:
+            raise BackendError(f"{where}: a stored text is damaged ({error})") from None
+        if len(batch) == _RECOUNT_BATCH:
+            _count_batch(table, batch)
+            documents += len(batch)
+            batch = []
+    if batch:
+        _count_batch(table, batch)
+        documents += len(batch)
+    return table, documents
+
+
+def _count_batch(table: U8, encoded: list[bytes]) -> None:
+    offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+    np.cumsum([len(data) for data in encoded], out=offsets[1:])
+    analysis = analyze_encoded(b"".join(encoded), offsets)
+    bins, _ = counted_bins(analysis.shingles, analysis.shingle_offsets, ARCHIVE_BITS)
+    found, counts = np.unique(bins.astype(np.int64), return_counts=True)
+    add_to_table(table, found, counts.astype(np.int64))

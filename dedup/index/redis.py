@@ -49,8 +49,16 @@ from dedup.index.base import (
     compress_text,
     decompress_text,
     dedupe_last,
+    version_error,
 )
-from dedup.index.counts import FOLD_CHANGES, changes_in, encode_changes, encode_table, folded
+from dedup.index.counts import (
+    FOLD_CHANGES,
+    changes_in,
+    count_texts,
+    encode_changes,
+    encode_table,
+    folded,
+)
 from dedup.index.postings import Segment
 
 __all__ = ["RedisIndex"]
@@ -64,12 +72,20 @@ _INCREMENT_FIELDS = (
 )
 _SCRIPT_ARGS = 4096
 _SEGMENTS_PER_READ = 32
+_TEXTS_PER_READ = 512
+_RECOUNT_TRIES = 3
 
 
 class RedisIndex(ArchiveIndex):
     """An archive index in the Redis database of ``url`` (``redis://host:port/db``)."""
 
-    def __init__(self, url: str, config: MatchConfig | None = None, create: bool = True) -> None:
+    def __init__(
+        self,
+        url: str,
+        config: MatchConfig | None = None,
+        create: bool = True,
+        upgrade: bool = False,
+    ) -> None:
         try:
             import redis
         except ImportError:
@@ -84,7 +100,7 @@ class RedisIndex(ArchiveIndex):
         plain = urlunsplit(parts._replace(query=urlencode(query, doseq=True)))
         with self._errors():
             self._client: Any = redis.Redis.from_url(plain, socket_timeout=60)
-            self.params = self._open(config or MatchConfig(), create)
+            self.params = self._open(config or MatchConfig(), create, upgrade)
 
     @contextmanager
     def _errors(self) -> Iterator[None]:
@@ -96,7 +112,7 @@ class RedisIndex(ArchiveIndex):
     def _key(self, *parts: bytes | str) -> bytes:
         return self.prefix + b"".join(p.encode() if isinstance(p, str) else p for p in parts)
 
-    def _open(self, config: MatchConfig, create: bool) -> IndexParams:
+    def _open(self, config: MatchConfig, create: bool, upgrade: bool) -> IndexParams:
         meta_key = self._key("meta")
         raw = self._client.hgetall(meta_key)
         if not raw:
@@ -109,12 +125,9 @@ class RedisIndex(ArchiveIndex):
                 self._client.hsetnx(meta_key, name, value)
             raw = self._client.hgetall(meta_key)
         meta = {k.decode(): v.decode() for k, v in raw.items()}
-        version = meta.get("format_version")
-        if version != str(FORMAT_VERSION):
-            raise BackendError(
-                f"{self.url}: index format version {version}, this dedup reads version "
-                f"{FORMAT_VERSION}: rebuild the index with this version"
-            )
+        error = version_error(self.url, meta.get("format_version"), upgrade)
+        if error is not None:
+            raise error
         return IndexParams.from_meta(meta, self.url)
 
     def _exact_key(self, key: int) -> bytes:
@@ -305,6 +318,42 @@ class RedisIndex(ArchiveIndex):
         pipe.execute()
         self._fold_when_long()
         return len(olds)
+
+    def recount(self) -> int:
+        # Watched on what every add and remove changes: the counts are written only if no
+        # document came or went while the texts were read.
+        watched = [self._key(name) for name in ("next", "count", "cl")]
+        with self._errors():
+            for _ in range(_RECOUNT_TRIES):
+                with self._client.pipeline(transaction=True) as pipe:
+                    try:
+                        pipe.watch(*watched)
+                        last = int(pipe.get(self._key("next")) or 0)
+                        table, documents = count_texts(self._stored_texts(last), self.url)
+                        pipe.multi()
+                        pipe.set(self._key("cb"), encode_table(table))
+                        pipe.delete(self._key("cl"))
+                        pipe.set(self._key("cn"), 0)
+                        pipe.hset(self._key("meta"), "format_version", str(FORMAT_VERSION))
+                        pipe.execute()
+                        return documents
+                    except self._redis.WatchError:
+                        continue
+        raise BackendError(
+            f"{self.url}: documents kept coming and going during the recount: run it when "
+            "no writer is busy"
+        )
+
+    def _stored_texts(self, last: int) -> Iterator[bytes]:
+        """The stored (compressed) texts of documents numbered up to ``last``."""
+        for start in range(1, last + 1, _TEXTS_PER_READ):
+            numbers = range(start, min(start + _TEXTS_PER_READ, last + 1))
+            texts = self._pipelined(
+                lambda pipe, numbers=numbers: [
+                    pipe.hget(self._key("d:", str(n)), b"text") for n in numbers
+                ]
+            )
+            yield from (text for text in texts if text is not None)
 
     def stats(self) -> IndexStats:
         with self._errors():

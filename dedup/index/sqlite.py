@@ -43,8 +43,9 @@ from dedup.index.base import (
     compress_text,
     decompress_text,
     dedupe_last,
+    version_error,
 )
-from dedup.index.counts import FOLD_CHANGES, encode_changes, encode_table, folded
+from dedup.index.counts import FOLD_CHANGES, count_texts, encode_changes, encode_table, folded
 from dedup.index.postings import Segment
 
 __all__ = ["SqliteIndex"]
@@ -67,11 +68,13 @@ CREATE TABLE IF NOT EXISTS documents (
 CREATE INDEX IF NOT EXISTS documents_exact ON documents (exact_key) WHERE exact_key != 0;
 CREATE TABLE IF NOT EXISTS segments (segment INTEGER PRIMARY KEY, postings BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS frequencies (bin INTEGER PRIMARY KEY, count INTEGER NOT NULL);
+"""
+_SCHEMA_COUNTS = """
 CREATE TABLE IF NOT EXISTS shingle_counts (
     part INTEGER PRIMARY KEY,
     changes INTEGER NOT NULL,
     data BLOB NOT NULL
-);
+)
 """
 _CHUNK = 500
 _CACHE_KIB = 256 * 1024
@@ -86,6 +89,7 @@ class SqliteIndex(ArchiveIndex):
         config: MatchConfig | None = None,
         create: bool = True,
         timeout_s: float = 120.0,
+        upgrade: bool = False,
     ) -> None:
         self.path = path
         self.url = f"sqlite:///{path}"
@@ -96,7 +100,7 @@ class SqliteIndex(ArchiveIndex):
         except sqlite3.Error as error:
             raise BackendError(f"{path}: cannot open the index: {error}") from None
         try:
-            self.params = self._open(config or MatchConfig(), create)
+            self.params = self._open(config or MatchConfig(), create, upgrade)
         except sqlite3.DatabaseError as error:
             self._db.close()
             raise BackendError(f"{path}: not a dedup index ({error})") from None
@@ -104,7 +108,7 @@ class SqliteIndex(ArchiveIndex):
             self._db.close()
             raise
 
-    def _open(self, config: MatchConfig, create: bool) -> IndexParams:
+    def _open(self, config: MatchConfig, create: bool, upgrade: bool) -> IndexParams:
         db = self._db
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=FULL")
@@ -114,18 +118,15 @@ class SqliteIndex(ArchiveIndex):
             if tables:
                 raise BackendError(f"{self.path}: a SQLite file, but not a dedup index")
             with self._transaction():
-                for statement in _SCHEMA.split(";"):
+                for statement in [*_SCHEMA.split(";"), _SCHEMA_COUNTS]:
                     if statement.strip():
                         db.execute(statement)
                 meta = {"format_version": str(FORMAT_VERSION), **IndexParams.of(config).to_meta()}
                 db.executemany("INSERT OR IGNORE INTO meta VALUES (?, ?)", meta.items())
         meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
-        version = meta.get("format_version")
-        if version != str(FORMAT_VERSION):
-            raise BackendError(
-                f"{self.path}: index format version {version}, this dedup reads version "
-                f"{FORMAT_VERSION}: rebuild the index with this version"
-            )
+        error = version_error(self.path, meta.get("format_version"), upgrade)
+        if error is not None:
+            raise error
         return IndexParams.from_meta(meta, self.path)
 
     @contextmanager
@@ -266,6 +267,19 @@ class SqliteIndex(ArchiveIndex):
         rows = db.execute("SELECT part, data FROM shingle_counts ORDER BY part").fetchall()
         base = rows[0][1] if rows and rows[0][0] == 0 else None
         return folded(base, (data for part, data in rows if part > 0), self.path)
+
+    def recount(self) -> int:
+        with self._transaction() as db:  # writers wait: none is lost from the new counts
+            db.execute(_SCHEMA_COUNTS)  # version 3 had none
+            table, documents = count_texts(
+                (text for (text,) in db.execute("SELECT text FROM documents")), self.path
+            )
+            db.execute("DELETE FROM shingle_counts")
+            db.execute("INSERT INTO shingle_counts VALUES (0, 0, ?)", (encode_table(table),))
+            db.execute(
+                "UPDATE meta SET value = ? WHERE key = 'format_version'", (str(FORMAT_VERSION),)
+            )
+        return documents
 
     def remove(self, ids: Iterable[str]) -> int:
         with self._transaction() as db:
