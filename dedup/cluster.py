@@ -80,19 +80,24 @@ def cluster_pairs(
     for a, b in pairs:
         edges.setdefault(a, set()).add(b)
         edges.setdefault(b, set()).add(a)
-    nodes = sorted(edges)
-    index = {node: k for k, node in enumerate(nodes)}
-    union_find = UnionFind(len(nodes))
-    for a, neighbours in edges.items():
-        for b in neighbours:
-            union_find.union(index[a], index[b])
-    components: dict[int, list[int]] = {}
-    for node in nodes:
-        components.setdefault(union_find.find(index[node]), []).append(node)
     clusters: list[tuple[int, list[int]]] = []
-    for members in components.values():
+    for members in _components(set(edges), edges):
         clusters.extend(_split_chains(members, edges, choose, are_copies, are_related))
     return sorted(clusters)
+
+
+def _components(nodes: set[int], edges: dict[int, set[int]]) -> list[list[int]]:
+    """``nodes`` grouped by the edges among them (each group sorted, in order of its first)."""
+    ordered = sorted(nodes)
+    index = {node: k for k, node in enumerate(ordered)}
+    union_find = UnionFind(len(ordered))
+    for a in ordered:
+        for b in edges[a] & nodes:
+            union_find.union(index[a], index[b])
+    components: dict[int, list[int]] = {}
+    for node in ordered:
+        components.setdefault(union_find.find(index[node]), []).append(node)
+    return list(components.values())
 
 
 def _split_chains(
@@ -151,7 +156,8 @@ def _closer_representatives(
     reps = {rep: k for k, (rep, _) in enumerate(clusters)}
     moves: dict[int, int] = {}
     for k, ring in enumerate(second_rings):
-        for group in _linked_groups(ring, edges):
+        # Copies of each other move together: an exact duplicate is never parted from its twin.
+        for group in _components(ring, edges):
             for to in sorted({reps[r] for m in group for r in edges[m] if reps.get(r, k) != k}):
                 if _may_move(group, clusters[to], edges, choose, are_related):
                     moves.update(dict.fromkeys(group, to))
@@ -180,26 +186,6 @@ def _closer_representatives(
         (rep, sorted([m for m in members if moves.get(m, k) == k] + arrivals.get(k, [])))
         for k, (rep, members) in enumerate(clusters)
     ]
-
-
-def _linked_groups(ring: set[int], edges: dict[int, set[int]]) -> list[list[int]]:
-    """The members of ``ring`` grouped by the edges among them (copies of each other move
-    together: an exact duplicate is never parted from its twin)."""
-    groups: list[list[int]] = []
-    seen: set[int] = set()
-    for start in sorted(ring):
-        if start in seen:
-            continue
-        group, frontier = [start], [start]
-        seen.add(start)
-        while frontier:
-            for other in edges[frontier.pop()] & ring:
-                if other not in seen:
-                    seen.add(other)
-                    group.append(other)
-                    frontier.append(other)
-        groups.append(sorted(group))
-    return groups
 
 
 def _may_move(
