@@ -30,7 +30,7 @@ from dedup.corpus import scan_documents
 from dedup.digest import WORD_BINS_LOG2, Digest, digest_stream
 from dedup.errors import ConfigError
 from dedup.index import open_index
-from dedup.index.base import ArchivedDocument, ArchiveIndex, entries_of, signed64
+from dedup.index.base import ArchivedDocument, ArchiveIndex, bin_deltas, entries_of, signed64
 from dedup.io.readers import DocumentReader
 from dedup.lsh import band_key_matrix
 from dedup.memory import trim_heap
@@ -343,9 +343,7 @@ class _ArchiveCheck:
     def _shingle_counts(self) -> ShingleCounts:
         """The archive's 3-gram counts with the batch's added, as if it were archived."""
         table = self.index.shingle_counts()
-        bins = np.concatenate([d.shingle_bins for _, d in self.digests]).astype(np.int64)
-        batch_bins, batch_counts = np.unique(bins, return_counts=True)
-        add_to_table(table, batch_bins, batch_counts.astype(np.int64))
+        add_to_table(table, *bin_deltas([d.shingle_bins for _, d in self.digests], []))
         return ShingleCounts.of_totals(table)
 
     def _prefetch(

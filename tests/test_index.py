@@ -590,7 +590,7 @@ def test_a_redis_fold_keeps_what_another_writer_logs_meanwhile(
     late = np.array([5, 6], np.int64)
     fold = backend.folded
 
-    def folded_while_another_writer_logs(*args: object) -> np.ndarray:
+    def folded_while_another_writer_logs(*args: object) -> tuple[np.ndarray, int]:
         client.rpush("dedup:cl", encode_changes(late, np.ones(2, np.int64)))
         client.incrby("dedup:cn", 2)
         return fold(*args)  # type: ignore[arg-type]

@@ -23,11 +23,11 @@ import zstandard
 
 from dedup.commonness import ARCHIVE_BITS, add_to_table, counted_bins
 from dedup.errors import BackendError
+from dedup.index.base import bin_deltas
 from dedup.text.batch import analyze_encoded
 
 __all__ = [
     "FOLD_CHANGES",
-    "changes_in",
     "count_texts",
     "decode_changes",
     "decode_table",
@@ -91,17 +91,16 @@ def decode_changes(blob: bytes, where: str) -> tuple[I64, I64]:
     return bins, np.frombuffer(raw[half:], dtype="<i4").astype(np.int64)
 
 
-def changes_in(blob: bytes, where: str) -> int:
-    """How many bins a log entry changes."""
-    return len(decode_changes(blob, where)[0])
-
-
-def folded(base: bytes | None, changes: Iterable[bytes], where: str) -> U8:
-    """The counts now: the base table with the logged ``changes`` applied, oldest first."""
+def folded(base: bytes | None, changes: Iterable[bytes], where: str) -> tuple[U8, int]:
+    """The counts now: the base table with the logged ``changes`` applied, oldest first; and
+    how many bin changes the log held."""
     table = decode_table(base, where)
+    logged = 0
     for blob in changes:
-        add_to_table(table, *decode_changes(blob, where))
-    return table
+        bins, deltas = decode_changes(blob, where)
+        add_to_table(table, bins, deltas)
+        logged += len(bins)
+    return table, logged
 
 
 def count_texts(texts: Iterable[bytes], where: str) -> tuple[U8, int]:
@@ -131,5 +130,4 @@ def _count_batch(table: U8, encoded: list[bytes]) -> None:
     np.cumsum([len(data) for data in encoded], out=offsets[1:])
     analysis = analyze_encoded(b"".join(encoded), offsets)
     bins, _ = counted_bins(analysis.shingles, analysis.shingle_offsets, ARCHIVE_BITS)
-    found, counts = np.unique(bins.astype(np.int64), return_counts=True)
-    add_to_table(table, found, counts.astype(np.int64))
+    add_to_table(table, *bin_deltas([bins], []))

@@ -53,7 +53,6 @@ from dedup.index.base import (
 )
 from dedup.index.counts import (
     FOLD_CHANGES,
-    changes_in,
     count_texts,
     encode_changes,
     encode_table,
@@ -280,8 +279,7 @@ class RedisIndex(ArchiveIndex):
             with self._client.pipeline(transaction=True) as pipe:
                 pipe.watch(base)  # a second folder gives way to the first
                 blobs = pipe.lrange(log, 0, -1)
-                table = folded(pipe.get(base), blobs, self.url)
-                changes = sum(changes_in(blob, self.url) for blob in blobs)
+                table, changes = folded(pipe.get(base), blobs, self.url)
                 pipe.multi()
                 pipe.set(base, encode_table(table))
                 pipe.ltrim(log, len(blobs), -1)
@@ -442,7 +440,7 @@ class RedisIndex(ArchiveIndex):
                 pipe.get(self._key("cb"))
                 pipe.lrange(self._key("cl"), 0, -1)
                 base, blobs = pipe.execute()
-            return folded(base, blobs, self.url)
+            return folded(base, blobs, self.url)[0]
 
     def close(self) -> None:
         client = getattr(self, "_client", None)

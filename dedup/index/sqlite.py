@@ -266,7 +266,7 @@ class SqliteIndex(ArchiveIndex):
     def _shingle_counts(self, db: sqlite3.Connection) -> npt.NDArray[np.uint8]:
         rows = db.execute("SELECT part, data FROM shingle_counts ORDER BY part").fetchall()
         base = rows[0][1] if rows and rows[0][0] == 0 else None
-        return folded(base, (data for part, data in rows if part > 0), self.path)
+        return folded(base, (data for part, data in rows if part > 0), self.path)[0]
 
     def recount(self) -> int:
         with self._transaction() as db:  # writers wait: none is lost from the new counts
