@@ -16,6 +16,7 @@ from dedup.verify import (
     SentenceWords,
     _overlap,
     _sorted_unique_runs,
+    _verdict_by_lengths,
     sentence_coverage,
     sentences,
 )
@@ -75,17 +76,77 @@ def coverage_by_brute_force(a: list[str], b: list[str]) -> float:
     return covered / sum(len(text) for text in a)
 
 
+# Words of many lengths, some a letter apart: most pairs are decided by word lengths alone
+# (verify._sentence_verdicts), some only by rapidfuzz, some right at its cutoff.
+varied_words = st.sampled_from(
+    ["a", "ab", "abc", "abcd", "minister", "ministers", "وزير", "الوزير", "𝔸𝔹", "x" * 12, "y" * 30]
+)
+varied_sentence_lists = st.lists(
+    st.lists(varied_words, min_size=1, max_size=12).map(" ".join), max_size=6
+)
+
+
 @settings(max_examples=300, deadline=None)
 @given(sentence_lists, sentence_lists)
 def test_sentence_coverage_equals_the_definition(a: list[str], b: list[str]) -> None:
     assert sentence_coverage(a, b) == coverage_by_brute_force(a, b)
 
 
+@settings(max_examples=500, deadline=None)
+@given(varied_sentence_lists, varied_sentence_lists)
+def test_sentence_coverage_equals_the_definition_for_words_of_any_length(
+    a: list[str], b: list[str]
+) -> None:
+    assert sentence_coverage(a, b) == coverage_by_brute_force(a, b)
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "by_lengths"),
+    [
+        # One side's words all shared: 100 whatever the rest.
+        ("abcd minister", "abcd minister ministers " + "y" * 30, 1),
+        # "abcd" against "abcd x": 80 exactly, which only rapidfuzz's rounding can decide.
+        ("abcd x", "abcd " + "y" * 10 + " " + "z" * 10, -1),
+        # A letter more: 72.7, and the own words differ too much in length to reach 80.
+        ("abcd xy", "abcd " + "y" * 10 + " " + "z" * 10, 0),
+        # Own words of equal length: only their comparison can tell (92.3 and 26.7).
+        ("ab abcdefghij", "ab abcdefghik", -1),
+        ("ab abcdefghij", "ab zzzzzzzzzz", -1),
+    ],
+)
+def test_sentence_pairs_decided_by_word_lengths_agree_with_rapidfuzz(
+    a: str, b: str, by_lengths: int
+) -> None:
+    words_a, words_b = SentenceWords.of([a]), SentenceWords.of([b])
+    shared, shared_chars = words_a.overlap_with(words_b)
+    verdict = _verdict_by_lengths(
+        shared[0, 0],
+        shared_chars[0, 0],
+        words_a.sizes[0],
+        words_a.chars[0],
+        words_b.sizes[0],
+        words_b.chars[0],
+        20,
+    )
+    assert verdict == by_lengths
+    expected = 1.0 if fuzz.token_set_ratio(a, b, score_cutoff=80) else 0.0
+    assert sentence_coverage([a], [b]) == expected
+
+
+def test_sentences_with_other_white_space_are_left_to_rapidfuzz() -> None:
+    # Where no character is beyond U+00FF, rapidfuzz keeps a no-break space inside a word.
+    a, b = ["the\u00a0the minister"], ["the the the"]
+    assert not SentenceWords.of(a).plain[0]
+    assert sentence_coverage(a, b) == coverage_by_brute_force(a, b) == 0.0
+
+
 def test_shared_words_count_distinct_words_per_sentence_pair() -> None:
     a = SentenceWords.of(["the the minister said", "talks ended"])
     b = SentenceWords.of(["the minister", "ended the talks", "nothing here"])
     assert a.sizes.tolist() == [3, 2]
+    assert a.chars.tolist() == [3 + 8 + 4, 5 + 5]
     assert a.shared_with(b).tolist() == [[2, 1, 0], [0, 2, 0]]
+    assert a.overlap_with(b)[1].tolist() == [[11, 3, 0], [0, 10, 0]]
 
 
 # ASCII texts take the whole-text path; Arabic, CJK, combining marks, jamo and ligatures the
