@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dedup import normalize, tokenize
-from dedup.text.normalize import is_spaceless_char, reference_normalize, space_spaceless
+from dedup.text import normalize as normalize_module
+from dedup.text.normalize import (
+    _cached,
+    _scan_separator_ranges,
+    _separator_ranges,
+    is_spaceless_char,
+    reference_normalize,
+    space_spaceless,
+)
 
 arabic = st.characters(min_codepoint=0x0600, max_codepoint=0x06FF)
 arabic_supplement = st.characters(min_codepoint=0x0750, max_codepoint=0x077F)
@@ -188,3 +199,34 @@ ascii_paragraphs = st.lists(
 @given(ascii_paragraphs)
 def test_ascii_text_normalizes_as_the_reference(text: str) -> None:
     assert normalize(text) == reference_normalize(text)
+
+
+def test_tables_are_built_once_cached_and_rebuilt_when_damaged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(normalize_module, "CACHE_DIR", tmp_path)
+    builds: list[int] = []
+
+    def build() -> np.ndarray:
+        builds.append(1)
+        return np.arange(6, dtype=np.int64).reshape(3, 2)
+
+    def valid(found: np.ndarray) -> bool:
+        return found.shape == (3, 2) and found.dtype == np.int64
+
+    first = _cached("ranges.npy", build, valid)
+    again = _cached("ranges.npy", build, valid)
+    assert len(builds) == 1 and again.tolist() == first.tolist() == [[0, 1], [2, 3], [4, 5]]
+    assert [p.name for p in tmp_path.iterdir()] == ["ranges.npy"]  # no temporary left
+    (tmp_path / "ranges.npy").write_bytes(b"\x93NUMPY damaged")
+    assert _cached("ranges.npy", build, valid).tolist() == first.tolist()
+    # An array of objects would be unpickled to be read: it is rebuilt instead.
+    np.save(tmp_path / "ranges.npy", np.array([{"a": 1}], dtype=object), allow_pickle=True)
+    assert _cached("ranges.npy", build, valid).tolist() == first.tolist()
+    np.save(tmp_path / "ranges.npy", np.zeros((2, 2), np.int64))  # another shape: invalid
+    assert _cached("ranges.npy", build, valid).tolist() == first.tolist()
+    assert len(builds) == 4
+
+
+def test_cached_separator_ranges_are_the_scanned_ones() -> None:
+    assert _separator_ranges() == _scan_separator_ranges()

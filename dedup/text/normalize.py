@@ -19,8 +19,10 @@ import os
 import re
 import sys
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 import numba
 import numpy as np
@@ -96,7 +98,18 @@ def _char_class(ranges: list[tuple[int, int]]) -> str:
 
 
 def _separator_ranges() -> list[tuple[int, int]]:
-    """Code points that separate words: punctuation, symbols, controls and formats."""
+    """Code points that separate words: punctuation, symbols, controls and formats, as
+    ``(first, last)`` ranges. Cached on disk (:func:`_cached`): finding them looks at every
+    code point, 0.1 s in each process that meets a text the reference path normalizes."""
+    ranges = _cached(
+        f"separators-unicode-{unicodedata.unidata_version}.npy",
+        lambda: np.array(_scan_separator_ranges(), dtype=np.int64).reshape(-1, 2),
+        lambda found: found.ndim == 2 and found.shape[1] == 2 and found.dtype == np.int64,
+    )
+    return [(first, last) for first, last in ranges.tolist()]
+
+
+def _scan_separator_ranges() -> list[tuple[int, int]]:
     ranges: list[tuple[int, int]] = []
     for cp in range(sys.maxunicode + 1):
         if 0xD800 <= cp <= 0xDFFF or 0x30000 <= cp < 0xE0000:
@@ -112,8 +125,7 @@ def _separator_ranges() -> list[tuple[int, int]]:
 
 @cache
 def _separators() -> re.Pattern[str]:
-    # Building this class scans every code point (about a second): only the reference path and
-    # the table builder need it.
+    # Only the reference path and the table builder need it.
     return re.compile(f"[{_char_class(_separator_ranges())}]+")
 
 
@@ -192,29 +204,41 @@ _TABLE_VERSION = 3
 
 @cache
 def _tables() -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int32]]:
-    """(normalizing table, table for text that is already normalized), cached on disk.
+    """(normalizing table, table for text that is already normalized), cached on disk
+    (:func:`_cached`): building them takes about a second."""
+    both = _cached(
+        f"normalize-v{_TABLE_VERSION}-unicode-{unicodedata.unidata_version}.npy",
+        lambda: np.stack(_build_tables()),
+        lambda found: found.ndim == 2 and found.shape[0] == 2 and found.dtype == np.int32,
+    )
+    return both[0], both[1]
 
-    Building takes about a second; the cache file is named after this Python's Unicode version,
-    so an upgrade builds a new one. A cache that cannot be read or written is simply rebuilt.
-    """
-    name = f"normalize-v{_TABLE_VERSION}-unicode-{unicodedata.unidata_version}.npy"
+
+def _cached(
+    name: str,
+    build: Callable[[], npt.NDArray[Any]],
+    valid: Callable[[npt.NDArray[Any]], bool],
+) -> npt.NDArray[Any]:
+    """The array cached on disk as ``name``, or built (and cached) when it is not there or not
+    ``valid``. Names carry this Python's Unicode version, so an upgrade builds anew; a cache
+    that cannot be read or written is simply rebuilt. Never unpickled."""
     path = CACHE_DIR / name
     try:
-        both = np.load(path, allow_pickle=False)
-        if both.ndim == 2 and both.shape[0] == 2 and both.dtype == np.int32:
-            return both[0], both[1]
+        found: npt.NDArray[Any] = np.load(path, allow_pickle=False)
+        if valid(found):
+            return found
     except (OSError, ValueError):
         pass
-    table, identity = _build_tables()
+    built = build()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_suffix(f".{os.getpid()}.tmp")
         with open(temporary, "wb") as handle:
-            np.save(handle, np.stack([table, identity]), allow_pickle=False)
+            np.save(handle, built, allow_pickle=False)
         os.replace(temporary, path)
     except OSError:
         pass
-    return table, identity
+    return built
 
 
 def _build_tables() -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int32]]:
