@@ -312,7 +312,8 @@ def sentence_coverage(a: list[str], b: list[str]) -> float:
 class SentenceWords:
     """The distinct words of each sentence as 64-bit hashes: ``hashes[owners == k]`` is
     sentence ``k``'s, ``sizes[k]`` their number, ``lengths`` each word's length and ``chars[k]``
-    their sum (in code points). Sorted by hash, for merging. ``plain[k]``: the sentence's white
+    their sum, ``sentence_lengths[k]`` the sentence's own (all in code points). Sorted by hash,
+    for merging. ``plain[k]``: the sentence's white
     space is all ASCII, where rapidfuzz splits words as ``str.split`` does (it keeps U+0085 and
     U+00A0 inside words of a text that has no character beyond U+00FF)."""
 
@@ -322,6 +323,7 @@ class SentenceWords:
     lengths: npt.NDArray[np.int64]
     chars: npt.NDArray[np.int64]
     plain: npt.NDArray[np.bool_]
+    sentence_lengths: npt.NDArray[np.int64]
 
     @classmethod
     def of(cls, texts: list[str]) -> SentenceWords:
@@ -333,7 +335,15 @@ class SentenceWords:
         np.cumsum([len(text) for text in texts], out=offsets[1:])
         hashes, owners, sizes, lengths, chars, plain = _word_hashes(codepoints, offsets)
         by_word = np.argsort(hashes, kind="stable")  # for the merge in overlap_with
-        return cls(hashes[by_word], owners[by_word], sizes, lengths[by_word], chars, plain)
+        return cls(
+            hashes[by_word],
+            owners[by_word],
+            sizes,
+            lengths[by_word],
+            chars,
+            plain,
+            np.diff(offsets),
+        )
 
     def shared_with(self, other: SentenceWords) -> npt.NDArray[np.int32]:
         """``shared[i, j]``: words sentence ``i`` here shares with sentence ``j`` of ``other``."""
@@ -448,12 +458,13 @@ def _coverage(
     ``shared, shared_chars`` is ``words_a.overlap_with(words_b)``."""
     if not texts_a or not texts_b:
         return 0.0
-    covered, rows, columns = _sentence_verdicts(
+    covered, matched, rows, columns = _sentence_verdicts(
         shared,
         shared_chars,
         words_a.sizes,
         words_a.chars,
         words_a.plain,
+        words_a.sentence_lengths,
         words_b.sizes,
         words_b.chars,
         words_b.plain,
@@ -467,8 +478,8 @@ def _coverage(
             texts_a[i], texts_b[j], score_cutoff=_SENTENCE_MATCH
         ):
             covered[i] = True
-    total = sum(len(text) for text in texts_a)
-    matched = sum(len(texts_a[i]) for i in np.flatnonzero(covered).tolist())
+            matched += len(texts_a[i])
+    total = int(words_a.sentence_lengths.sum())
     return matched / total if total else 0.0
 
 
@@ -479,15 +490,16 @@ def _sentence_verdicts(
     sizes_a: npt.NDArray[np.int64],
     chars_a: npt.NDArray[np.int64],
     plain_a: npt.NDArray[np.bool_],
+    lengths_a: npt.NDArray[np.int64],
     sizes_b: npt.NDArray[np.int64],
     chars_b: npt.NDArray[np.int64],
     plain_b: npt.NDArray[np.bool_],
     min_shared: float,
     cutoff: int,
-) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """Which sentences of ``a`` surely have a match in ``b``, and the candidate pairs
-    (sharing ``min_shared`` of the smaller one's words) of the others that only rapidfuzz
-    can decide.
+) -> tuple[npt.NDArray[np.bool_], int, npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Which sentences of ``a`` surely have a match in ``b``, their length summed (of
+    ``lengths_a``), and the candidate pairs (sharing ``min_shared`` of the smaller one's words)
+    of the others that only rapidfuzz can decide.
 
     rapidfuzz's ``token_set_ratio`` scores three strings made of the sorted words: the shared
     words (``sect``), and ``sect`` followed by each side's own words. Two of its three ratios
@@ -502,7 +514,7 @@ def _sentence_verdicts(
     covered = np.zeros(count_a, np.bool_)
     rows = np.empty(count_a * count_b, np.int64)
     columns = np.empty(count_a * count_b, np.int64)
-    found = 0
+    found = matched = 0
     for i in range(count_a):
         first = found
         for j in range(count_b):
@@ -530,7 +542,8 @@ def _sentence_verdicts(
             found += 1
         if covered[i]:
             found = first  # its undecided pairs need no score
-    return covered, rows[:found], columns[:found]
+            matched += lengths_a[i]
+    return covered, matched, rows[:found], columns[:found]
 
 
 @numba.njit(cache=True, nogil=True)
