@@ -17,7 +17,7 @@ Measures, all exact (no sketch estimates):
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
@@ -40,6 +40,7 @@ __all__ = [
     "EXACT_SCORES",
     "DocumentFrequencies",
     "Profile",
+    "SentenceRuns",
     "SentenceWords",
     "align_paragraphs",
     "classify",
@@ -50,6 +51,7 @@ __all__ = [
     "profile_of",
     "profiles_of",
     "sentence_coverage",
+    "sentence_runs",
     "sentences",
     "shares_only_a_formula",
 ]
@@ -81,7 +83,8 @@ class Profile:
     """What verification needs of one document: its paragraphs, shingles, distinct shingles and
     distinct words.
 
-    Its sentences are split on first use and kept: a document is often verified against several.
+    Its sentences are split on first use and kept (a document is often verified against
+    several), as code points: few of them are ever needed as strings (:func:`_coverage`).
     """
 
     text: str
@@ -89,17 +92,22 @@ class Profile:
     shingles: Shingles
     shingle_set: U32
     token_set: U64
-    _sentences: list[str] | None = None
+    _sentences: SentenceRuns | None = None
     _sentence_words: SentenceWords | None = None
 
-    def sentences(self) -> list[str]:
+    def sentence_runs(self) -> SentenceRuns:
         if self._sentences is None:
-            self._sentences = sentences(self.text)
+            self._sentences = sentence_runs(self.text)
         return self._sentences
+
+    def sentences(self) -> list[str]:
+        runs = self.sentence_runs()
+        return [runs.sentence(k) for k in range(len(runs))]
 
     def sentence_words(self) -> SentenceWords:
         if self._sentence_words is None:
-            self._sentence_words = SentenceWords.of(self.sentences())
+            runs = self.sentence_runs()
+            self._sentence_words = SentenceWords.of_codepoints(runs.codepoints, runs.offsets)
         return self._sentence_words
 
 
@@ -199,23 +207,63 @@ def sentences(text: str) -> list[str]:
 
     The same as normalizing each piece between sentence ends, done for the whole text at once.
     """
+    runs = sentence_runs(text)
+    return [runs.sentence(k) for k in range(len(runs))]
+
+
+@dataclass(frozen=True, slots=True)
+class SentenceRuns:
+    """:func:`sentences` as code points, joined: sentence ``k`` is
+    ``codepoints[offsets[k]:offsets[k + 1]]``."""
+
+    codepoints: U32
+    offsets: I64
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def sentence(self, index: int) -> str:
+        piece = self.codepoints[self.offsets[index] : self.offsets[index + 1]]
+        return piece.tobytes().decode("utf-32-le", "surrogatepass")
+
+
+def sentence_runs(text: str) -> SentenceRuns:
+    """:func:`sentences`, without making a string of each."""
     if text.isascii():
         # Lower-casing and the punctuation table map ASCII one character to one: normalize
         # and collapse every piece in one compiled pass over the bytes.
         data = np.frombuffer(text.encode("ascii"), dtype=np.uint8)
-        joined, ends, words = _ascii_pieces(data, _sentence_bounds(data), _ASCII_LOWER)
-        normal = joined.tobytes().decode("ascii")
-        starts = [0, *ends[:-1].tolist()]
-        return [
-            normal[start:end]
-            for start, end, count in zip(starts, ends.tolist(), words.tolist(), strict=True)
-            if count >= 3
-        ]
+        joined, ends, _ = _ascii_pieces(data, _sentence_bounds(data), _ASCII_LOWER)
+        starts = np.concatenate((np.zeros(1, np.int64), ends[:-1]))
+        return SentenceRuns(*_runs_of_three_words(joined, starts, ends))
     codepoints = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     spans = _sentence_bounds(codepoints).reshape(-1, 2)
     normalized = normalize_codepoints(codepoints, spans, split_spaceless=False)
-    pieces = [normalized.paragraph(k) for k in range(len(spans))]
-    return [piece for piece in pieces if piece.count(" ") >= 2]
+    return SentenceRuns(
+        *_runs_of_three_words(normalized.codepoints, normalized.starts, normalized.ends)
+    )
+
+
+@numba.njit(cache=True, nogil=True)
+def _runs_of_three_words(values: npt.NDArray[Any], starts: I64, ends: I64) -> tuple[U32, I64]:
+    """The pieces ``values[starts[k]:ends[k]]`` (normalized: words one space apart) of three
+    words or more, as code points joined, and where each starts."""
+    out = np.empty(values.shape[0], np.uint32)
+    offsets = np.zeros(starts.shape[0] + 1, np.int64)
+    kept = filled = 0
+    for k in range(starts.shape[0]):
+        spaces = 0
+        for i in range(starts[k], ends[k]):
+            if values[i] == 32:
+                spaces += 1
+        if spaces < 2:
+            continue
+        for i in range(starts[k], ends[k]):
+            out[filled] = values[i]
+            filled += 1
+        kept += 1
+        offsets[kept] = filled
+    return out[:filled], offsets[: kept + 1]
 
 
 @numba.njit(cache=True, nogil=True)
@@ -305,7 +353,7 @@ def sentence_coverage(a: list[str], b: list[str]) -> float:
     """
     words_a, words_b = SentenceWords.of(a), SentenceWords.of(b)
     shared, shared_chars = words_a.overlap_with(words_b)
-    return _coverage(a, b, words_a, words_b, shared, shared_chars)
+    return _coverage(a.__getitem__, b.__getitem__, words_a, words_b, shared, shared_chars)
 
 
 @dataclass(frozen=True, slots=True)
@@ -333,6 +381,11 @@ class SentenceWords:
         )
         offsets = np.zeros(len(texts) + 1, dtype=np.int64)
         np.cumsum([len(text) for text in texts], out=offsets[1:])
+        return cls.of_codepoints(codepoints, offsets)
+
+    @classmethod
+    def of_codepoints(cls, codepoints: U32, offsets: I64) -> SentenceWords:
+        """Of the sentences ``codepoints[offsets[k]:offsets[k + 1]]``."""
         hashes, owners, sizes, lengths, chars, plain = _word_hashes(codepoints, offsets)
         by_word = np.argsort(hashes, kind="stable")  # for the merge in overlap_with
         return cls(
@@ -447,16 +500,18 @@ def _shared_words(
 
 
 def _coverage(
-    texts_a: list[str],
-    texts_b: list[str],
+    sentence_a: Callable[[int], str],
+    sentence_b: Callable[[int], str],
     words_a: SentenceWords,
     words_b: SentenceWords,
     shared: npt.NDArray[np.int32],
     shared_chars: npt.NDArray[np.int32],
 ) -> float:
-    """Share of ``texts_a``'s characters in sentences with a close match in ``texts_b``;
-    ``shared, shared_chars`` is ``words_a.overlap_with(words_b)``."""
-    if not texts_a or not texts_b:
+    """Share of the characters of sentences ``a`` (``sentence_a(k)`` is the ``k``-th) in
+    sentences with a close match in ``b``; ``shared, shared_chars`` is
+    ``words_a.overlap_with(words_b)``. Only the sentences rapidfuzz must score are made
+    strings."""
+    if len(words_a.sizes) == 0 or len(words_b.sizes) == 0:
         return 0.0
     covered, matched, rows, columns = _sentence_verdicts(
         shared,
@@ -475,10 +530,10 @@ def _coverage(
     # not depend on which of its candidates is scored first).
     for i, j in zip(rows.tolist(), columns.tolist(), strict=True):
         if not covered[i] and fuzz.token_set_ratio(
-            texts_a[i], texts_b[j], score_cutoff=_SENTENCE_MATCH
+            sentence_a(i), sentence_b(j), score_cutoff=_SENTENCE_MATCH
         ):
             covered[i] = True
-            matched += len(texts_a[i])
+            matched += int(words_a.sentence_lengths[i])
     total = int(words_a.sentence_lengths.sum())
     return matched / total if total else 0.0
 
@@ -670,14 +725,14 @@ def measure(
         )
         scores["shared_df"], scores["own_df"] = round(shared_df, 1), round(own_df, 1)
     if config is None or _sentences_decide(scores, config):
-        texts_a, texts_b = a.sentences(), b.sentences()
+        sentence_a, sentence_b = a.sentence_runs().sentence, b.sentence_runs().sentence
         words_a, words_b = a.sentence_words(), b.sentence_words()
         words, chars = words_a.overlap_with(words_b)
         scores["sentences_a"] = round(
-            _coverage(texts_a, texts_b, words_a, words_b, words, chars), 4
+            _coverage(sentence_a, sentence_b, words_a, words_b, words, chars), 4
         )
         scores["sentences_b"] = round(
-            _coverage(texts_b, texts_a, words_b, words_a, words.T, chars.T), 4
+            _coverage(sentence_b, sentence_a, words_b, words_a, words.T, chars.T), 4
         )
     return scores
 
