@@ -807,26 +807,53 @@ def align_paragraphs(
     The score is the share of the shorter paragraph's 3-grams found in the other (ties go to
     the earlier paragraph of ``b``).
     """
-    count_a = min(len(a.paragraphs), _MAX_ALIGNED)
-    count_b = min(len(b.paragraphs), _MAX_ALIGNED)
-    hashes = np.concatenate([a.shingles.hashes, b.shingles.hashes])
-    owners = np.concatenate([a.shingles.paragraph, b.shingles.paragraph + len(a.paragraphs)])
-    eligible = np.zeros(len(a.paragraphs) + len(b.paragraphs), dtype=np.bool_)
-    eligible[:count_a] = True
-    eligible[len(a.paragraphs) : len(a.paragraphs) + count_b] = True
+    firsts, laters, overlaps = _best_alignments(
+        a.shingles.hashes,
+        a.shingles.paragraph,
+        len(a.paragraphs),
+        b.shingles.hashes,
+        b.shingles.paragraph,
+        len(b.paragraphs),
+        _MAX_ALIGNED,
+        min_score,
+    )
+    return tuple(
+        (i, j, round(score, 4))
+        for i, j, score in zip(firsts.tolist(), laters.tolist(), overlaps.tolist(), strict=True)
+    )
+
+
+@numba.njit(cache=True, nogil=True)
+def _best_alignments(
+    hashes_a: U32,
+    paragraph_a: npt.NDArray[np.int32],
+    paragraphs_a: int,
+    hashes_b: U32,
+    paragraph_b: npt.NDArray[np.int32],
+    paragraphs_b: int,
+    most: int,
+    min_score: float,
+) -> tuple[I64, I64, npt.NDArray[np.float64]]:
+    """:func:`align_paragraphs` of the first ``most`` paragraphs of each side, as arrays."""
+    hashes = np.concatenate((hashes_a, hashes_b))
+    owners = np.concatenate((paragraph_a, paragraph_b + np.int32(paragraphs_a)))
+    eligible = np.zeros(paragraphs_a + paragraphs_b, dtype=np.bool_)
+    eligible[: min(paragraphs_a, most)] = True
+    eligible[paragraphs_a : paragraphs_a + min(paragraphs_b, most)] = True
     firsts, laters, overlaps = paragraph_overlaps(hashes, owners, eligible)
-    across = (firsts < len(a.paragraphs)) & (laters >= len(a.paragraphs))
-    firsts, laters, overlaps = firsts[across], laters[across] - len(a.paragraphs), overlaps[across]
-    order = np.lexsort((laters, -overlaps, firsts))
-    aligned: list[tuple[int, int, float]] = []
-    previous = -1
-    for i, j, score in zip(
-        firsts[order].tolist(), laters[order].tolist(), overlaps[order].tolist(), strict=True
-    ):
-        if i != previous and score >= min_score:
-            aligned.append((i, j, round(score, 4)))
-        previous = i
-    return tuple(aligned)
+    best = np.full(paragraphs_a, -1, dtype=np.int64)  # the best pair of each paragraph of a
+    for k in range(firsts.shape[0]):
+        if firsts[k] >= paragraphs_a or laters[k] < paragraphs_a:
+            continue  # both in the same document
+        held = best[firsts[k]]
+        if (
+            held < 0
+            or overlaps[k] > overlaps[held]
+            or (overlaps[k] == overlaps[held] and laters[k] < laters[held])
+        ):
+            best[firsts[k]] = k
+    chosen = np.array([k for k in best if k >= 0 and overlaps[k] >= min_score], dtype=np.int64)
+    return firsts[chosen], laters[chosen] - paragraphs_a, overlaps[chosen]
 
 
 def _formula_decides(scores: dict[str, float], config: MatchConfig) -> bool:

@@ -17,6 +17,8 @@ from dedup.verify import (
     _overlap,
     _sorted_unique_runs,
     _verdict_by_lengths,
+    align_paragraphs,
+    profile,
     sentence_coverage,
     sentences,
 )
@@ -226,3 +228,38 @@ def test_overlap_equals_set_intersections_and_weights(
     assert shared_weight == pytest.approx(weights_a[in_both].sum(), rel=1e-12, abs=1e-12)
     assert weight_a == pytest.approx(weights_a.sum(), rel=1e-12, abs=1e-12)
     assert weight_b == pytest.approx(weights_b.sum(), rel=1e-12, abs=1e-12)
+
+
+def aligned_by_brute_force(a: str, b: str) -> tuple[tuple[int, int, float], ...]:
+    """Each paragraph of ``a`` with the paragraph of ``b`` sharing the most of the smaller
+    one's distinct 3-grams (the earliest on a tie), when that share is at least half."""
+    shingles_a, shingles_b = profile(a).shingles, profile(b).shingles
+    sets_a = [set(shingles_a.hashes[shingles_a.paragraph == p].tolist()) for p in range(100)]
+    sets_b = [set(shingles_b.hashes[shingles_b.paragraph == p].tolist()) for p in range(100)]
+    aligned = []
+    for i, mine in enumerate(sets_a):
+        scores = [
+            len(mine & theirs) / min(len(mine), len(theirs)) if mine & theirs else 0.0
+            for theirs in sets_b
+        ]
+        best = max(range(len(scores)), key=lambda j: (scores[j], -j))
+        if scores[best] >= 0.5:
+            aligned.append((i, best, round(scores[best], 4)))
+    return tuple(aligned)
+
+
+paragraph_texts = st.lists(
+    st.lists(
+        st.sampled_from(["the", "minister", "said", "talks", "ended", "وزير"]),
+        min_size=1,
+        max_size=8,
+    ).map(" ".join),
+    min_size=1,
+    max_size=6,
+).map("\n\n".join)
+
+
+@settings(max_examples=200, deadline=None)
+@given(paragraph_texts, paragraph_texts)
+def test_align_paragraphs_pairs_each_paragraph_with_its_best_match(a: str, b: str) -> None:
+    assert align_paragraphs(profile(a), profile(b)) == aligned_by_brute_force(a, b)
