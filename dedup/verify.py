@@ -387,16 +387,7 @@ class SentenceWords:
     def of_codepoints(cls, codepoints: U32, offsets: I64) -> SentenceWords:
         """Of the sentences ``codepoints[offsets[k]:offsets[k + 1]]``."""
         hashes, owners, sizes, lengths, chars, plain = _word_hashes(codepoints, offsets)
-        by_word = np.argsort(hashes, kind="stable")  # for the merge in overlap_with
-        return cls(
-            hashes[by_word],
-            owners[by_word],
-            sizes,
-            lengths[by_word],
-            chars,
-            plain,
-            np.diff(offsets),
-        )
+        return cls(hashes, owners, sizes, lengths, chars, plain, np.diff(offsets))
 
     def shared_with(self, other: SentenceWords) -> npt.NDArray[np.int32]:
         """``shared[i, j]``: words sentence ``i`` here shares with sentence ``j`` of ``other``."""
@@ -422,8 +413,9 @@ def _word_hashes(
     codepoints: npt.NDArray[np.uint32], offsets: npt.NDArray[np.int64]
 ) -> tuple[U64, I64, I64, I64, I64, npt.NDArray[np.bool_]]:
     """Hashes of the distinct words (split on white space, as ``str.split``) of each sentence
-    ``codepoints[offsets[k]:offsets[k + 1]]``, with their sentence and length, and each
-    sentence's count of them, the sum of their lengths, and whether its white space is ASCII."""
+    ``codepoints[offsets[k]:offsets[k + 1]]``, sorted (for the merge in ``overlap_with``), with
+    their sentence and length; and each sentence's count of them, the sum of their lengths, and
+    whether its white space is ASCII."""
     # Sentences are joined without a separator: one word a code point, at most.
     hashes = np.empty(codepoints.shape[0], np.uint64)
     owners = np.empty(codepoints.shape[0], np.int64)
@@ -433,7 +425,6 @@ def _word_hashes(
     plain = np.ones(offsets.shape[0] - 1, np.bool_)
     count = 0
     for sentence in range(offsets.shape[0] - 1):
-        first = count
         h = np.uint64(0xCBF29CE484222325)
         length = 0
         for i in range(offsets[sentence], offsets[sentence + 1] + 1):
@@ -442,6 +433,7 @@ def _word_hashes(
                     plain[sentence] = False
                 if length:
                     hashes[count] = h
+                    owners[count] = sentence
                     lengths[count] = length
                     count += 1
                     length = 0
@@ -449,20 +441,21 @@ def _word_hashes(
             else:
                 h = (h ^ np.uint64(codepoints[i])) * np.uint64(0x100000001B3)
                 length += 1
-        # Keep each word once per sentence (a hash's length is its word's).
-        order = np.argsort(hashes[first:count])
-        words = hashes[first:count][order]
-        word_lengths = lengths[first:count][order]
-        count = first
-        for k in range(words.shape[0]):
-            if k == 0 or words[k] != words[k - 1]:
-                hashes[count] = words[k]
-                lengths[count] = word_lengths[k]
-                owners[count] = sentence
-                chars[sentence] += word_lengths[k]
-                count += 1
-        sizes[sentence] = count - first
-    return hashes[:count], owners[:count], sizes, lengths[:count], chars, plain
+    # One stable sort by hash leaves each sentence's copies of a word side by side (owners rise
+    # in reading order): keep the first of each (a hash's length is its word's).
+    order = np.argsort(hashes[:count], kind="mergesort")
+    words = np.empty(count, np.uint64)
+    word_owners = np.empty(count, np.int64)
+    word_lengths = np.empty(count, np.int64)
+    kept = 0
+    for k in order:
+        if kept and words[kept - 1] == hashes[k] and word_owners[kept - 1] == owners[k]:
+            continue
+        words[kept], word_owners[kept], word_lengths[kept] = hashes[k], owners[k], lengths[k]
+        sizes[owners[k]] += 1
+        chars[owners[k]] += lengths[k]
+        kept += 1
+    return words[:kept], word_owners[:kept], sizes, word_lengths[:kept], chars, plain
 
 
 @numba.njit(cache=True, nogil=True)
