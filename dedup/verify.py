@@ -76,6 +76,9 @@ _SENTENCE_WORDS = 0.5
 _ALIGN_FROM_WEIGHTED = 0.3
 # Paragraphs aligned per document, at most (a dense count table of their pairs).
 _MAX_ALIGNED = 1000
+# Sentences aligned per document, at most: two tables of their pairs, 32 MB at this bound, and
+# time that grows with their product (a 10 MB document may hold 100,000 sentences).
+_MAX_SENTENCES = 2000
 
 
 @dataclass(slots=True)
@@ -85,6 +88,8 @@ class Profile:
 
     Its sentences are split on first use and kept (a document is often verified against
     several), as code points: few of them are ever needed as strings (:func:`_coverage`).
+    Sentence alignment reads the first 2,000 of them (news articles hold a few dozen): the
+    ``sentences_*`` scores of a longer document are those of its beginning.
     """
 
     text: str
@@ -107,7 +112,9 @@ class Profile:
     def sentence_words(self) -> SentenceWords:
         if self._sentence_words is None:
             runs = self.sentence_runs()
-            self._sentence_words = SentenceWords.of_codepoints(runs.codepoints, runs.offsets)
+            self._sentence_words = SentenceWords.of_codepoints(
+                runs.codepoints, runs.offsets[: _MAX_SENTENCES + 1]
+            )
         return self._sentence_words
 
 

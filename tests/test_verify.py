@@ -18,6 +18,7 @@ from dedup.verify import (
     _sorted_unique_runs,
     _verdict_by_lengths,
     align_paragraphs,
+    measure,
     profile,
     sentence_coverage,
     sentences,
@@ -263,3 +264,14 @@ paragraph_texts = st.lists(
 @given(paragraph_texts, paragraph_texts)
 def test_align_paragraphs_pairs_each_paragraph_with_its_best_match(a: str, b: str) -> None:
     assert align_paragraphs(profile(a), profile(b)) == aligned_by_brute_force(a, b)
+
+
+def test_sentence_alignment_reads_the_first_2000_sentences_of_a_long_document() -> None:
+    # Two tables of sentence pairs: unbounded, a 10 MB document would need hundreds of GB.
+    shared = [f"the minister {n} said talks {n + 1} ended." for n in range(2000)]
+    a = profile(" ".join([*shared, *(f"rain fell on town {n} today." for n in range(500))]))
+    b = profile(" ".join([*shared, *(f"sun shone over port {n} again." for n in range(700))]))
+    assert len(a.sentence_runs()) == 2500
+    assert len(a.sentence_words().sizes) == 2000
+    scores = measure(a, b, DocumentFrequencies())
+    assert (scores["sentences_a"], scores["sentences_b"]) == (1.0, 1.0)
