@@ -30,7 +30,7 @@ from dedup.commonness import ShingleCounts, shared_and_own_df
 from dedup.config import MatchConfig
 from dedup.model import MatchKind, Paragraph
 from dedup.text.analyze import TextAnalysis, analyze
-from dedup.text.batch import analyze_batch
+from dedup.text.batch import _grow, analyze_batch
 from dedup.text.normalize import _ASCII_TABLE, normalize_codepoints
 from dedup.text.segment import _is_space
 from dedup.text.shingle import Shingles, paragraph_overlaps
@@ -76,7 +76,7 @@ _SENTENCE_WORDS = 0.5
 _ALIGN_FROM_WEIGHTED = 0.3
 # Paragraphs aligned per document, at most (a dense count table of their pairs).
 _MAX_ALIGNED = 1000
-# Sentences aligned per document, at most: two tables of their pairs, 32 MB at this bound, and
+# Sentences aligned per document, at most: two tables of their pairs (32 MB at this bound), and
 # time that grows with their product (a 10 MB document may hold 100,000 sentences).
 _MAX_SENTENCES = 2000
 
@@ -97,13 +97,13 @@ class Profile:
     shingles: Shingles
     shingle_set: U32
     token_set: U64
-    _sentences: SentenceRuns | None = None
+    _sentence_runs: SentenceRuns | None = None
     _sentence_words: SentenceWords | None = None
 
     def sentence_runs(self) -> SentenceRuns:
-        if self._sentences is None:
-            self._sentences = sentence_runs(self.text)
-        return self._sentences
+        if self._sentence_runs is None:
+            self._sentence_runs = sentence_runs(self.text)
+        return self._sentence_runs
 
     def sentences(self) -> list[str]:
         runs = self.sentence_runs()
@@ -112,8 +112,9 @@ class Profile:
     def sentence_words(self) -> SentenceWords:
         if self._sentence_words is None:
             runs = self.sentence_runs()
+            offsets = runs.offsets[: _MAX_SENTENCES + 1]
             self._sentence_words = SentenceWords.of_codepoints(
-                runs.codepoints, runs.offsets[: _MAX_SENTENCES + 1]
+                runs.codepoints[: offsets[-1]], offsets
             )
         return self._sentence_words
 
@@ -270,7 +271,7 @@ def _runs_of_three_words(values: npt.NDArray[Any], starts: I64, ends: I64) -> tu
             filled += 1
         kept += 1
         offsets[kept] = filled
-    return out[:filled], offsets[: kept + 1]
+    return out[:filled].copy(), offsets[: kept + 1]  # a copy: profiles keep it, not the buffer
 
 
 @numba.njit(cache=True, nogil=True)
@@ -354,9 +355,10 @@ def sentence_coverage(a: list[str], b: list[str]) -> float:
 
     A sentence matches when rapidfuzz's ``token_set_ratio`` is at least 80: reordered clauses,
     a dropped word or a changed honorific still match; a sentence about another person does not.
-    Only sentence pairs sharing at least half the shorter one's words are scored (a pair that
-    shares less cannot reach 80), which spares almost all of rapidfuzz's work; of the rest, most
-    are decided by the word sets alone (:func:`_sentence_verdicts`).
+    Only sentence pairs sharing at least half the shorter one's words are candidates, which
+    spares almost all of rapidfuzz's work (a choice: sentences whose words differ in spelling,
+    "colour" and "color", may score 80 without sharing them); of the candidates, most are
+    decided by the word sets alone (:func:`_sentence_verdicts`).
     """
     words_a, words_b = SentenceWords.of(a), SentenceWords.of(b)
     shared, shared_chars = words_a.overlap_with(words_b)
@@ -368,17 +370,17 @@ class SentenceWords:
     """The distinct words of each sentence as 64-bit hashes: ``hashes[owners == k]`` is
     sentence ``k``'s, ``sizes[k]`` their number, ``lengths`` each word's length and ``chars[k]``
     their sum, ``sentence_lengths[k]`` the sentence's own (all in code points). Sorted by hash,
-    for merging. ``plain[k]``: the sentence's white
-    space is all ASCII, where rapidfuzz splits words as ``str.split`` does (it keeps U+0085 and
-    U+00A0 inside words of a text that has no character beyond U+00FF)."""
+    for merging. ``plain[k]``: the sentence's white space is all ASCII, where rapidfuzz splits
+    words as ``str.split`` does (it keeps U+0085 and U+00A0 inside words of a text that has no
+    character beyond U+00FF)."""
 
     hashes: U64
-    owners: npt.NDArray[np.int64]
-    sizes: npt.NDArray[np.int64]
-    lengths: npt.NDArray[np.int64]
-    chars: npt.NDArray[np.int64]
+    owners: I64
+    sizes: I64
+    lengths: I64
+    chars: I64
     plain: npt.NDArray[np.bool_]
-    sentence_lengths: npt.NDArray[np.int64]
+    sentence_lengths: I64
 
     @classmethod
     def of(cls, texts: list[str]) -> SentenceWords:
@@ -423,10 +425,11 @@ def _word_hashes(
     ``codepoints[offsets[k]:offsets[k + 1]]``, sorted (for the merge in ``overlap_with``), with
     their sentence and length; and each sentence's count of them, the sum of their lengths, and
     whether its white space is ASCII."""
-    # Sentences are joined without a separator: one word a code point, at most.
-    hashes = np.empty(codepoints.shape[0], np.uint64)
-    owners = np.empty(codepoints.shape[0], np.int64)
-    lengths = np.empty(codepoints.shape[0], np.int64)
+    # A sentence of n code points holds (n + 1) // 2 words at most.
+    most = (codepoints.shape[0] + offsets.shape[0]) // 2 + 1
+    hashes = np.empty(most, np.uint64)
+    owners = np.empty(most, np.int64)
+    lengths = np.empty(most, np.int64)
     sizes = np.zeros(offsets.shape[0] - 1, np.int64)
     chars = np.zeros(offsets.shape[0] - 1, np.int64)
     plain = np.ones(offsets.shape[0] - 1, np.bool_)
@@ -513,7 +516,7 @@ def _coverage(
     strings."""
     if len(words_a.sizes) == 0 or len(words_b.sizes) == 0:
         return 0.0
-    covered, matched, rows, columns = _sentence_verdicts(
+    covered, covered_chars, rows, columns = _sentence_verdicts(
         shared,
         shared_chars,
         words_a.sizes,
@@ -533,9 +536,9 @@ def _coverage(
             sentence_a(i), sentence_b(j), score_cutoff=_SENTENCE_MATCH
         ):
             covered[i] = True
-            matched += int(words_a.sentence_lengths[i])
+            covered_chars += int(words_a.sentence_lengths[i])
     total = int(words_a.sentence_lengths.sum())
-    return matched / total if total else 0.0
+    return covered_chars / total if total else 0.0
 
 
 @numba.njit(cache=True, nogil=True)
@@ -563,20 +566,21 @@ def _sentence_verdicts(
     words, and can be no higher than their difference in length allows: when that bound and
     the other two fall short, the pair does not match. A pair at the cutoff exactly is left to
     rapidfuzz, whose rounding decides it, and so is a pair whose words rapidfuzz may split
-    otherwise (``SentenceWords.plain``). On SaudiNewsNet this leaves one call in seven.
+    otherwise (``SentenceWords.plain``). On SaudiNewsNet this leaves one call in seven. Words
+    are told apart by 64-bit hashes: two words that collided would count as one here.
     """
     count_a, count_b = shared.shape
     covered = np.zeros(count_a, np.bool_)
-    rows = np.empty(count_a * count_b, np.int64)
-    columns = np.empty(count_a * count_b, np.int64)
-    found = matched = 0
+    rows = np.empty(count_a + count_b, np.int64)
+    columns = np.empty(count_a + count_b, np.int64)
+    found = covered_chars = 0
     for i in range(count_a):
+        if sizes_a[i] == 0:
+            continue  # rapidfuzz scores an empty sentence 0
         first = found
         for j in range(count_b):
             words = shared[i, j]
-            if sizes_a[i] == 0 or sizes_b[j] == 0:
-                continue  # rapidfuzz scores an empty sentence 0
-            if words < min_shared * min(sizes_a[i], sizes_b[j]) or words == 0:
+            if sizes_b[j] == 0 or words == 0 or words < min_shared * min(sizes_a[i], sizes_b[j]):
                 continue
             verdict = _verdict_by_lengths(
                 words,
@@ -592,13 +596,15 @@ def _sentence_verdicts(
                 break
             if plain_a[i] and plain_b[j] and verdict == 0:
                 continue
+            if found == rows.shape[0]:
+                rows, columns = _grow(rows, found + 1), _grow(columns, found + 1)
             rows[found] = i
             columns[found] = j
             found += 1
         if covered[i]:
             found = first  # its undecided pairs need no score
-            matched += lengths_a[i]
-    return covered, matched, rows[:found], columns[:found]
+            covered_chars += lengths_a[i]
+    return covered, covered_chars, rows[:found], columns[:found]
 
 
 @numba.njit(cache=True, nogil=True)

@@ -228,5 +228,13 @@ def test_tables_are_built_once_cached_and_rebuilt_when_damaged(
     assert len(builds) == 4
 
 
-def test_cached_separator_ranges_are_the_scanned_ones() -> None:
-    assert _separator_ranges() == _scan_separator_ranges()
+def test_cached_separator_ranges_are_the_scanned_ones(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(normalize_module, "CACHE_DIR", tmp_path)
+    scanned = _scan_separator_ranges()
+    assert _separator_ranges() == scanned  # built, then cached
+    (cached,) = tmp_path.iterdir()
+    assert cached.name.startswith(f"separators-v{normalize_module._TABLE_VERSION}-unicode-")
+    monkeypatch.setattr(normalize_module, "_scan_separator_ranges", lambda: [])
+    assert _separator_ranges() == scanned  # read back, not scanned again

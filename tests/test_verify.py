@@ -143,6 +143,28 @@ def test_sentences_with_other_white_space_are_left_to_rapidfuzz() -> None:
     assert sentence_coverage(a, b) == coverage_by_brute_force(a, b) == 0.0
 
 
+def test_sentences_of_one_letter_each_are_one_word_each() -> None:
+    # Joined without separators, eight sentences of one letter make eight words.
+    words = SentenceWords.of(list("abcdefgh"))
+    assert words.sizes.tolist() == [1] * 8
+    assert sentence_coverage(list("abcdefgh"), ["x y h"]) == 1 / 8
+
+
+@pytest.mark.parametrize(
+    ("sentence", "plain"),
+    [
+        ("the minister said", True),
+        ("the\tminister\nsaid\x1fnow", True),
+        ("the\u0085minister said", False),
+        ("the\u00a0minister said", False),
+        ("the\u3000minister said", False),
+        ("the\u00a0minister said وزير", False),
+    ],
+)
+def test_only_sentences_with_ascii_white_space_are_plain(sentence: str, plain: bool) -> None:
+    assert SentenceWords.of([sentence]).plain.tolist() == [plain]
+
+
 def test_shared_words_count_distinct_words_per_sentence_pair() -> None:
     a = SentenceWords.of(["the the minister said", "talks ended"])
     b = SentenceWords.of(["the minister", "ended the talks", "nothing here"])
@@ -275,3 +297,11 @@ def test_sentence_alignment_reads_the_first_2000_sentences_of_a_long_document() 
     assert len(a.sentence_words().sizes) == 2000
     scores = measure(a, b, DocumentFrequencies())
     assert (scores["sentences_a"], scores["sentences_b"]) == (1.0, 1.0)
+
+
+def test_align_paragraphs_reads_the_first_1000_paragraphs_of_each_side() -> None:
+    # Paragraph i of a is paragraph 1099 - i of b; a pair is aligned when both are among
+    # their document's first 1,000 paragraphs (another paragraph shares 2 of 5 3-grams).
+    paragraphs = [f"story {n} of the day number {n}" for n in range(1100)]
+    a, b = profile("\n\n".join(paragraphs)), profile("\n\n".join(reversed(paragraphs)))
+    assert align_paragraphs(a, b) == tuple((i, 1099 - i, 1.0) for i in range(100, 1000))

@@ -100,9 +100,10 @@ def _char_class(ranges: list[tuple[int, int]]) -> str:
 def _separator_ranges() -> list[tuple[int, int]]:
     """Code points that separate words: punctuation, symbols, controls and formats, as
     ``(first, last)`` ranges. Cached on disk (:func:`_cached`): finding them looks at every
-    code point, 0.1 s in each process that meets a text the reference path normalizes."""
+    code point, 0.1 s in each process that meets a text the reference path normalizes. The tables
+    are built from them: a change to either bumps ``_TABLE_VERSION``, which both names carry."""
     ranges = _cached(
-        f"separators-unicode-{unicodedata.unidata_version}.npy",
+        f"separators-v{_TABLE_VERSION}-unicode-{unicodedata.unidata_version}.npy",
         lambda: np.array(_scan_separator_ranges(), dtype=np.int64).reshape(-1, 2),
         lambda found: found.ndim == 2 and found.shape[1] == 2 and found.dtype == np.int64,
     )
