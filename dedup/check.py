@@ -14,7 +14,6 @@ together would use. So are the 3-gram counts that tell a shared formula from a c
 from __future__ import annotations
 
 import os
-from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -24,6 +23,7 @@ from typing import Literal
 
 import numpy as np
 
+from dedup import profile_cache
 from dedup.commonness import ShingleCounts, add_to_table
 from dedup.config import ScanConfig
 from dedup.corpus import scan_documents
@@ -35,6 +35,7 @@ from dedup.io.readers import DocumentReader
 from dedup.lsh import band_key_matrix
 from dedup.memory import trim_heap
 from dedup.model import ArchiveDirection, ArchiveMatch, CheckReport, Document
+from dedup.profile_cache import ProfileCache, runs_within
 from dedup.unique import unique_values
 from dedup.verify import (
     EXACT_SCORES,
@@ -51,7 +52,6 @@ __all__ = ["AddResult", "CheckConfig", "add", "add_documents", "check", "check_d
 
 _FETCH_CHUNK = 256
 _PAIRS_PER_TASK = 512
-_PROFILE_CACHE = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,8 +218,11 @@ class _ArchiveCheck:
         for batch, digest in digests:
             self.frequencies.add_bins(digest.word_bins, len(batch))
         self.loaded = np.zeros(len(self.frequencies.counts), dtype=bool)
-        self.profiles: OrderedDict[str, Profile] = OrderedDict()
-        self.batch_profiles: dict[int, Profile] = {}
+        # Archived documents' profiles by id, the batch's by row: half the budget each.
+        self.profiles: ProfileCache[str] = ProfileCache(chars=profile_cache.PROFILE_CHARS // 2)
+        self.batch_profiles: ProfileCache[int] = ProfileCache(
+            chars=profile_cache.PROFILE_CHARS // 2
+        )
         self.counts: ShingleCounts | None = None
 
     def run(self) -> list[ArchiveMatch]:
@@ -255,14 +258,22 @@ class _ArchiveCheck:
         for start in range(0, len(pairs), _FETCH_CHUNK):
             chunk = pairs[start : start + _FETCH_CHUNK]
             archived = self.index.fetch([doc_id for _, doc_id, _ in chunk])
-            self._prefetch(chunk, archived)
-            for row, doc_id, exact in chunk:
+            # Profiled together in pieces that fill half of each cache at most.
+            lengths = {(row, ""): len(self.documents[row].text) for row, _, _ in chunk}
+            for _, doc_id, _ in chunk:
                 found = archived.get(doc_id)
-                if found is None:
-                    continue  # removed meanwhile
-                match = self._verify(row, found, exact)
-                if match is not None:
-                    matches.append(match)
+                lengths[-1, doc_id] = len(found.text) if found is not None else 0
+            for piece in runs_within(
+                chunk, _profiled_keys, lengths.__getitem__, self.profiles.chars // 2
+            ):
+                self._prefetch(piece, archived)
+                for row, doc_id, exact in piece:
+                    found = archived.get(doc_id)
+                    if found is None:
+                        continue  # removed meanwhile
+                    match = self._verify(row, found, exact)
+                    if match is not None:
+                        matches.append(match)
         return matches
 
     def _candidates(self) -> list[tuple[int, str, bool]]:
@@ -306,7 +317,8 @@ class _ArchiveCheck:
             return None
         new = self.batch_profiles.get(row)
         if new is None:
-            new = self.batch_profiles[row] = profile(document.text)
+            new = profile(document.text)
+            self.batch_profiles.put(row, new)
         old = self._archived_profile(archived)
         self._load_frequencies(new, old)
         scores = measure(new, old, self.frequencies, config, self.counts)
@@ -359,20 +371,16 @@ class _ArchiveCheck:
         ]
         texts = [self.documents[r].text for r in rows] + [archived[i].text for i in ids]
         found = profiles_of(texts)
-        self.batch_profiles.update(zip(rows, found[: len(rows)], strict=True))
+        for row, batch_profile in zip(rows, found[: len(rows)], strict=True):
+            self.batch_profiles.put(row, batch_profile)
         for doc_id, archived_profile in zip(ids, found[len(rows) :], strict=True):
-            self.profiles[doc_id] = archived_profile
-        while len(self.profiles) > _PROFILE_CACHE:
-            self.profiles.popitem(last=False)
+            self.profiles.put(doc_id, archived_profile)
 
     def _archived_profile(self, archived: ArchivedDocument) -> Profile:
         cached = self.profiles.get(archived.id)
         if cached is None:
-            cached = self.profiles[archived.id] = profile(archived.text)
-            if len(self.profiles) > _PROFILE_CACHE:
-                self.profiles.popitem(last=False)
-        else:
-            self.profiles.move_to_end(archived.id)
+            cached = profile(archived.text)
+            self.profiles.put(archived.id, cached)
         return cached
 
     def _load_frequencies(self, *profiles: Profile) -> None:
@@ -389,6 +397,12 @@ class _ArchiveCheck:
 
 
 _CHECKING: _ArchiveCheck | None = None
+
+
+def _profiled_keys(pair: tuple[int, str, bool]) -> tuple[tuple[int, str], tuple[int, str]]:
+    """The batch document and the archived one of a candidate pair, as keys of
+    :func:`dedup.profile_cache.runs_within`."""
+    return (pair[0], ""), (-1, pair[1])
 
 
 def _verify_in_worker(pairs: list[tuple[int, str, bool]]) -> list[ArchiveMatch]:

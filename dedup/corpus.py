@@ -12,7 +12,6 @@ from __future__ import annotations
 import functools
 import gc
 import os
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -33,6 +32,7 @@ from dedup.io.spill import ColumnSpill, TextSpill
 from dedup.lsh import agreeing, candidate_pairs, pairs_sharing_keys
 from dedup.memory import concatenate_releasing, start_forked_worker, trim_heap
 from dedup.model import Cluster, Document, Match, MatchKind, Report
+from dedup.profile_cache import ProfileCache, runs_within
 from dedup.unique import unique_pairs
 from dedup.verify import (
     EXACT_SCORES,
@@ -46,8 +46,6 @@ from dedup.verify import (
 )
 
 __all__ = ["scan", "scan_documents"]
-
-_PROFILE_CACHE = 4096
 
 
 Progress = Callable[[str, int, int | None], None]
@@ -156,7 +154,7 @@ class _Corpus:
     )
     spill: TextSpill = field(default_factory=TextSpill)
     counts: ShingleCounts | None = None
-    profiles: OrderedDict[int, Profile] = field(default_factory=OrderedDict)
+    profiles: ProfileCache[int] = field(default_factory=ProfileCache)
 
     def __enter__(self) -> _Corpus:
         return self
@@ -193,19 +191,13 @@ class _Corpus:
         for number, found in zip(
             missing, profiles_of([self.spill.get(n) for n in missing]), strict=True
         ):
-            self.profiles[number] = found
-        while len(self.profiles) > _PROFILE_CACHE:
-            self.profiles.popitem(last=False)
+            self.profiles.put(number, found)
 
     def profile(self, number: int) -> Profile:
         cached = self.profiles.get(number)
         if cached is None:
             cached = profile(self.spill.get(number))
-            self.profiles[number] = cached
-            if len(self.profiles) > _PROFILE_CACHE:
-                self.profiles.popitem(last=False)
-        else:
-            self.profiles.move_to_end(number)
+            self.profiles.put(number, cached)
         return cached
 
     def find_copies(self) -> tuple[list[Match], list[Cluster]]:
@@ -329,9 +321,14 @@ class _Corpus:
         return abs((date_a - date_b).days) <= window
 
     def _verify_run(self, pairs: list[tuple[int, int]]) -> list[Match | None]:
-        """Verify a run of pairs, its documents profiled together first."""
-        self.prefetch(n for pair in pairs for n in pair)
-        return [self._verify(a, b) for a, b in pairs]
+        """Verify a run of pairs, its documents profiled together first (in pieces that fill
+        half the cache at most, when the documents are long)."""
+        verdicts: list[Match | None] = []
+        half = self.profiles.chars // 2
+        for piece in runs_within(pairs, lambda pair: pair, self.lengths.__getitem__, half):
+            self.prefetch(n for pair in piece for n in pair)
+            verdicts.extend(self._verify(a, b) for a, b in piece)
+        return verdicts
 
     def _verify(self, a: int, b: int) -> Match | None:
         profile_a, profile_b = self.profile(a), self.profile(b)

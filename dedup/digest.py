@@ -30,6 +30,7 @@ from dedup.text.analyze import analyze
 from dedup.text.batch import analyze_encoded
 
 __all__ = [
+    "BATCH_CHARS",
     "BATCH_SIZE",
     "WORD_BINS_LOG2",
     "Digest",
@@ -39,6 +40,9 @@ __all__ = [
 ]
 
 BATCH_SIZE = 256
+# A batch is cut sooner when its texts reach this many characters: its arrays take about 40
+# bytes a character while it is digested (256 news articles hold under a million).
+BATCH_CHARS = 8_000_000
 # Distinct words are counted in 2**22 hashed bins (see verify.DocumentFrequencies).
 WORD_BINS_LOG2 = 22
 _WORD_MASK = np.uint64((1 << WORD_BINS_LOG2) - 1)
@@ -276,12 +280,15 @@ def _lean(batch: list[Document]) -> list[Document]:
 
 
 def _batches(documents: Iterable[Document]) -> Iterator[list[Document]]:
+    """``BATCH_SIZE`` documents at a time, fewer when their texts reach ``BATCH_CHARS``."""
     batch: list[Document] = []
+    chars = 0
     for document in documents:
         batch.append(document)
-        if len(batch) >= BATCH_SIZE:
+        chars += len(document.text)
+        if len(batch) >= BATCH_SIZE or chars >= BATCH_CHARS:
             yield batch
-            batch = []
+            batch, chars = [], 0
     if batch:
         yield batch
 

@@ -655,3 +655,20 @@ def test_recount_repairs_damaged_counts(tmp_path: Path, invoke: Invoke) -> None:
         assert np.array_equal(
             index.shingle_counts(), _expected_counts([r["text"] for r in ARCHIVE])
         )
+
+
+def test_a_check_within_small_profile_budgets_finds_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    documents = formula_corpus(cables=20, outlets=30)
+    batch = [d for d in documents if d.id in ("cable-19", "story-29", "story-28")]
+    with open_index(str(tmp_path / "archive.db")) as index:
+        add_documents(index, [d for d in documents if d not in batch], workers=1)
+        default = check_documents(index, batch, CheckConfig(workers=1))
+        # A profile or two in each cache, verified a pair or two at a time.
+        monkeypatch.setattr("dedup.profile_cache.PROFILE_CHARS", 4000)
+        small = check_documents(index, batch, CheckConfig(workers=1))
+    assert len(default.archive_matches) > 30
+    assert [m.to_dict() for m in small.archive_matches] == [
+        m.to_dict() for m in default.archive_matches
+    ]
