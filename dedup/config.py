@@ -181,7 +181,9 @@ class MatchConfig:
 class ScanConfig:
     """Everything a scan needs: how to read, and what to look for.
 
-    ``report_texts`` bounds how many documents' texts a report keeps for side-by-side views.
+    ``report_texts`` bounds how many documents' texts a report keeps for side-by-side views,
+    and ``report_chars`` how many characters they hold between them (a view without its text
+    says so).
     """
 
     read: ReadConfig = field(default_factory=ReadConfig)
@@ -190,6 +192,7 @@ class ScanConfig:
     find_repeats: bool = True
     find_matches: bool = True
     report_texts: int = 2000
+    report_chars: int = 50_000_000
     # Digests keep each document's counted 3-gram bins, for an archive index to count
     # (dedup.index.counts); a scan alone needs only the totals.
     shingle_bins: bool = False

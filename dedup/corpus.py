@@ -87,6 +87,7 @@ def scan_documents(
     config = config or ScanConfig()
     report = Report()
     corpus = _Corpus(config.matches, progress=progress, workers=workers)
+    kept = _KeptTexts(report.texts, config)
     with _no_cycle_collection(), corpus:
         spill = corpus.spill if config.find_matches else None
         if config.find_matches:
@@ -101,17 +102,17 @@ def scan_documents(
             report.documents += len(batch)
             report.bytes_read += sum(len(d.text) for d in batch)
             report.repeats.extend(digest.repeats)
-            if digest.repeats and len(report.texts) < config.report_texts:
+            if digest.repeats:
                 by_ordinal = {d.ordinal: d for d in batch}
                 for repeat in digest.repeats:
-                    report.texts.setdefault(repeat.doc, by_ordinal[repeat.ordinal].text)
+                    kept.keep(repeat.doc, by_ordinal[repeat.ordinal].text)
             if config.find_matches:
                 corpus.add(batch, digest)
         if corpus.counts is not None:
             corpus.counts.finish()
         if config.find_matches:
             report.matches, report.clusters = corpus.find_copies()
-            corpus.keep_texts(report, config.report_texts)
+            corpus.keep_texts(report, kept)
     return report
 
 
@@ -129,6 +130,25 @@ def _no_cycle_collection() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+@dataclass(slots=True)
+class _KeptTexts:
+    """The texts a report keeps for side-by-side views (``texts``, the report's), while there
+    are fewer than ``ScanConfig.report_texts`` of them holding fewer than ``report_chars``
+    characters; the first text kept for a document stays."""
+
+    texts: dict[str, str]
+    config: ScanConfig
+    chars: int = 0
+
+    def room(self) -> bool:
+        return len(self.texts) < self.config.report_texts and self.chars < self.config.report_chars
+
+    def keep(self, doc_id: str, text: str) -> None:
+        if doc_id not in self.texts and self.room():
+            self.texts[doc_id] = text
+            self.chars += len(text)
 
 
 @dataclass(slots=True)
@@ -249,9 +269,9 @@ class _Corpus:
         clusters = self._clusters(near_pairs)
         return matches, clusters
 
-    def keep_texts(self, report: Report, limit: int) -> None:
-        """Copy into ``report.texts`` the texts of matched documents, largest clusters first,
-        up to ``limit`` texts in all (renderers show findings side by side)."""
+    def keep_texts(self, report: Report, kept: _KeptTexts) -> None:
+        """Keep the texts of matched documents, largest clusters first, as many as there is
+        room for (renderers show findings side by side)."""
         number_of = {ordinal: number for number, ordinal in enumerate(self.ordinals)}
         wanted: list[int] = []
         for cluster in sorted(report.clusters, key=lambda c: (-len(c.members), c.id)):
@@ -259,10 +279,11 @@ class _Corpus:
         for match in report.matches:
             wanted.extend((match.a_ordinal, match.b_ordinal))
         for ordinal in wanted:
-            if len(report.texts) >= limit:
+            if not kept.room():
                 break
             number = number_of[ordinal]
-            report.texts.setdefault(self.ids[number], self.spill.get(number))
+            if self.ids[number] not in kept.texts:
+                kept.keep(self.ids[number], self.spill.get(number))
 
     def _verify_all(self, pairs: list[tuple[int, int]]) -> list[Match | None]:
         """Verify candidate pairs, in order; on all cores when there are many.

@@ -1,4 +1,5 @@
-"""The profile cache and batches stay within their memory budgets, and results do not change."""
+"""Long documents: profiles, batches and report texts stay within their memory budgets, and
+the findings do not change."""
 
 from __future__ import annotations
 
@@ -77,3 +78,18 @@ def test_small_budgets_change_nothing_but_the_memory(monkeypatch: pytest.MonkeyP
     for findings in ("repeats", "matches", "clusters"):
         left, right = getattr(default, findings), getattr(small, findings)
         assert [f.to_dict() for f in left] == [f.to_dict() for f in right]
+
+
+def test_a_report_keeps_texts_up_to_its_characters() -> None:
+    everything = scan_documents(_corpus(), ScanConfig(), workers=1)
+    some = scan_documents(_corpus(), ScanConfig(report_chars=1500), workers=1)
+    # Largest cluster first: s1 (705 characters), s1-copy (614), and s1-trimmed (347), which
+    # crossed 1,500; then no more.
+    assert [(doc, len(text)) for doc, text in some.texts.items()] == [
+        ("s1", 705),
+        ("s1-copy", 614),
+        ("s1-trimmed", 347),
+    ]
+    assert len(everything.texts) == 6
+    assert all(some.texts[doc] == everything.texts[doc] for doc in some.texts)
+    assert [m.to_dict() for m in some.matches] == [m.to_dict() for m in everything.matches]
