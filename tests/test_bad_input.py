@@ -76,9 +76,21 @@ CASES = [
     Bad(
         "nan.jsonl",
         GOOD_LINE + b'{"id": "b", "text": "x", "score": NaN}\n',
-        "nan.jsonl:2: invalid JSON "
-        "(a value JSON does not allow: NaN, Infinity, or an integer beyond 64 bits)",
+        "nan.jsonl:2: invalid JSON (NaN, which JSON does not allow)",
         1,
+    ),
+    Bad(
+        "infinity.jsonl",
+        GOOD_LINE + b'{"id": "b", "text": "x", "score": -Infinity}\n' + GOOD_LINE_2,
+        "infinity.jsonl:2: invalid JSON (-Infinity, which JSON does not allow)",
+        2,
+    ),
+    Bad(
+        "surrogate.jsonl",
+        GOOD_LINE + b'{"id": "b", "text": "broken \\ud83d emoji"}\n' + GOOD_LINE_2,
+        "surrogate.jsonl:2: invalid JSON (a lone surrogate escape such as \\ud800, half of a "
+        "character; the program that wrote the file split a character)",
+        2,
     ),
     Bad(
         "unterminated.jsonl",
@@ -126,6 +138,19 @@ CASES = [
     Bad("empty.jsonl", b"\n  \n", "empty.jsonl: empty file: no JSON records", 0),
     Bad("empty.csv", b"", "empty.csv: empty file: no header row", 0),
     Bad("empty.json", b"[]", "empty.json: empty file: the JSON array has no records", 0),
+    Bad(
+        "nan.json",
+        b"[" + GOOD_LINE + b',\n{"id": "b", "text": "x", "score": NaN}]',
+        "nan.json:3: invalid JSON (NaN, which JSON does not allow)",
+        1,
+    ),
+    Bad(
+        "surrogate.json",
+        b"[" + GOOD_LINE + b',\n{"id": "b", "text": "broken \\ud83d emoji"}]',
+        "surrogate.json:3: invalid JSON (a lone surrogate escape such as \\ud800, half of a "
+        "character; the program that wrote the file split a character)",
+        1,
+    ),
     Bad(
         "image.txt",
         b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10",

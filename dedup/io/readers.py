@@ -13,6 +13,7 @@ import gzip
 import io
 import json
 import os
+import re
 import sys
 import zlib
 from collections.abc import Iterable, Iterator
@@ -205,14 +206,43 @@ def _json_problem(raw: bytes) -> str:
     same message wherever dedup is installed (the JSON array reader words it the same way).
     """
     try:
-        json.loads(raw)
+        json.loads(raw, parse_constant=_refuse_constant)
     except json.JSONDecodeError as problem:
         # Some messages end in "at", waiting for the position that follows.
         return f"{problem.msg.removesuffix(' at')} at column {problem.colno}"
+    except _Refused as refused:
+        return str(refused)
     except (ValueError, RecursionError):
         pass
-    # What only orjson refuses, in words of our own: its own change between releases.
-    return "a value JSON does not allow: NaN, Infinity, or an integer beyond 64 bits"
+    # What else only orjson refuses, in words of our own: its own change between releases.
+    return _LONE_SURROGATE
+
+
+_LONE_SURROGATE = (
+    "a lone surrogate escape such as \\ud800, half of a character; "
+    "the program that wrote the file split a character"
+)
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _holds_surrogate(value: object) -> bool:
+    """Whether a decoded JSON value holds a surrogate code point: one of a pair of escapes
+    decodes to a character, a lone one to a surrogate, which no UTF-8 output can hold."""
+    if isinstance(value, str):
+        return any("\ud800" <= c <= "\udfff" for c in value)
+    if isinstance(value, dict):
+        return any(_holds_surrogate(k) or _holds_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_surrogate(v) for v in value)
+    return False
+
+
+class _Refused(ValueError):
+    """A value the standard library's parser reads but orjson, and dedup, refuse."""
+
+
+def _refuse_constant(name: str) -> float:
+    raise _Refused(f"{name}, which JSON does not allow")
 
 
 def _parse_json_object(raw: bytes, path: str, line: int) -> dict[str, Any]:
@@ -236,7 +266,7 @@ def _json_records(path: str, stream: IO[bytes], config: ReadConfig) -> Iterator[
     if text[start] != "[":
         yield from _jsonl_records(path, io.BytesIO(data), config)
         return
-    decoder = json.JSONDecoder()
+    decoder = json.JSONDecoder(parse_constant=_refuse_constant)
     pos = start + 1
     line = 1 + text.count("\n", 0, pos)
     count = 0
@@ -254,6 +284,10 @@ def _json_records(path: str, stream: IO[bytes], config: ReadConfig) -> Iterator[
             value, end = decoder.raw_decode(text, pos)
         except json.JSONDecodeError as error:
             raise InputError(f"invalid JSON ({error.msg})", path, error.lineno) from None
+        except _Refused as refused:
+            raise InputError(f"invalid JSON ({refused})", path, line) from None
+        if _SURROGATE_ESCAPE.search(text, pos, end) and _holds_surrogate(value):
+            raise InputError(f"invalid JSON ({_LONE_SURROGATE})", path, line)
         count += 1
         if isinstance(value, dict):
             yield Record(path, count, value, None)
