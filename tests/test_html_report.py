@@ -209,6 +209,33 @@ def test_sections_are_capped_with_a_count_of_what_was_left_out() -> None:
     assert "8 documents" in page[first : first + 400]
 
 
+def test_a_long_copy_shows_its_first_paragraphs_and_counts_the_rest() -> None:
+    # 400 paragraphs of 500 characters, identical in both: all shared, most past the budget.
+    paragraphs = [
+        f"Paragraph {n:03d} of a book-length report" + " and more" * 51 + " end" for n in range(400)
+    ]
+    assert {len(p) for p in paragraphs} == {500}
+    text = "\n\n".join(paragraphs)
+    found = scan_documents(
+        [Document("book", text, ordinal=0), Document("book-copy", text, ordinal=1)],
+        ScanConfig(find_repeats=False),
+        workers=1,
+    )
+    assert [c.members for c in found.clusters] == [("book", "book-copy")]
+    page = render_html(found, max_chars=6000)
+    # 12 paragraphs of 500 characters fill each side's 6,000; the other 388 are counted.
+    assert page.count('<p class="passage"') == 2 * 12
+    chars = sum(len(p) for p in paragraphs[12:])
+    assert (
+        page.count(
+            f"… 388 more paragraphs ({chars:,} characters, 388 with shared text) past what a "
+            "document shows"
+        )
+        == 2
+    )
+    assert len(page) < 100_000
+
+
 def test_html_is_a_report_format(tmp_path: Path, report: Report) -> None:
     assert ".html" in REPORT_FORMATS
     write_report(report, tmp_path / "out" / "report.HTML")

@@ -414,9 +414,17 @@ class _Page:
             found = self._paragraphs[doc] = split_paragraphs(text)
         budget = self.max_chars
         folded = folded_chars = 0
-        for paragraph in found:
+        for position, paragraph in enumerate(found):
             marked = marks.get(paragraph.index)
             size = paragraph.end - paragraph.start
+            if budget == 0:
+                # Shared paragraphs too, past the budget: a book-length copy would make a page
+                # of megabytes (the JSONL report lists every aligned pair).
+                if folded:
+                    self.out.append(_folded(folded, folded_chars))
+                    folded = 0
+                self.out.append(_beyond(found[position:], marks, exact))
+                break
             if not marked and not exact and size > budget:
                 folded += 1
                 folded_chars += size
@@ -452,6 +460,18 @@ def _id(doc: str) -> str:
 def _folded(count: int, chars: int) -> str:
     noun = "paragraph" if count == 1 else "paragraphs"
     return f'<p class="folded">… {count:,} {noun} with no shared text ({chars:,} characters)</p>'
+
+
+def _beyond(
+    rest: Sequence[Paragraph], marks: dict[int, list[tuple[int, float]]], exact: bool
+) -> str:
+    chars = sum(p.end - p.start for p in rest)
+    shared = len(rest) if exact else sum(1 for p in rest if p.index in marks)
+    noun = "paragraph" if len(rest) == 1 else "paragraphs"
+    return (
+        f'<p class="folded">… {len(rest):,} more {noun} ({chars:,} characters, {shared:,} '
+        "with shared text) past what a document shows</p>"
+    )
 
 
 def _clip(text: str, limit: int) -> str:
