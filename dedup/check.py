@@ -363,11 +363,14 @@ class _ArchiveCheck:
     ) -> None:
         """Profile the documents of ``pairs`` not profiled yet, together in one batch."""
         unverified = [(row, doc_id) for row, doc_id, exact in pairs if not exact]
-        rows = [r for r in dict.fromkeys(r for r, _ in unverified) if r not in self.batch_profiles]
+        # Those cached already are marked as used, so that the new ones do not push them out.
+        rows = [
+            r for r in dict.fromkeys(r for r, _ in unverified) if self.batch_profiles.get(r) is None
+        ]
         ids = [
             i
             for i in dict.fromkeys(i for _, i in unverified)
-            if i in archived and i not in self.profiles
+            if i in archived and self.profiles.get(i) is None
         ]
         texts = [self.documents[r].text for r in rows] + [archived[i].text for i in ids]
         found = profiles_of(texts)

@@ -3,8 +3,10 @@
 One streaming pass reads each document once: worker processes find the document's repeats, count
 its words for the document frequencies and sign its 3-grams (:mod:`dedup.digest`); this process
 spills its text to a temporary file. Memory then holds signatures and a few numbers per
-document, never the texts. After the pass, LSH banding proposes candidate pairs, exact measures
-decide them (texts are read back from the spill), and clustering groups the copies.
+document, not the texts (but for those a report keeps for side-by-side views, within
+``ScanConfig.report_texts`` and ``report_chars``). After the pass, LSH banding proposes
+candidate pairs, exact measures decide them (texts are read back from the spill), and
+clustering groups the copies.
 """
 
 from __future__ import annotations
@@ -206,8 +208,9 @@ class _Corpus:
             self.passage_owner_blocks.append(digest.passage_owners + first_number)
 
     def prefetch(self, numbers: Iterable[int]) -> None:
-        """Profile, in one batch, the documents among ``numbers`` not in the cache yet."""
-        missing = [n for n in dict.fromkeys(numbers) if n not in self.profiles]
+        """Profile, in one batch, the documents among ``numbers`` not in the cache yet (those
+        in it are marked as used, so that the new ones do not push them out)."""
+        missing = [n for n in dict.fromkeys(numbers) if self.profiles.get(n) is None]
         for number, found in zip(
             missing, profiles_of([self.spill.get(n) for n in missing]), strict=True
         ):

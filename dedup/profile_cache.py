@@ -75,14 +75,15 @@ def runs_within(
     chars: int,
 ) -> Iterator[list[T]]:
     """``items`` in consecutive runs whose distinct keys' texts (``length_of``) hold at most
-    ``chars`` characters between them; an item over that alone is a run of its own."""
+    ``chars`` characters between them; an item over that alone starts a run of its own (which
+    items of no other keys join)."""
     run: list[T] = []
     seen: set[K] = set()
     held = 0
     for item in items:
         new = [key for key in dict.fromkeys(keys_of(item)) if key not in seen]
         size = sum(length_of(key) for key in new)
-        if run and held + size > chars:
+        if run and new and held + size > chars:
             yield run
             run, seen, held = [], set(), 0
             new = list(dict.fromkeys(keys_of(item)))

@@ -76,6 +76,8 @@ _SENTENCE_WORDS = 0.5
 _ALIGN_FROM_WEIGHTED = 0.3
 # Paragraphs aligned per document, at most (a dense count table of their pairs).
 _MAX_ALIGNED = 1000
+# Texts longer than this are profiled in a batch of their own (see profiles_of).
+_ANALYZED_ALONE = 100_000
 # Sentences aligned per document, at most: two tables of their pairs (32 MB at this bound), and
 # time that grows with their product (a 10 MB document may hold 100,000 sentences).
 _MAX_SENTENCES = 2000
@@ -137,7 +139,24 @@ def profile_of(text: str, analysis: TextAnalysis) -> Profile:
 
 
 def profiles_of(texts: Sequence[str]) -> list[Profile]:
-    """:func:`profile` of each text, analyzed together in one compiled call."""
+    """:func:`profile` of each text, analyzed together in one compiled call.
+
+    A profile's arrays are views into the batch's, which live as long as any of its profiles
+    is cached. So a long text is analyzed on its own: dropping its profile frees its arrays
+    (:mod:`dedup.profile_cache` counts each profile's text, not its batch's).
+    """
+    alone = [k for k, text in enumerate(texts) if len(text) > _ANALYZED_ALONE]
+    if not alone or len(texts) == 1:
+        return _profiles_of(texts)
+    together = [k for k, text in enumerate(texts) if len(text) <= _ANALYZED_ALONE]
+    found = {k: _profiles_of([texts[k]])[0] for k in alone}
+    if together:
+        batch = _profiles_of([texts[k] for k in together])
+        found.update(zip(together, batch, strict=True))
+    return [found[k] for k in range(len(texts))]
+
+
+def _profiles_of(texts: Sequence[str]) -> list[Profile]:
     batch = analyze_batch(texts)
     shingle_sets, shingle_set_offsets = _sorted_unique_runs(batch.shingles, batch.shingle_offsets)
     token_sets, token_set_offsets = _sorted_unique_runs(batch.tokens, batch.token_offsets)

@@ -86,6 +86,12 @@ CASES = [
         2,
     ),
     Bad(
+        "big_number.jsonl",
+        GOOD_LINE + b'{"id": "b", "text": "x", "score": 1e400}\n' + GOOD_LINE_2,
+        "big_number.jsonl:2: invalid JSON (the number 1e400, too large for a float)",
+        2,
+    ),
+    Bad(
         "surrogate.jsonl",
         GOOD_LINE + b'{"id": "b", "text": "broken \\ud83d emoji"}\n' + GOOD_LINE_2,
         "surrogate.jsonl:2: invalid JSON (a lone surrogate escape such as \\ud800, half of a "
@@ -142,6 +148,29 @@ CASES = [
         "nan.json",
         b"[" + GOOD_LINE + b',\n{"id": "b", "text": "x", "score": NaN}]',
         "nan.json:3: invalid JSON (NaN, which JSON does not allow)",
+        1,
+    ),
+    Bad(
+        "infinity.json",
+        b"[" + GOOD_LINE + b',\n{"id": "b", "text": "x", "score": Infinity}]',
+        "infinity.json:3: invalid JSON (Infinity, which JSON does not allow)",
+        1,
+    ),
+    Bad(
+        "big_number.json",
+        b"[" + GOOD_LINE + b',\n{"id": "b", "text": "x", "score": -1e400}]',
+        "big_number.json:3: invalid JSON (the number -1e400, too large for a float)",
+        1,
+    ),
+    Bad(
+        "deep.json",
+        b"["
+        + GOOD_LINE
+        + b',\n{"id": "b", "text": "x", "tree": '
+        + b"[" * 5000
+        + b"]" * 5000
+        + b"}]",
+        "deep.json:3: invalid JSON (arrays or objects nested too deeply)",
         1,
     ),
     Bad(
@@ -442,3 +471,14 @@ def test_a_file_gone_before_reading_is_left_out_of_the_size(tmp_path: Path) -> N
     assert reader.expected_bytes() == plain.stat().st_size + 4 * packed.stat().st_size
     plain.unlink()  # reading will say so (or skip it with --skip-bad); sizing leaves it out
     assert reader.expected_bytes() == 4 * packed.stat().st_size
+
+
+def test_an_escaped_backslash_before_u_d800_is_no_surrogate(workdir: Path, invoke: Invoke) -> None:
+    # "C:\\ud800" in JSON is the text C:\ud800, a backslash and five letters.
+    record = b'{"id": "path", "text": "the file C:\\\\ud800 was read twice"}'
+    (workdir / "escaped.jsonl").write_bytes(record + b"\n")
+    (workdir / "escaped.json").write_bytes(b"[" + record + b"]")
+    for name in ("escaped.jsonl", "escaped.json"):
+        result = invoke("scan", name, "--report", f"{name}.report.jsonl")
+        assert (result.exit_code, result.stderr) == (0, ""), name
+        assert result.stdout.startswith("documents read: 1\n")

@@ -11,7 +11,7 @@ from dedup import ScanConfig, scan_documents
 from dedup.digest import _batches
 from dedup.model import Document
 from dedup.profile_cache import ProfileCache, runs_within
-from dedup.verify import profile
+from dedup.verify import profile, profiles_of
 from tests.test_copies import _corpus
 
 
@@ -51,10 +51,13 @@ def test_runs_within_cut_the_items_in_order_into_runs_that_fit(
     assert [pair for run in runs for pair in run] == pairs
     for k, run in enumerate(runs):
         held = sum(lengths[key] for key in {key for pair in run for key in pair})
-        assert run and (held <= chars or len(run) == 1)
+        # Over the budget only when the first item alone is, and nothing else adds a key.
+        first = set(run[0])
+        assert run and (held <= chars or {key for pair in run for key in pair} == first)
         if k + 1 < len(runs):  # cut only where the next item would not fit
-            more = {key for pair in [*run, runs[k + 1][0]] for key in pair}
-            assert sum(lengths[key] for key in more) > chars
+            keys = {key for pair in run for key in pair}
+            more = keys | set(runs[k + 1][0])
+            assert more != keys and sum(lengths[key] for key in more) > chars
 
 
 def test_batches_are_cut_by_characters_as_well_as_by_count(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -78,6 +81,7 @@ def test_small_budgets_change_nothing_but_the_memory(monkeypatch: pytest.MonkeyP
     for findings in ("repeats", "matches", "clusters"):
         left, right = getattr(default, findings), getattr(small, findings)
         assert [f.to_dict() for f in left] == [f.to_dict() for f in right]
+    assert small.texts == default.texts
 
 
 def test_a_report_keeps_texts_up_to_its_characters() -> None:
@@ -93,3 +97,17 @@ def test_a_report_keeps_texts_up_to_its_characters() -> None:
     assert len(everything.texts) == 6
     assert all(some.texts[doc] == everything.texts[doc] for doc in some.texts)
     assert [m.to_dict() for m in some.matches] == [m.to_dict() for m in everything.matches]
+
+
+def test_a_long_text_is_profiled_apart_from_short_ones() -> None:
+    # A short profile's arrays are views into its batch: they must not hold the long text's.
+    texts = ["the long one " * 10_000, "a short text of a few words", "another short text here"]
+    long_one, short, other = profiles_of(texts)
+    for found in (short, other):
+        for array in (found.shingles.hashes, found.shingles.tokens, found.token_set):
+            base = array.base if array.base is not None else array
+            assert base.nbytes < 1_000
+    assert long_one.shingles.hashes.nbytes > 100_000
+    assert [p.shingle_set.tolist() for p in (long_one, short, other)] == [
+        profile(text).shingle_set.tolist() for text in texts
+    ]

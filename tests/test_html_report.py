@@ -6,6 +6,7 @@ import base64
 import contextlib
 import json
 import os
+import random
 import select
 import shutil
 import subprocess
@@ -210,7 +211,7 @@ def test_sections_are_capped_with_a_count_of_what_was_left_out() -> None:
 
 
 def test_a_long_copy_shows_its_first_paragraphs_and_counts_the_rest() -> None:
-    # 400 paragraphs of 500 characters, identical in both: all shared, most past the budget.
+    # 400 paragraphs of 500 characters, identical in both: all shared, most past the room.
     paragraphs = [
         f"Paragraph {n:03d} of a book-length report" + " and more" * 51 + " end" for n in range(400)
     ]
@@ -223,17 +224,39 @@ def test_a_long_copy_shows_its_first_paragraphs_and_counts_the_rest() -> None:
     )
     assert [c.members for c in found.clusters] == [("book", "book-copy")]
     page = render_html(found, max_chars=6000)
-    # 12 paragraphs of 500 characters fill each side's 6,000; the other 388 are counted.
-    assert page.count('<p class="passage"') == 2 * 12
-    chars = sum(len(p) for p in paragraphs[12:])
+    # Shared paragraphs fill ten times max_chars: 120 of 500 characters; 280 are counted.
+    assert page.count('<p class="passage"') == 2 * 120
+    chars = sum(len(p) for p in paragraphs[120:])
     assert (
         page.count(
-            f"… 388 more paragraphs ({chars:,} characters, 388 with shared text) past what a "
+            f"… 280 more paragraphs ({chars:,} characters, 280 with shared text) past what a "
             "document shows"
         )
         == 2
     )
-    assert len(page) < 100_000
+    assert len(page) < 300_000
+
+
+def test_a_news_length_copy_shows_every_shared_paragraph() -> None:
+    # 14 paragraphs of about 600 characters, 13 shared: over max_chars (6,000) in all.
+    rng = random.Random(3)
+    vocabulary = ["".join(rng.choices("abcdefghij", k=rng.randint(3, 8))) for _ in range(2000)]
+    paragraphs = [" ".join(rng.choices(vocabulary, k=100)) for _ in range(15)]
+    assert sum(map(len, paragraphs[:14])) > 6000
+    found = scan_documents(
+        [
+            Document("story", "\n\n".join(paragraphs[:14]), ordinal=0),
+            Document("copy", "\n\n".join([*paragraphs[:13], paragraphs[14]]), ordinal=1),
+        ],
+        ScanConfig(find_repeats=False),
+        workers=1,
+    )
+    assert [c.members for c in found.clusters] == [("story", "copy")]
+    page = render_html(found, max_chars=6000)
+    assert page.count('<mark class="shared"') == 2 * 13
+    assert "past what a document shows" not in page
+    # max_chars 0: shared paragraphs still show, clipped to 1,000 characters each.
+    assert render_html(found, max_chars=0).count('<mark class="shared"') == 2 * 13
 
 
 def test_html_is_a_report_format(tmp_path: Path, report: Report) -> None:

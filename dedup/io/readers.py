@@ -12,6 +12,7 @@ import csv
 import gzip
 import io
 import json
+import math
 import os
 import re
 import sys
@@ -206,30 +207,36 @@ def _json_problem(raw: bytes) -> str:
     same message wherever dedup is installed (the JSON array reader words it the same way).
     """
     try:
-        json.loads(raw, parse_constant=_refuse_constant)
+        value = _STRICT_JSON.decode(raw.decode("utf-8"))
     except json.JSONDecodeError as problem:
         # Some messages end in "at", waiting for the position that follows.
         return f"{problem.msg.removesuffix(' at')} at column {problem.colno}"
     except _Refused as refused:
         return str(refused)
-    except (ValueError, RecursionError):
-        pass
+    except RecursionError:
+        return _TOO_DEEP
+    except ValueError:
+        return "an integer of more than 4,300 digits"
     # What else only orjson refuses, in words of our own: its own change between releases.
-    return _LONE_SURROGATE
+    if _holds_surrogate(value):
+        return _LONE_SURROGATE
+    return _TOO_DEEP  # orjson reads 1,024 levels of arrays and objects at most
 
 
 _LONE_SURROGATE = (
     "a lone surrogate escape such as \\ud800, half of a character; "
     "the program that wrote the file split a character"
 )
+_TOO_DEEP = "arrays or objects nested too deeply"
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _holds_surrogate(value: object) -> bool:
     """Whether a decoded JSON value holds a surrogate code point: one of a pair of escapes
     decodes to a character, a lone one to a surrogate, which no UTF-8 output can hold."""
     if isinstance(value, str):
-        return any("\ud800" <= c <= "\udfff" for c in value)
+        return _SURROGATE.search(value) is not None
     if isinstance(value, dict):
         return any(_holds_surrogate(k) or _holds_surrogate(v) for k, v in value.items())
     if isinstance(value, list):
@@ -243,6 +250,17 @@ class _Refused(ValueError):
 
 def _refuse_constant(name: str) -> float:
     raise _Refused(f"{name}, which JSON does not allow")
+
+
+def _finite(digits: str) -> float:
+    value = float(digits)
+    if math.isinf(value):
+        raise _Refused(f"the number {digits[:30]}, too large for a float")
+    return value
+
+
+# The standard library's parser, refusing what orjson refuses: NaN, Infinity, infinite numbers.
+_STRICT_JSON = json.JSONDecoder(parse_constant=_refuse_constant, parse_float=_finite)
 
 
 def _parse_json_object(raw: bytes, path: str, line: int) -> dict[str, Any]:
@@ -266,7 +284,7 @@ def _json_records(path: str, stream: IO[bytes], config: ReadConfig) -> Iterator[
     if text[start] != "[":
         yield from _jsonl_records(path, io.BytesIO(data), config)
         return
-    decoder = json.JSONDecoder(parse_constant=_refuse_constant)
+    decoder = _STRICT_JSON
     pos = start + 1
     line = 1 + text.count("\n", 0, pos)
     count = 0
@@ -286,10 +304,16 @@ def _json_records(path: str, stream: IO[bytes], config: ReadConfig) -> Iterator[
             raise InputError(f"invalid JSON ({error.msg})", path, error.lineno) from None
         except _Refused as refused:
             raise InputError(f"invalid JSON ({refused})", path, line) from None
-        if _SURROGATE_ESCAPE.search(text, pos, end) and _holds_surrogate(value):
-            raise InputError(f"invalid JSON ({_LONE_SURROGATE})", path, line)
+        except RecursionError:
+            raise InputError(f"invalid JSON ({_TOO_DEEP})", path, line) from None
+        except ValueError:
+            message = "invalid JSON (an integer of more than 4,300 digits)"
+            raise InputError(message, path, line) from None
         count += 1
-        if isinstance(value, dict):
+        if _SURROGATE_ESCAPE.search(text, pos, end) and _holds_surrogate(value):
+            refusal = InputError(f"invalid JSON ({_LONE_SURROGATE})", path, line)
+            yield Record(path, count, {}, None, refusal)
+        elif isinstance(value, dict):
             yield Record(path, count, value, None)
         else:
             message = f"expected a JSON object, got {type(value).__name__}"

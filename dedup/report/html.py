@@ -8,8 +8,8 @@ read right to left, English ones left to right, side by side.
 
 Large reports stay quick to open: each section shows its biggest findings first, up to
 ``limit``, and says how many it left out; each document shows at most ``max_chars`` characters
-(paragraphs with no shared text are folded first); the page lays out only what is on screen
-(``content-visibility``).
+of paragraphs with no shared text, and of shared ones ten times as many; the page lays out only
+what is on screen (``content-visibility``).
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ HEADLESS_CHROMIUM_FLAGS = (
     "--hide-scrollbars",
 )
 DEFAULT_MAX_CHARS = 6000
+_SHARED_ROOM = 10
 _PAIRS_PER_CLUSTER = 3
 _REPEATS_PER_DOCUMENT = 10
 
@@ -413,13 +414,14 @@ class _Page:
         if found is None:
             found = self._paragraphs[doc] = split_paragraphs(text)
         budget = self.max_chars
+        # Shared paragraphs show past the budget, up to ten times it: a book-length copy would
+        # make a page of megabytes (the JSONL report lists every aligned pair).
+        room = _SHARED_ROOM * max(self.max_chars, 1000)
         folded = folded_chars = 0
         for position, paragraph in enumerate(found):
             marked = marks.get(paragraph.index)
             size = paragraph.end - paragraph.start
-            if budget == 0:
-                # Shared paragraphs too, past the budget: a book-length copy would make a page
-                # of megabytes (the JSONL report lists every aligned pair).
+            if room <= 0:
                 if folded:
                     self.out.append(_folded(folded, folded_chars))
                     folded = 0
@@ -432,8 +434,10 @@ class _Page:
             if folded:
                 self.out.append(_folded(folded, folded_chars))
                 folded = folded_chars = 0
-            body = escape(_clip(text[paragraph.start : paragraph.end], max(budget, 1000)))
+            clip = max(budget, 1000)
+            body = escape(_clip(text[paragraph.start : paragraph.end], clip))
             budget = max(0, budget - size)
+            room -= min(size, clip)
             if marked:
                 keys = " ".join(str(n) for n, _ in marked)
                 share = max(s for _, s in marked)
