@@ -402,10 +402,11 @@ class _ArchiveCheck:
 _CHECKING: _ArchiveCheck | None = None
 
 
-def _profiled_keys(pair: tuple[int, str, bool]) -> tuple[tuple[int, str], tuple[int, str]]:
+def _profiled_keys(pair: tuple[int, str, bool]) -> tuple[tuple[int, str], ...]:
     """The batch document and the archived one of a candidate pair, as keys of
-    :func:`dedup.profile_cache.runs_within`."""
-    return (pair[0], ""), (-1, pair[1])
+    :func:`dedup.profile_cache.runs_within`; none for an exact pair, which is not profiled."""
+    row, doc_id, exact = pair
+    return () if exact else ((row, ""), (-1, doc_id))
 
 
 def _verify_in_worker(pairs: list[tuple[int, str, bool]]) -> list[ArchiveMatch]:
