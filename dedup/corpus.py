@@ -349,7 +349,12 @@ class _Corpus:
         half the cache at most, when the documents are long)."""
         verdicts: list[Match | None] = []
         half = self.profiles.chars // 2
-        for piece in runs_within(pairs, lambda pair: pair, self.lengths.__getitem__, half):
+        numbers = {n for pair in pairs for n in pair}
+        if sum(self.lengths[n] for n in numbers) <= half:  # news: the whole run, uncut
+            pieces: Iterable[list[tuple[int, int]]] = [pairs]
+        else:
+            pieces = runs_within(pairs, lambda pair: pair, self.lengths.__getitem__, half)
+        for piece in pieces:
             self.prefetch(n for pair in piece for n in pair)
             verdicts.extend(self._verify(a, b) for a, b in piece)
         return verdicts

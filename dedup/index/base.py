@@ -44,6 +44,7 @@ __all__ = [
     "IndexParams",
     "IndexStats",
     "bins_of",
+    "count_changes",
     "entries_of",
 ]
 
@@ -370,11 +371,9 @@ def dedupe_last(entries: Sequence[ArchiveEntry]) -> list[ArchiveEntry]:
 def bin_deltas(added: Sequence[I32], removed: Sequence[I32]) -> tuple[I64, I64]:
     """Net change of document frequency per bin: ``(bins, deltas)``, zero deltas left out."""
     parts = [np.asarray(b, dtype=np.int64) for b in (*added, *removed)]
-    if not parts:
-        return np.empty(0, np.int64), np.empty(0, np.int64)
-    values = np.concatenate(parts)
+    values = np.concatenate(parts) if parts else np.empty(0, np.int64)
     if not len(values):
-        return np.empty(0, np.int64), np.empty(0, np.int64)
+        return values, np.empty(0, np.int64)
     if not removed:  # the common case, and a plain sort is five times faster than np.unique
         values.sort()
         starts = np.flatnonzero(np.concatenate([[True], values[1:] != values[:-1]]))
@@ -386,6 +385,16 @@ def bin_deltas(added: Sequence[I32], removed: Sequence[I32]) -> tuple[I64, I64]:
     deltas = np.bincount(inverse, weights=signs, minlength=len(bins)).astype(np.int64)
     keep = deltas != 0
     return bins[keep], deltas[keep]
+
+
+def count_changes(
+    added: Sequence[ArchiveEntry], removed: Sequence[tuple[I32, I32]]
+) -> tuple[tuple[I64, I64], tuple[I64, I64]]:
+    """The net changes (:func:`bin_deltas`) of the word bins and of the counted 3-gram bins
+    when ``added`` come in and documents of ``removed`` (word bins, 3-gram bins) leave."""
+    words = bin_deltas([e.word_bins for e in added], [w for w, _ in removed])
+    grams = bin_deltas([e.shingle_bins for e in added], [g for _, g in removed])
+    return words, grams
 
 
 def version_error(where: str, version: str | None, upgrade: bool) -> BackendError | None:

@@ -44,9 +44,9 @@ from dedup.index.base import (
     ArchiveIndex,
     IndexParams,
     IndexStats,
-    bin_deltas,
     bins_of,
     compress_text,
+    count_changes,
     decompress_text,
     dedupe_last,
     version_error,
@@ -253,16 +253,15 @@ class RedisIndex(ArchiveIndex):
         removed: list[tuple[npt.NDArray[np.int32], npt.NDArray[np.int32]]],
     ) -> None:
         """Queue counting ``added`` in and the bins of ``removed`` out."""
-        bins, deltas = bin_deltas([e.word_bins for e in added], [words for words, _ in removed])
+        (bins, deltas), (grams, gram_deltas) = count_changes(added, removed)
         key = self._key("f")
         pairs = np.stack([bins, deltas], axis=1).ravel().tolist()
         for start in range(0, len(pairs), 2 * _SCRIPT_ARGS):
             chunk = pairs[start : start + 2 * _SCRIPT_ARGS]
             pipe.eval(_INCREMENT_FIELDS, 1, key, *chunk)
-        bins, deltas = bin_deltas([e.shingle_bins for e in added], [grams for _, grams in removed])
-        if len(bins):
-            pipe.rpush(self._key("cl"), encode_changes(bins, deltas))
-            pipe.incrby(self._key("cn"), len(bins))
+        if len(grams):
+            pipe.rpush(self._key("cl"), encode_changes(grams, gram_deltas))
+            pipe.incrby(self._key("cn"), len(grams))
 
     def _fold_when_long(self) -> None:
         """Fold the 3-gram count log into the base once it is long (see dedup.index.counts).

@@ -38,9 +38,9 @@ from dedup.index.base import (
     ArchiveIndex,
     IndexParams,
     IndexStats,
-    bin_deltas,
     bins_of,
     compress_text,
+    count_changes,
     decompress_text,
     dedupe_last,
     version_error,
@@ -238,33 +238,29 @@ class SqliteIndex(ArchiveIndex):
     ) -> None:
         """Count ``added`` in and the bins of ``removed`` out (in the open transaction)."""
         db = self._db
-        bins, deltas = bin_deltas([e.word_bins for e in added], [words for words, _ in removed])
+        (bins, deltas), (grams, gram_deltas) = count_changes(added, removed)
         db.executemany(
             "INSERT INTO frequencies VALUES (?, ?) "
             "ON CONFLICT (bin) DO UPDATE SET count = count + excluded.count",
             zip(bins.tolist(), deltas.tolist(), strict=True),
         )
-        bins, deltas = bin_deltas([e.shingle_bins for e in added], [grams for _, grams in removed])
-        if not len(bins):
+        if not len(grams):
             return
         db.execute(
             "INSERT INTO shingle_counts (part, changes, data) "
             "VALUES ((SELECT COALESCE(MAX(part), 0) + 1 FROM shingle_counts), ?, ?)",
-            (len(bins), encode_changes(bins, deltas)),
+            (len(grams), encode_changes(grams, gram_deltas)),
         )
         (logged,) = db.execute("SELECT SUM(changes) FROM shingle_counts").fetchone()
         if logged > FOLD_CHANGES:
             db.execute(
                 "INSERT OR REPLACE INTO shingle_counts VALUES (0, 0, ?)",
-                (encode_table(self._shingle_counts(db)),),
+                (encode_table(self.shingle_counts()),),
             )
             db.execute("DELETE FROM shingle_counts WHERE part > 0")
 
     def shingle_counts(self) -> npt.NDArray[np.uint8]:
-        return self._shingle_counts(self._db)
-
-    def _shingle_counts(self, db: sqlite3.Connection) -> npt.NDArray[np.uint8]:
-        rows = db.execute("SELECT part, data FROM shingle_counts ORDER BY part").fetchall()
+        rows = self._db.execute("SELECT part, data FROM shingle_counts ORDER BY part").fetchall()
         base = rows[0][1] if rows and rows[0][0] == 0 else None
         return folded(base, (data for part, data in rows if part > 0), self.path)[0]
 
