@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Iterator
-from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -15,7 +14,7 @@ import orjson
 from dedup.config import ScanConfig
 from dedup.corpus import scan
 from dedup.errors import ConfigError
-from dedup.io.atomic import atomic_directory, atomic_file
+from dedup.io.atomic import AtomicOutputs, check_outputs
 from dedup.io.compression import compressing_writer, compression_of
 from dedup.io.readers import STDIN, DocumentReader, Record, expand_inputs, format_of
 from dedup.model import Document, Paragraph, Report
@@ -93,6 +92,11 @@ def clean(
         raise ConfigError(
             f"{output} is a file: several inputs or a folder are cleaned into a folder (-o FOLDER)"
         )
+    extra = [] if removed_path is None else [removed_path]
+    if single:
+        check_outputs(inputs, files=[output, *extra])
+    else:
+        check_outputs(inputs, files=extra, folders=[output])
     report = scan(inputs, config)
     result = CleanResult(report)
     by_ordinal: dict[int, list[int]] = {}
@@ -125,18 +129,16 @@ def clean(
             yield record, text
 
     records = cleaned_records()
-    with ExitStack() as stack:
-        # opened first, so that an audit path that cannot be written stops before any output
-        audit_handle = (
-            None if removed_path is None else stack.enter_context(atomic_file(removed_path))
-        )
+    # All outputs are renamed into place together, once everything is written.
+    with AtomicOutputs() as outputs:
         if single:
-            with atomic_file(output) as handle:
-                result.documents_written += _write_file(files[0], records, handle, config)
+            handle = outputs.file(output)
+            result.documents_written += _write_file(files[0], records, handle, config)
         else:
-            with atomic_directory(output) as staging:
-                result.documents_written += _write_tree(targets, records, staging, config)
-        if audit_handle is not None:
+            staging = outputs.folder(output)
+            result.documents_written += _write_tree(targets, records, staging, config)
+        if removed_path is not None:
+            audit_handle = outputs.file(removed_path)
             for entry in audit:
                 audit_handle.write(orjson.dumps(entry) + b"\n")
     result.outputs = (

@@ -7,6 +7,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -21,7 +22,8 @@ from dedup.corpus import Progress
 from dedup.corpus import scan as scan_corpus
 from dedup.errors import DedupError
 from dedup.explain import compare_files, compare_in_corpus
-from dedup.index import FORMAT_VERSION, open_index
+from dedup.index import FORMAT_VERSION, open_index, sqlite_path
+from dedup.io.atomic import check_outputs
 from dedup.model import CheckReport, Report
 from dedup.report import (
     REPORT_FORMATS,
@@ -30,7 +32,7 @@ from dedup.report import (
     render_comparison,
     render_github,
     render_summary,
-    write_report,
+    write_reports,
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -291,6 +293,7 @@ def scan(
     """
     for path in reports:
         check_report_path(path)
+    check_outputs(inputs, files=reports)
     started = time.perf_counter()
     with _progress(enabled=not quiet) as progress:
         report = scan_corpus(inputs, _scan_config(options), progress)
@@ -303,8 +306,7 @@ def scan(
             f"({report.documents / max(seconds, 1e-9):,.0f} documents/s)",
             err=True,
         )
-    for path in reports:
-        write_report(report, path)
+    write_reports(report, reports)
     if not quiet:
         click.echo(_styled(render_summary(report, examples)), nl=False)
     _exit_for_limits(report, fail_on_repeats, fail_on_duplicates)
@@ -427,8 +429,9 @@ def index_add(index_url: str, inputs: tuple[str, ...], batch_size: int, **option
       dedup index add archive.db articles.jsonl.gz
       dedup index add redis://localhost:6379/0 batch-*.jsonl --source-field source
     """
+    check_outputs(inputs, files=_index_file(index_url))
     config = _scan_config({**options, **_REPEAT_DEFAULTS})
-    with open_index(index_url, config.matches) as archive:
+    with _removed_if_failing(index_url), open_index(index_url, config.matches) as archive:
         result = add_to_index(archive, inputs, config, batch_size)
     click.echo(
         f"added {result.written} documents to {index_url} ({result.unchanged} unchanged"
@@ -560,17 +563,43 @@ def check(
     """
     for path in reports:
         check_report_path(path)
+    check_outputs(inputs, files=[*reports, *_index_file(index_url)])
     config = _scan_config(options)
-    with open_index(index_url, config.matches) as archive:
+    # Without --add, an index that does not exist yet is an empty archive, left uncreated.
+    with (
+        _removed_if_failing(index_url),
+        open_index(index_url, config.matches, create=add, empty_if_absent=not add) as archive,
+    ):
         report = check_batch(archive, inputs, CheckConfig(scan=config, add=add))
-    for path in reports:
-        write_report(report, path)
+    write_reports(report, reports)
     if not quiet:
         rendered = (
             render_github(report) if output_format == "github" else render_check(report, examples)
         )
         click.echo(rendered, nl=False)
     _exit_for_check_limits(report, max_duplicates, max_rate)
+
+
+def _index_file(index_url: str) -> list[str]:
+    """The file of a SQLite index (an output too: it must not be an input)."""
+    path = sqlite_path(index_url)
+    return [] if path is None else [path]
+
+
+@contextmanager
+def _removed_if_failing(index_url: str) -> Iterator[None]:
+    """A SQLite index this command creates is removed again if the command fails: an error
+    leaves no new, empty index behind."""
+    path = sqlite_path(index_url)
+    if path is None or Path(path).exists():
+        yield
+        return
+    try:
+        yield
+    except BaseException:
+        for leftover in (path, f"{path}-wal", f"{path}-shm", f"{path}-journal"):
+            Path(leftover).unlink(missing_ok=True)
+        raise
 
 
 def _exit_for_check_limits(

@@ -23,7 +23,8 @@ from conftest import Invoke
 from texts import EN_LEAD, EN_OTHER, doc
 
 from dedup.config import ReadConfig
-from dedup.io.atomic import atomic_directory, atomic_file
+from dedup.errors import ConfigError
+from dedup.io.atomic import FOLDER_MARK, AtomicOutputs, atomic_directory, atomic_file
 from dedup.io.readers import DocumentReader
 
 GOOD_LINE = b'{"id": "good", "text": "a good record"}\n'
@@ -367,14 +368,37 @@ def test_atomic_directory_leaves_nothing_when_the_block_fails(tmp_path: Path) ->
     assert list(tmp_path.iterdir()) == []
 
 
-def test_atomic_directory_replaces_an_existing_folder(tmp_path: Path) -> None:
+def test_atomic_directory_replaces_a_folder_it_wrote(tmp_path: Path) -> None:
     target = tmp_path / "out"
-    target.mkdir()
-    (target / "stale.txt").write_text("old", encoding="utf-8")
+    with atomic_directory(target) as staging:
+        (staging / "stale.txt").write_text("old", encoding="utf-8")
     with atomic_directory(target) as staging:
         (staging / "fresh.txt").write_text("new", encoding="utf-8")
     assert [p.name for p in tmp_path.iterdir()] == ["out"]
-    assert [p.name for p in target.iterdir()] == ["fresh.txt"]
+    assert sorted(p.name for p in target.iterdir()) == [FOLDER_MARK, "fresh.txt"]
+
+
+def test_atomic_directory_never_replaces_a_folder_of_the_users(tmp_path: Path) -> None:
+    target = tmp_path / "out"
+    target.mkdir()
+    (target / "thesis.doc").write_text("years of work", encoding="utf-8")
+    with (
+        pytest.raises(ConfigError, match="out is a folder that dedup did not write, and not empty"),
+        atomic_directory(target) as staging,
+    ):
+        (staging / "fresh.txt").write_text("new", encoding="utf-8")
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]
+    assert [p.name for p in target.iterdir()] == ["thesis.doc"]
+
+
+def test_atomic_outputs_are_renamed_all_or_none(tmp_path: Path) -> None:
+    (tmp_path / "report.jsonl").write_bytes(b"old\n")
+    with pytest.raises(RuntimeError), AtomicOutputs() as outputs:
+        outputs.file(tmp_path / "report.jsonl").write(b"new\n")
+        outputs.folder(tmp_path / "clean").joinpath("a.txt").write_text("x", encoding="utf-8")
+        raise RuntimeError("the second output failed")
+    assert [p.name for p in tmp_path.iterdir()] == ["report.jsonl"]
+    assert (tmp_path / "report.jsonl").read_bytes() == b"old\n"
 
 
 def test_outputs_get_ordinary_permissions(tmp_path: Path) -> None:
@@ -437,14 +461,16 @@ def test_temporary_files_that_cannot_be_written_are_one_line(tmp_path: Path) -> 
 def test_output_that_fills_the_disk_is_one_line_naming_it(tmp_path: Path) -> None:
     _big_corpus(tmp_path / "corpus.jsonl")
     completed = _run_with_files_under_2mb(
-        ["clean", "corpus.jsonl", "-o", "clean.jsonl", "--no-copies"], tmp_path, tmp_path
+        ["clean", "corpus.jsonl", "-o", "clean.jsonl", "--removed", "audit.jsonl", "--no-copies"],
+        tmp_path,
+        tmp_path,
     )
     assert (completed.returncode, completed.stdout, completed.stderr) == (
         2,
         "",
         "dedup: error: clean.jsonl: File too large\n",
     )
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus.jsonl"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus.jsonl"]  # nor the audit
 
 
 def test_folder_output_that_fills_the_disk_is_one_line_naming_it(tmp_path: Path) -> None:

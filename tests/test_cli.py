@@ -30,6 +30,8 @@ from texts import (
     doc,
 )
 
+from dedup.io.atomic import FOLDER_MARK
+
 EN_TEXT = doc(EN_HEAD, EN_LEAD, EN_OTHER, EN_LEAD)
 AR_TEXT = doc(AR_HEAD, AR_LEAD, AR_OTHER, AR_DATELINE + AR_LEAD)
 ZH_TEXT = doc(ZH_HEAD, ZH_LEAD, ZH_OTHER)
@@ -475,7 +477,7 @@ def test_clean_folder_mirrors_it(workdir: Path, invoke: Invoke) -> None:
     result = invoke("clean", "corpus", "-o", "clean")
     assert result.stdout == CLEAN_STDOUT.format(out="clean")
     written = sorted(str(p.relative_to("clean")) for p in Path("clean").rglob("*") if p.is_file())
-    assert written == ["en.txt", "sub/ar.txt", "sub/zh.txt"]
+    assert written == [FOLDER_MARK, "en.txt", "sub/ar.txt", "sub/zh.txt"]
     assert Path("clean/en.txt").read_text("utf-8") == EN_CLEAN
     assert Path("clean/sub/ar.txt").read_text("utf-8") == AR_CLEAN
     assert Path("clean/sub/zh.txt").read_text("utf-8") == ZH_TEXT
@@ -496,7 +498,98 @@ def test_clean_two_inputs_with_one_name_is_refused(workdir: Path, invoke: Invoke
 
 def test_report_that_cannot_be_written_is_one_line(corpus: Path, invoke: Invoke) -> None:
     result = invoke("scan", "corpus.jsonl", "--report", "corpus.jsonl/r.jsonl")
-    assert (result.exit_code, result.stderr) == (2, "dedup: error: corpus.jsonl: File exists\n")
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "dedup: error: cannot write corpus.jsonl/r.jsonl: corpus.jsonl is a file, not a folder\n",
+    )
+
+
+def test_clean_never_replaces_a_folder_it_did_not_write(workdir: Path, invoke: Invoke) -> None:
+    Path("corpus").mkdir()
+    Path("corpus/en.txt").write_text(EN_TEXT, "utf-8")
+    Path("out").mkdir()
+    Path("out/thesis.doc").write_text("years of work", "utf-8")
+    result = invoke("clean", "corpus", "-o", "out")
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "dedup: error: out is a folder that dedup did not write, and not empty: give a new or "
+        "empty folder, so that nothing in it is deleted\n",
+    )
+    assert [p.name for p in Path("out").iterdir()] == ["thesis.doc"]
+    # A folder dedup wrote is replaced by the next run.
+    assert invoke("clean", "corpus", "-o", "clean").exit_code == 0
+    Path("corpus/ar.txt").write_text(AR_TEXT, "utf-8")
+    assert invoke("clean", "corpus", "-o", "clean").exit_code == 0
+    assert sorted(p.name for p in Path("clean").iterdir()) == [FOLDER_MARK, "ar.txt", "en.txt"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["clean", "corpus/sub", "-o", "corpus"],
+            "input corpus/sub is inside the output folder corpus: write the output elsewhere",
+        ),
+        (
+            ["clean", "corpus", "-o", "corpus/clean"],
+            "the output folder corpus/clean is inside the input folder corpus: a later run "
+            "would read it; write the output elsewhere",
+        ),
+        (
+            ["clean", "corpus", "-o", "."],
+            "input corpus is inside the output folder .: write the output elsewhere",
+        ),
+        (
+            ["scan", "c.jsonl", "-q", "--report", "c.jsonl"],
+            "c.jsonl is also an input: write the output elsewhere",
+        ),
+        (
+            ["clean", "c.jsonl", "-o", "x.jsonl", "--removed", "./x.jsonl"],
+            "x.jsonl and ./x.jsonl are the same path: give each output its own",
+        ),
+        (
+            ["clean", "c.jsonl", "-o", "x.jsonl", "--removed", "c.jsonl"],
+            "c.jsonl is also an input: write the output elsewhere",
+        ),
+        (
+            ["scan", "c.jsonl", "--report", "r.jsonl", "--report", "folder.jsonl"],
+            "folder.jsonl is a folder: give a file name",
+        ),
+        (
+            ["index", "add", "c.jsonl", "c.jsonl"],
+            "c.jsonl is also an input: write the output elsewhere",
+        ),
+    ],
+)
+def test_outputs_that_would_overwrite_inputs_or_each_other_are_refused_first(
+    workdir: Path, invoke: Invoke, args: list[str], message: str
+) -> None:
+    Path("corpus/sub").mkdir(parents=True)
+    Path("corpus/sub/en.txt").write_text(EN_TEXT, "utf-8")
+    Path("c.jsonl").write_bytes(CORPUS)
+    Path("folder.jsonl").mkdir()
+    before = sorted(str(p) for p in workdir.rglob("*"))
+    result = invoke(*args)
+    assert (result.exit_code, result.stdout, result.stderr) == (2, "", f"dedup: error: {message}\n")
+    assert sorted(str(p) for p in workdir.rglob("*")) == before  # nothing written or removed
+    assert Path("c.jsonl").read_bytes() == CORPUS
+
+
+def test_check_without_add_leaves_a_missing_index_uncreated(corpus: Path, invoke: Invoke) -> None:
+    result = invoke("check", "--index", "archive.db", "corpus.jsonl", "-q")
+    assert result.exit_code == 0
+    assert not Path("archive.db").exists()
+
+
+def test_a_failed_first_add_leaves_no_index_behind(workdir: Path, invoke: Invoke) -> None:
+    Path("broken.jsonl").write_bytes(CORPUS + b"{not json\n")
+    result = invoke("index", "add", "archive.db", "broken.jsonl", "--batch-size", "1")
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "dedup: error: broken.jsonl:4: invalid JSON (Expecting property name enclosed in double "
+        "quotes at column 2)\n",
+    )
+    assert sorted(p.name for p in workdir.iterdir()) == ["broken.jsonl"]
 
 
 def test_clean_output_that_cannot_be_written_is_one_line(
@@ -505,7 +598,11 @@ def test_clean_output_that_cannot_be_written_is_one_line(
     result = invoke(
         "clean", "corpus.jsonl", "-o", "corpus.jsonl/clean.jsonl", "--removed", "removed.jsonl"
     )
-    assert (result.exit_code, result.stderr) == (2, "dedup: error: corpus.jsonl: File exists\n")
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "dedup: error: cannot write corpus.jsonl/clean.jsonl: corpus.jsonl is a file, "
+        "not a folder\n",
+    )
     assert Path("corpus.jsonl").read_bytes() == CORPUS
     assert sorted(p.name for p in workdir.iterdir()) == ["corpus.jsonl"]  # no audit, no temp
 
@@ -516,7 +613,10 @@ def test_clean_audit_that_cannot_be_written_stops_before_any_output(
     result = invoke(
         "clean", "corpus.jsonl", "-o", "out/clean.jsonl", "--removed", "corpus.jsonl/r.jsonl"
     )
-    assert (result.exit_code, result.stderr) == (2, "dedup: error: corpus.jsonl: File exists\n")
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "dedup: error: cannot write corpus.jsonl/r.jsonl: corpus.jsonl is a file, not a folder\n",
+    )
     assert not Path("out").exists()
 
 

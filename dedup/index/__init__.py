@@ -7,6 +7,7 @@ no server). ``open_index("redis://host:6379/0")``: a Redis database shared by ma
 
 from __future__ import annotations
 
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from dedup.config import MatchConfig
@@ -30,31 +31,47 @@ __all__ = [
     "IndexStats",
     "entries_of",
     "open_index",
+    "sqlite_path",
 ]
 
 
 def open_index(
-    url: str, config: MatchConfig | None = None, create: bool = True, upgrade: bool = False
+    url: str,
+    config: MatchConfig | None = None,
+    create: bool = True,
+    upgrade: bool = False,
+    empty_if_absent: bool = False,
 ) -> ArchiveIndex:
     """Open (or, with ``create``, create) the index at ``url``.
 
     ``config`` gives the signature and banding settings of a new index; an existing index keeps
     its own (see :meth:`ArchiveIndex.check_params`). With ``upgrade``, an index of an older
     format version that :meth:`ArchiveIndex.recount` brings up to date opens too, for that
-    only.
+    only. With ``empty_if_absent``, a SQLite file that does not exist opens as an empty index
+    in memory, and no file is created.
     """
     scheme = urlsplit(url).scheme if "://" in url else ""
     if scheme in ("", "sqlite"):
         from dedup.index.sqlite import SqliteIndex
 
-        path = url[len("sqlite:///") :] if scheme else url
+        path = sqlite_path(url)
         if not path:
             raise ConfigError(f"{url}: no file named; use sqlite:///path/to/index.db or a path")
+        if empty_if_absent and not Path(path).exists():
+            return SqliteIndex(":memory:", config)
         return SqliteIndex(path, config, create, upgrade=upgrade)
     if scheme in ("redis", "rediss", "unix"):
         from dedup.index.redis import RedisIndex
 
-        return RedisIndex(url, config, create, upgrade=upgrade)
+        return RedisIndex(url, config, create or empty_if_absent, upgrade=upgrade)
     raise ConfigError(
         f"{url}: unknown index URL scheme {scheme!r}: use a path, sqlite:/// or redis://"
     )
+
+
+def sqlite_path(url: str) -> str | None:
+    """The file of a SQLite index URL (a path or ``sqlite:///path``); ``None`` for others."""
+    scheme = urlsplit(url).scheme if "://" in url else ""
+    if scheme == "":
+        return url
+    return url[len("sqlite:///") :] if scheme == "sqlite" else None

@@ -11,18 +11,25 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import orjson
 
 from dedup.errors import ConfigError
-from dedup.io.atomic import atomic_file
+from dedup.io.atomic import AtomicOutputs
 from dedup.model import CheckReport, Report
-from dedup.report.html import write_html
+from dedup.report.html import render_html
 
-__all__ = ["CSV_COLUMNS", "REPORT_FORMATS", "check_report_path", "findings", "write_report"]
+__all__ = [
+    "CSV_COLUMNS",
+    "REPORT_FORMATS",
+    "check_report_path",
+    "findings",
+    "write_report",
+    "write_reports",
+]
 
 REPORT_FORMATS = (".jsonl", ".json", ".csv", ".html")
 # Scores may be numpy scalars; orjson writes them as plain numbers.
@@ -74,30 +81,39 @@ def check_report_path(path: str | Path) -> None:
 
 def write_report(report: Report, path: str | Path) -> None:
     """Write ``report`` to ``path`` atomically, in the format its extension names."""
-    check_report_path(path)
-    suffix = Path(path).suffix.lower()
+    write_reports(report, [path])
+
+
+def write_reports(report: Report, paths: Iterable[str | Path]) -> None:
+    """Write ``report`` to each of ``paths`` (format by extension), all or none: each is
+    renamed into place only when every one is written."""
+    paths = list(paths)
+    for path in paths:
+        check_report_path(path)
+    with AtomicOutputs() as outputs:
+        for path in paths:
+            _write(report, Path(path).suffix.lower(), outputs.file(path))
+
+
+def _write(report: Report, suffix: str, handle: IO[bytes]) -> None:
     if suffix == ".html":
-        write_html(report, path)  # atomic too
-        return
-    with atomic_file(path) as handle:
-        if suffix == ".jsonl":
-            for finding in findings(report):
-                handle.write(orjson.dumps(finding, option=_NUMPY) + b"\n")
-            handle.write(
-                orjson.dumps({"type": "summary", **report.summary()}, option=_NUMPY) + b"\n"
-            )
-        elif suffix == ".json":
-            document = {
-                "summary": report.summary(),
-                "repeats": [r.to_dict() for r in report.repeats],
-                "matches": [m.to_dict() for m in report.matches],
-                "clusters": [c.to_dict() for c in report.clusters],
-            }
-            if isinstance(report, CheckReport):
-                document["archive_matches"] = [m.to_dict() for m in report.archive_matches]
-            handle.write(orjson.dumps(document, option=orjson.OPT_INDENT_2 | _NUMPY) + b"\n")
-        else:
-            handle.write(_csv_bytes(report))
+        handle.write(render_html(report).encode("utf-8", "replace"))
+    elif suffix == ".jsonl":
+        for finding in findings(report):
+            handle.write(orjson.dumps(finding, option=_NUMPY) + b"\n")
+        handle.write(orjson.dumps({"type": "summary", **report.summary()}, option=_NUMPY) + b"\n")
+    elif suffix == ".json":
+        document = {
+            "summary": report.summary(),
+            "repeats": [r.to_dict() for r in report.repeats],
+            "matches": [m.to_dict() for m in report.matches],
+            "clusters": [c.to_dict() for c in report.clusters],
+        }
+        if isinstance(report, CheckReport):
+            document["archive_matches"] = [m.to_dict() for m in report.archive_matches]
+        handle.write(orjson.dumps(document, option=orjson.OPT_INDENT_2 | _NUMPY) + b"\n")
+    else:
+        handle.write(_csv_bytes(report))
 
 
 def _csv_bytes(report: Report) -> bytes:
