@@ -160,19 +160,46 @@ def _documents_to_drop(report: Report, drop_partial: bool) -> dict[int, dict[str
                     "kept": cluster.keep,
                 }
     if drop_partial:
-        for match in report.matches:
-            if match.kind != "partial" or match.direction is None:
-                continue
-            a_inside = match.direction == "a_in_b"
-            inner = match.a_ordinal if a_inside else match.b_ordinal
-            outer = match.b_ordinal if a_inside else match.a_ordinal
-            if inner in drops or inner in kept or outer in drops:
-                continue  # never drop both sides, nor what a cluster keeps
-            drops[inner] = {
-                "reason": "partial_copy",
-                "contained_in": match.b if a_inside else match.a,
-            }
+        drops.update(_partial_copies_to_drop(report, drops, kept))
     return drops
+
+
+def _partial_copies_to_drop(
+    report: Report, drops: dict[int, dict[str, Any]], kept: set[int]
+) -> dict[int, dict[str, Any]]:
+    """Partial copies a clean corpus leaves out: a document goes only when a document that
+    contains it stays, so that no text is lost down a chain (A in B, B in C: B goes, A stays,
+    for B, its only container, is gone)."""
+    containers: dict[int, list[tuple[int, str]]] = {}
+    for match in report.matches:
+        if match.kind != "partial" or match.direction is None:
+            continue
+        a_inside = match.direction == "a_in_b"
+        inner = match.a_ordinal if a_inside else match.b_ordinal
+        outer = match.b_ordinal if a_inside else match.a_ordinal
+        if inner in drops or inner in kept or outer in drops:
+            continue  # what a cluster keeps or drops is decided; a dropped copy contains nothing
+        containers.setdefault(inner, []).append((outer, match.b if a_inside else match.a))
+    dropped: dict[int, dict[str, Any]] = {}
+    stays = {o for outers in containers.values() for o, _ in outers} - containers.keys()
+    undecided = set(containers)
+    while undecided:
+        progress = False
+        for inner in sorted(undecided):
+            outers = containers[inner]
+            staying = next((name for o, name in outers if o in stays), None)
+            if staying is not None:
+                dropped[inner] = {"reason": "partial_copy", "contained_in": staying}
+            elif all(o in dropped for o, _ in outers):
+                stays.add(inner)
+            else:
+                continue
+            undecided.discard(inner)
+            progress = True
+        if not progress:  # containers in a cycle: the first in input order stays
+            stays.add(min(undecided))
+            undecided.discard(min(undecided))
+    return dropped
 
 
 def _cleaned_text(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+import string
 from pathlib import Path
 
 import orjson
@@ -78,3 +80,35 @@ def test_drop_partial_also_drops_the_contained_document(tmp_path: Path) -> None:
         for line in (tmp_path / "clean.jsonl").read_bytes().splitlines()
         if orjson.loads(line)["id"] == "s1"
     )
+
+
+def _paragraphs(count: int) -> list[str]:
+    """Distinct paragraphs of 50 random-looking words (no two share a 3-gram by chance)."""
+    rng = random.Random(11)
+    words = ["".join(rng.choices(string.ascii_lowercase, k=rng.randint(3, 9))) for _ in range(5000)]
+    return [" ".join(rng.choices(words, k=50)) + "." for _ in range(count)]
+
+
+def test_drop_partial_never_drops_the_only_container_of_a_dropped_copy(tmp_path: Path) -> None:
+    # A is inside B, and B is inside C: dropping both would lose A's paragraphs, which C lacks.
+    p = _paragraphs(35)
+    rows = [("A", p[0:3]), ("B", p[0:12]), ("C", p[3:35])]
+    (tmp_path / "chain.jsonl").write_bytes(
+        b"".join(orjson.dumps({"id": i, "text": "\n\n".join(t)}) + b"\n" for i, t in rows)
+    )
+    result = clean(
+        [str(tmp_path / "chain.jsonl")],
+        tmp_path / "clean.jsonl",
+        removed_path=tmp_path / "removed.jsonl",
+        drop_partial=True,
+    )
+    directions = {(m.a, m.b, m.direction) for m in result.report.matches}
+    assert directions == {("A", "B", "a_in_b"), ("B", "C", "a_in_b")}
+    written = [
+        orjson.loads(line)["id"] for line in (tmp_path / "clean.jsonl").read_bytes().splitlines()
+    ]
+    assert written == ["A", "C"]
+    audit = [orjson.loads(line) for line in (tmp_path / "removed.jsonl").read_bytes().splitlines()]
+    assert [(e["doc"], e["reason"], e["contained_in"]) for e in audit] == [
+        ("B", "partial_copy", "C")
+    ]
