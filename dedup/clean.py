@@ -17,7 +17,7 @@ from dedup.errors import ConfigError
 from dedup.io.atomic import AtomicOutputs, check_outputs
 from dedup.io.compression import compressing_writer, compression_of
 from dedup.io.readers import STDIN, DocumentReader, Record, expand_inputs, format_of
-from dedup.model import Document, Paragraph, Report
+from dedup.model import Document, Paragraph, Repeat, Report
 from dedup.text.segment import paragraphs as split_paragraphs
 
 __all__ = ["CleanResult", "clean", "remove_paragraphs"]
@@ -102,8 +102,12 @@ def clean(
     by_ordinal: dict[int, list[int]] = {}
     first_of: dict[tuple[int, int], Paragraph] = {}
     for repeat in report.repeats:
-        by_ordinal.setdefault(repeat.ordinal, []).append(repeat.repeat.index)
-        first_of[repeat.ordinal, repeat.repeat.index] = repeat.first
+        removed, duplicated = _removed_side(repeat)
+        if (repeat.ordinal, removed.index) not in first_of:
+            by_ordinal.setdefault(repeat.ordinal, []).append(removed.index)
+            first_of[repeat.ordinal, removed.index] = duplicated
+    for (ordinal, index), duplicated in first_of.items():
+        first_of[ordinal, index] = _kept_copy(first_of, ordinal, duplicated)
 
     audit: list[dict[str, Any]] = []
     drops = _documents_to_drop(report, drop_partial)
@@ -200,6 +204,29 @@ def _partial_copies_to_drop(
             stays.add(min(undecided))
             undecided.discard(min(undecided))
     return dropped
+
+
+def _kept_copy(
+    first_of: dict[tuple[int, int], Paragraph], ordinal: int, paragraph: Paragraph
+) -> Paragraph:
+    """The paragraph an audit names as the one a removed paragraph duplicates: followed
+    through paragraphs removed themselves (a third copy of an edited one) to one that stays."""
+    seen = {paragraph.index}
+    while (ordinal, paragraph.index) in first_of:
+        paragraph = first_of[ordinal, paragraph.index]
+        if paragraph.index in seen:
+            break
+        seen.add(paragraph.index)
+    return paragraph
+
+
+def _removed_side(repeat: Repeat) -> tuple[Paragraph, Paragraph]:
+    """Which paragraph of a repeat a clean corpus loses, and the one that keeps its text: the
+    later copy, unless it contains the earlier one and more (then the earlier goes)."""
+    first, later = repeat.first, repeat.repeat
+    if repeat.kind == "contained" and later.end - later.start > first.end - first.start:
+        return first, later
+    return later, first
 
 
 def _cleaned_text(

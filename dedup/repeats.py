@@ -9,7 +9,8 @@ A later paragraph repeats an earlier one when, after normalization, it is
 * ``edited``: lightly edited (a word dropped or changed), by rapidfuzz's normalized similarity.
 
 Candidates are the paragraph pairs that share a good part of their word 3-grams; rapidfuzz
-scores only those.
+scores only those. An edited or contained copy adds no figure to the paragraph it repeats
+(:mod:`dedup.text.numbers`): a daily update that changes only its figures says something new.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from rapidfuzz import fuzz
 from dedup.config import RepeatConfig
 from dedup.model import Document, Repeat, RepeatKind
 from dedup.text.analyze import TextAnalysis, analyze
+from dedup.text.numbers import numbers_in
 from dedup.text.shingle import MAX_COMPARED_PARAGRAPHS, paragraph_overlaps
 
 __all__ = ["MIN_OVERLAP", "find_repeats", "find_repeats_in"]
@@ -144,8 +146,10 @@ def _compare(
     short, long = (first, later) if len(first) <= len(later) else (later, first)
     if long.endswith(short) and len(long) - len(short) <= config.max_prefix_chars:
         return "prefixed", {"similarity": similarity, "containment": 1.0}
-    if similarity >= config.min_similarity:
+    # Clean removes the later copy of an edited repeat, the smaller side of a contained one
+    # (dedup.clean): only where the text it keeps holds every figure of the one it removes.
+    if similarity >= config.min_similarity and numbers_in(later) <= numbers_in(first):
         return "edited", scores
-    if overlap >= config.min_containment:
+    if overlap >= config.min_containment and numbers_in(short) <= numbers_in(long):
         return "contained", scores
     return None

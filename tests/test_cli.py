@@ -406,6 +406,31 @@ def test_clean_text_file_removes_the_paragraph_and_its_separator(
     )
 
 
+def test_clean_keeps_the_later_paragraph_that_contains_the_earlier_and_more(
+    workdir: Path, invoke: Invoke
+) -> None:
+    longer = EN_LEAD + " The vote was carried by a wide margin after a long debate."
+    Path("story.txt").write_text(doc(EN_HEAD, EN_LEAD, EN_OTHER, longer), "utf-8")
+    result = invoke("clean", "story.txt", "-o", "clean.txt", "--removed", "removed.jsonl")
+    assert result.exit_code == 0
+    assert Path("clean.txt").read_text("utf-8") == doc(EN_HEAD, EN_OTHER, longer)
+    [entry] = [orjson.loads(line) for line in Path("removed.jsonl").read_bytes().splitlines()]
+    assert (entry["paragraph"]["index"], entry["duplicates"]["index"]) == (1, 3)
+
+
+def test_clean_audit_names_a_copy_that_stays(workdir: Path, invoke: Invoke) -> None:
+    # The third copy matches only the second (four words apart from the first): both go, and
+    # the audit names the first, which stays, for each.
+    second = EN_LEAD.replace("Tuesday", "Friday").replace("public", "civic")
+    third = second.replace("repairs", "works").replace("spending", "funding")
+    Path("story.txt").write_text(doc(EN_HEAD, EN_LEAD, EN_OTHER, second, third), "utf-8")
+    result = invoke("clean", "story.txt", "-o", "clean.txt", "--removed", "removed.jsonl")
+    assert result.exit_code == 0
+    assert Path("clean.txt").read_text("utf-8") == doc(EN_HEAD, EN_LEAD, EN_OTHER)
+    audit = [orjson.loads(line) for line in Path("removed.jsonl").read_bytes().splitlines()]
+    assert [(e["paragraph"]["index"], e["duplicates"]["index"]) for e in audit] == [(3, 1), (4, 1)]
+
+
 def test_clean_text_file_without_repeats_is_copied_byte_for_byte(
     workdir: Path, invoke: Invoke
 ) -> None:

@@ -19,6 +19,7 @@ from dedup.text.normalize import (
     reference_normalize,
     space_spaceless,
 )
+from dedup.text.numbers import numbers_in
 
 arabic = st.characters(min_codepoint=0x0600, max_codepoint=0x06FF)
 arabic_supplement = st.characters(min_codepoint=0x0750, max_codepoint=0x077F)
@@ -238,3 +239,15 @@ def test_cached_separator_ranges_are_the_scanned_ones(
     assert cached.name.startswith(f"separators-v{normalize_module._TABLE_VERSION}-unicode-")
     monkeypatch.setattr(normalize_module, "_scan_separator_ranges", lambda: [])
     assert _separator_ranges() == scanned  # read back, not scanned again
+
+
+def test_numbers_are_the_tokens_holding_a_digit_of_any_script() -> None:
+    assert numbers_in(normalize("Vitamin B12: 4,310 cases in ٢٠١٥, 5-year plan")) == {
+        "b12",
+        "4",
+        "310",
+        "2015",
+        "5",
+    }
+    assert numbers_in(normalize("价格为5元")) == {"5"}
+    assert numbers_in(normalize("no figures here")) == frozenset()

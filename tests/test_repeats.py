@@ -120,6 +120,29 @@ def test_english_edited_by_a_dropped_word() -> None:
     assert found(doc(EN_HEAD, EN_LEAD, EN_OTHER, drop_word(EN_LEAD, 7))) == [(1, 3, "edited")]
 
 
+UPDATE = (
+    "The ministry of health said on {day} that {new} new cases of the virus had been recorded "
+    "in the capital over the past twenty four hours, bringing the total to {total}."
+)
+
+
+def test_an_update_that_changes_only_its_figures_is_no_repeat() -> None:
+    monday = UPDATE.format(day="Monday", new="125", total="4,310")
+    tuesday = UPDATE.format(day="Monday", new="131", total="4,441")
+    assert found(doc(EN_HEAD, monday, EN_OTHER, tuesday)) == []
+    # Dropping a figure adds none: still an edited copy, and cleaning it loses nothing.
+    dropped = monday.replace(" 125", "")
+    assert found(doc(EN_HEAD, monday, EN_OTHER, dropped)) == [(1, 3, "edited")]
+
+
+def test_a_contained_copy_with_a_figure_of_its_own_is_no_repeat() -> None:
+    longer = EN_LEAD + " " + EN_THIRD
+    assert found(doc(EN_HEAD, longer, EN_OTHER, EN_LEAD[:-1] + " in 2025.")) == []
+    assert found(doc(EN_HEAD, longer, EN_OTHER, EN_LEAD[:-1] + " in time.")) == [
+        (1, 3, "contained")
+    ]
+
+
 def test_english_short_stock_phrase_is_not_flagged() -> None:
     stock = "Reporting by Jane Smith"
     assert found(doc(EN_HEAD, EN_LEAD, stock, EN_OTHER, stock, EN_THIRD)) == []
