@@ -31,7 +31,8 @@ from dedup.config import MatchConfig
 from dedup.model import MatchKind, Paragraph
 from dedup.text.analyze import TextAnalysis, analyze
 from dedup.text.batch import _grow, analyze_batch
-from dedup.text.normalize import _ASCII_TABLE, normalize_codepoints
+from dedup.text.normalize import _ASCII_TABLE, normalize, normalize_codepoints
+from dedup.text.numbers import numbers_in
 from dedup.text.segment import _is_space
 from dedup.text.shingle import Shingles, paragraph_overlaps
 from dedup.unique import unique_values
@@ -74,6 +75,13 @@ _LOPSIDED = 0.2
 _SENTENCE_MATCH = 80
 _SENTENCE_WORDS = 0.5
 _ALIGN_FROM_WEIGHTED = 0.3
+# A partial copy found by its rarer words must share some text too: this share of the smaller
+# text's 3-grams at least (on the labelled corpora every such pair shares more).
+_PARTIAL_MIN_CONTAINMENT = 0.1
+# Texts of fewer distinct words are short (a question, a notice, a sentence): one changed figure
+# changes what they say. A short pair is a copy only when one text's figures are all in the
+# other (``numbers_a``, ``numbers_b``): a copy may drop a figure, not change one.
+_SHORT_WORDS = 50
 # Paragraphs aligned per document, at most (a dense count table of their pairs).
 _MAX_ALIGNED = 1000
 # Texts longer than this are profiled in a batch of their own (see profiles_of).
@@ -749,6 +757,8 @@ def measure(
             scores["containment_a"] >= scores["containment_b"],
         )
         scores["shared_df"], scores["own_df"] = round(shared_df, 1), round(own_df, 1)
+    if max(len(a.token_set), len(b.token_set)) < _SHORT_WORDS:
+        scores["numbers_a"], scores["numbers_b"] = _shared_numbers(a.text, b.text)
     if config is None or _sentences_decide(scores, config):
         sentence_a, sentence_b = a.sentence_runs().sentence, b.sentence_runs().sentence
         words_a, words_b = a.sentence_words(), b.sentence_words()
@@ -804,6 +814,17 @@ def _overlap(
         if both:
             shared_weight += weight
     return shared, shared_weight, weight_a, weight_b
+
+
+def _shared_numbers(a: str, b: str) -> tuple[float, float]:
+    """The share of each text's figures (:mod:`dedup.text.numbers`) found in the other (1.0
+    for a text without any)."""
+    numbers_a, numbers_b = numbers_in(normalize(a)), numbers_in(normalize(b))
+    shared = len(numbers_a & numbers_b)
+    return (
+        round(shared / len(numbers_a), 4) if numbers_a else 1.0,
+        round(shared / len(numbers_b), 4) if numbers_b else 1.0,
+    )
 
 
 def _sentences_decide(scores: dict[str, float], config: MatchConfig) -> bool:
@@ -928,10 +949,14 @@ def classify(
     Near-duplicate: the smaller text's rarer words are mostly in the larger, nearly all its
     sentences have a close match there, and a fair part of the larger's sentences match back
     (a retitled, re-credited, trimmed or lightly extended copy). Partial: a large share of one
-    text's sentences, rarer words or 3-grams is found in the other. Neither when what the two
-    share is a formula many documents hold (``shared_df``, ``own_df``), unless, for a
-    near-duplicate, the smaller text's rarer words are nearly all shared too.
+    text's sentences, rarer words or 3-grams is found in the other (rarer words with some
+    3-grams: words alone are a topic). Neither when what the two share is a formula many
+    documents hold (``shared_df``, ``own_df``), unless, for a near-duplicate, the smaller text's
+    rarer words are nearly all shared too; nor when two short texts each hold a figure the
+    other lacks (``numbers_a``, ``numbers_b``: "vitamin b12" and "vitamin b2").
     """
+    if max(scores.get("numbers_a", 1.0), scores.get("numbers_b", 1.0)) < 1.0:
+        return None  # short texts, each with a figure the other lacks, say other things
     weighted_small = max(scores["weighted_a"], scores["weighted_b"])
     sentences_a, sentences_b = scores.get("sentences_a", 0.0), scores.get("sentences_b", 0.0)
     sentences_small = max(sentences_a, sentences_b)
@@ -957,7 +982,10 @@ def classify(
         return "near_duplicate", direction if lopsided else None
     if (
         max(contained_a, contained_b) >= config.partial_containment
-        or weighted_small >= config.partial_weighted
+        or (
+            weighted_small >= config.partial_weighted
+            and max(contained_a, contained_b) >= _PARTIAL_MIN_CONTAINMENT
+        )
         or sentences_small >= config.partial_sentences
     ) and not formula:
         return "partial", direction

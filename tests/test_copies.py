@@ -16,6 +16,7 @@ from dedup.cluster import cluster_pairs
 from dedup.config import MatchConfig
 from dedup.corpus import _Corpus
 from dedup.digest import digest_encoded
+from dedup.explain import compare
 
 S1 = [
     "Storm closes northern ports",
@@ -354,6 +355,54 @@ def test_short_questions_differing_in_one_word_stay_apart() -> None:
     report = scan_documents(documents, ScanConfig(find_repeats=False), workers=1)
     assert [sorted(c.members) for c in report.clusters] == [["copy", "who"]]
     assert [(m.a, m.b) for m in report.matches] == [("who", "copy")]
+
+
+SUPPLEMENT = (
+    "Doctors recommend that adults over fifty take a daily supplement of vitamin {v} to prevent "
+    "anaemia and nerve damage, according to the new national guidelines published on Monday."
+)
+SENTENCE = (
+    "The court sentenced the former minister to {n} years in prison for corruption and ordered "
+    "him to repay the money he had taken from the state budget over a decade."
+)
+
+
+def test_short_texts_with_other_figures_stay_apart() -> None:
+    texts = {
+        "b12": SUPPLEMENT.format(v="B12"),
+        "b2": SUPPLEMENT.format(v="B2"),
+        "b12-copy": SUPPLEMENT.format(v="B12").replace("Doctors", "Physicians"),
+        "5-years": SENTENCE.format(n="5"),
+        "15-years": SENTENCE.format(n="15"),
+        # A copy may drop a figure: it adds none, so it still copies the one it came from.
+        "no-figure": SENTENCE.format(n="several"),
+    }
+    documents = [Document(i, t, ordinal=k) for k, (i, t) in enumerate(texts.items())]
+    report = scan_documents(documents, ScanConfig(find_repeats=False), workers=1)
+    assert sorted(sorted(c.members) for c in report.clusters) == [
+        ["5-years", "no-figure"],
+        ["b12", "b12-copy"],
+    ]
+
+
+def test_a_partial_copy_shares_text_not_only_words() -> None:
+    # Two short crime reports share common words ("police", "arrested", "officers said") and
+    # no passage: no copy of any kind.
+    a = Document(
+        "leeds",
+        "Police in Leeds arrested two men on Friday after a jewellery shop was robbed in the city "
+        "centre. Officers said nobody was injured and that the stolen watches were recovered "
+        "within an hour.",
+    )
+    b = Document(
+        "bristol",
+        "Police in Bristol arrested a woman on Sunday after a pharmacy was broken into in the east "
+        "of the city. Officers said the shop was closed at the time and that an investigation was "
+        "continuing.",
+    )
+    comparison = compare(a, b)
+    assert comparison.scores["containment_a"] < 0.1 < 0.5 <= comparison.scores["weighted_a"]
+    assert comparison.kind is None
 
 
 def test_verification_on_two_cores_gives_the_same_matches(monkeypatch: pytest.MonkeyPatch) -> None:
