@@ -83,20 +83,23 @@ def scan_documents(
     there is (of a list, its texts' length), sizes the 3-gram count tables
     (:func:`dedup.commonness.table_bits`).
 
-    The cyclic garbage collector is paused while it runs (for the whole process, other threads
-    and the callbacks included) and turned back on after, if it was on.
+    Each document's ``ordinal`` is set to its position among ``documents`` (findings and
+    clusters refer to documents by it). The cyclic garbage collector is paused while it runs
+    (for the whole process, other threads and the callbacks included) and turned back on after,
+    if it was on.
     """
     config = config or ScanConfig()
+    if text_bytes is None and isinstance(documents, Sequence):
+        text_bytes = sum(len(d.text) for d in documents)
     report = Report()
     corpus = _Corpus(config.matches, progress=progress, workers=workers)
     kept = _KeptTexts(report.texts, config)
     with _no_cycle_collection(), corpus:
         spill = corpus.spill if config.find_matches else None
         if config.find_matches:
-            if text_bytes is None and isinstance(documents, Sequence):
-                text_bytes = sum(len(d.text) for d in documents)
             corpus.counts = ShingleCounts(workers, table_bits(text_bytes))
-        for batch, digest in digest_stream(documents, config, workers, spill, corpus.counts):
+        numbered = _numbered(documents)
+        for batch, digest in digest_stream(numbered, config, workers, spill, corpus.counts):
             if progress is not None:
                 progress("reading", report.documents + len(batch), None)
             if on_digest is not None:
@@ -116,6 +119,12 @@ def scan_documents(
             report.matches, report.clusters = corpus.find_copies()
             corpus.keep_texts(report, kept)
     return report
+
+
+def _numbered(documents: Iterable[Document]) -> Iterator[Document]:
+    for ordinal, document in enumerate(documents):
+        document.ordinal = ordinal
+        yield document
 
 
 @contextmanager

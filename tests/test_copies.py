@@ -343,6 +343,22 @@ def test_progress_reports_reading_then_verifying() -> None:
     assert [done for stage, done, _ in seen if stage == "reading"][-1] == len(_corpus())
 
 
+def test_documents_built_without_ordinals_are_numbered_by_the_scan() -> None:
+    documents = [Document(d.id, d.text) for d in _corpus()]  # every ordinal left at 0
+    report = scan_documents(documents, ScanConfig(find_repeats=False), workers=1)
+    assert [d.ordinal for d in documents] == list(range(len(documents)))
+    assert sorted(sorted(c.members) for c in report.clusters) == [
+        ["s1", "s1-copy", "s1-trimmed"],
+        ["s2", "s2-copy"],
+    ]
+    assert set(report.texts) <= {d.id for d in documents}
+    assert all(
+        report.texts[i] == text
+        for i, text in ((d.id, d.text) for d in documents)
+        if i in report.texts
+    )
+
+
 def test_short_questions_differing_in_one_word_stay_apart() -> None:
     # Too short to match on their own (fewer than min_tokens words), and their one passage
     # must not propose them through the passage bands either.

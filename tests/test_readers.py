@@ -18,6 +18,7 @@ from texts import AR_LEAD, EN_LEAD, EN_OTHER, doc
 
 from dedup import Document, InputError, ReadConfig, read_documents
 from dedup.io.compression import compression_of
+from dedup.io.readers import DocumentReader
 
 
 def read(*inputs: str | Path, **settings: object) -> list[Document]:
@@ -360,11 +361,38 @@ def test_meta_fields_from_csv(workdir: Path) -> None:
 
 
 def test_documents_are_numbered_across_inputs(workdir: Path) -> None:
-    Path("one.jsonl").write_text('{"id": "x", "text": "a"}\n{"id": "x", "text": "b"}\n')
+    Path("one.jsonl").write_text('{"id": "x", "text": "a"}\n{"id": "y", "text": "b"}\n')
     Path("two.txt").write_text("c", encoding="utf-8")
     docs = read("one.jsonl", "two.txt")
     assert [(d.id, d.ordinal, d.path) for d in docs] == [
         ("x", 0, "one.jsonl"),
-        ("x", 1, "one.jsonl"),
+        ("y", 1, "one.jsonl"),
         ("two.txt", 2, "two.txt"),
     ]
+
+
+def test_a_repeated_id_is_bad_input(workdir: Path) -> None:
+    # A report, an audit and a clean corpus name documents by id: one id, two documents would
+    # make them ambiguous. With --skip-bad the later record is skipped and counted.
+    Path("one.jsonl").write_text('{"id": 1, "text": "a"}\n{"id": "2", "text": "b"}\n')
+    Path("two.jsonl").write_text('{"id": "1", "text": "c"}\n{"text": "d"}\n')
+    with pytest.raises(InputError) as raised:
+        read("one.jsonl", "two.jsonl")
+    assert str(raised.value) == (
+        "two.jsonl:1: duplicate id '1': ids must be unique (--id-field names them; without the "
+        "field, a record's id is FILE:LINE)"
+    )
+    reader = DocumentReader(["one.jsonl", "two.jsonl"], ReadConfig(skip_bad=True))
+    assert [(d.id, d.ordinal) for d in reader] == [("1", 0), ("2", 1), ("two.jsonl:2", 2)]
+    assert reader.skipped == 1
+
+
+@pytest.mark.parametrize(
+    ("value", "kind"), [("true", "a boolean"), ('{"k": 1}', "an object"), ("[1]", "an array")]
+)
+def test_an_id_that_is_no_string_or_number_is_bad_input(
+    workdir: Path, value: str, kind: str
+) -> None:
+    Path("one.jsonl").write_text(f'{{"id": {value}, "text": "a"}}\n')
+    with pytest.raises(InputError, match=f"^one.jsonl:1: field 'id' is {kind}, not a string or"):
+        read("one.jsonl")

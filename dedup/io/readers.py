@@ -419,6 +419,14 @@ def document_of(record: Record, config: ReadConfig) -> Document:
     if "\x00" in text:
         raise InputError("binary data (NUL character) in the text", record.path, record.line)
     raw_id = fields.get(config.id_field)
+    if raw_id is not None and (
+        isinstance(raw_id, bool) or not isinstance(raw_id, str | int | float)
+    ):
+        raise InputError(
+            f"field {config.id_field!r} is {_json_type(raw_id)}, not a string or number",
+            record.path,
+            record.line,
+        )
     doc_id = str(raw_id) if raw_id not in (None, "") else f"{record.path}:{record.line}"
     return Document(
         id=doc_id,
@@ -430,6 +438,17 @@ def document_of(record: Record, config: ReadConfig) -> Document:
         title=_meta(fields, config.title_field),
         url=_meta(fields, config.url_field),
     )
+
+
+def _json_type(value: object) -> str:
+    """A value's type in JSON's words (what the user wrote), not Python's."""
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "an array"
+    return type(value).__name__
 
 
 def _meta(fields: dict[str, Any], name: str | None) -> str | None:
@@ -453,6 +472,7 @@ class DocumentReader:
         self.documents = 0
         self.skipped = 0
         self.errors: list[str] = []
+        self._ids: set[str] = set()  # a report, an audit, a clean corpus name documents by id
 
     def expected_bytes(self) -> int | None:
         """About how many bytes the inputs hold decompressed (compressed files count four
@@ -492,6 +512,18 @@ class DocumentReader:
                     self._skip(error)
                     yield record, None
                     continue
+                if document.id in self._ids:
+                    self._skip(
+                        InputError(
+                            f"duplicate id {document.id!r}: ids must be unique (--id-field names "
+                            "them; without the field, a record's id is FILE:LINE)",
+                            record.path,
+                            record.line,
+                        )
+                    )
+                    yield record, None
+                    continue
+                self._ids.add(document.id)
                 document.ordinal = self.documents
                 self.documents += 1
                 yield record, document
