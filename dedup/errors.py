@@ -9,7 +9,19 @@ DedupError                 every error a user can cause; the CLI prints it in on
 
 from __future__ import annotations
 
-__all__ = ["BackendError", "ConfigError", "DedupError", "InputError", "SpillError"]
+import os
+
+__all__ = ["BackendError", "ConfigError", "DedupError", "InputError", "SpillError", "printable"]
+
+
+def printable(path: str) -> str:
+    """A file name as text: bytes of a name that are not UTF-8 (Python keeps them as lone
+    surrogates, which no report, terminal or JSON can hold) written as ``\\xe9``."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return os.fsencode(path).decode("utf-8", "backslashreplace")
+    return path
 
 
 class DedupError(Exception):
@@ -21,7 +33,7 @@ class InputError(DedupError):
 
     def __init__(self, message: str, path: str | None = None, line: int | None = None) -> None:
         self.message = message
-        self.path = path
+        self.path = None if path is None else printable(path)
         self.line = line
         super().__init__(str(self))
 

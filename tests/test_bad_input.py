@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 import zstandard
 from conftest import Invoke
@@ -338,6 +339,30 @@ def test_clean_cannot_read_stdin_twice(workdir: Path, invoke: Invoke) -> None:
         "dedup: error: clean reads its inputs twice and cannot take '-': save stdin to a file\n",
     )
     assert not Path("out.jsonl").exists()
+
+
+def test_a_file_name_that_is_not_utf8_is_written_escaped(workdir: Path, invoke: Invoke) -> None:
+    Path("in").mkdir()
+    latin1 = os.fsdecode(b"in/caf\xe9.txt")  # a name in Latin-1 bytes
+    Path(latin1).write_text(EN_LEAD, encoding="utf-8")
+    Path("in/b.txt").write_text(EN_LEAD, encoding="utf-8")
+    result = invoke("scan", "in", "-q", "--report", "r.jsonl")
+    assert result.exit_code == 0
+    [cluster] = [
+        f
+        for f in map(orjson.loads, Path("r.jsonl").read_bytes().splitlines())
+        if f["type"] == "cluster"
+    ]
+    assert cluster["members"] == ["in/b.txt", "in/caf\\xe9.txt"]
+    result = invoke("clean", "in", "-o", "out", "--keep", "longest")
+    assert result.exit_code == 0
+    Path("empty").mkdir()
+    Path(os.fsdecode(b"empty/caf\xe9.txt")).write_bytes(b"")
+    result = invoke("scan", "empty")
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "dedup: error: empty/caf\\xe9.txt: empty file\n",
+    )
 
 
 # --- atomic outputs -----------------------------------------------------------------------------

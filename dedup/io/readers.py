@@ -26,7 +26,7 @@ import orjson
 import zstandard
 
 from dedup.config import ReadConfig
-from dedup.errors import InputError
+from dedup.errors import InputError, printable
 from dedup.io.compression import compression_of, open_compressed, strip_compression_suffix
 from dedup.model import Document
 
@@ -170,7 +170,7 @@ def _text_record(path: str, stream: IO[bytes], config: ReadConfig) -> Record:
     if not data:
         raise InputError("empty file", path)
     text = _decode(data, path, None).removeprefix("\ufeff")
-    return Record(path, None, {config.text_field: text, config.id_field: path}, data)
+    return Record(path, None, {config.text_field: text, config.id_field: printable(path)}, data)
 
 
 def _jsonl_records(path: str, stream: IO[bytes], config: ReadConfig) -> Iterator[Record]:
@@ -427,11 +427,12 @@ def document_of(record: Record, config: ReadConfig) -> Document:
             record.path,
             record.line,
         )
-    doc_id = str(raw_id) if raw_id not in (None, "") else f"{record.path}:{record.line}"
+    path = printable(record.path)
+    doc_id = str(raw_id) if raw_id not in (None, "") else f"{path}:{record.line}"
     return Document(
         id=doc_id,
         text=text,
-        path=record.path,
+        path=path,
         line=record.line,
         source=_meta(fields, config.source_field),
         date=_meta(fields, config.date_field),
