@@ -17,7 +17,6 @@ import os
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
-from datetime import date as Date
 from multiprocessing import get_context
 from typing import Literal
 
@@ -27,6 +26,7 @@ from dedup import profile_cache
 from dedup.commonness import ShingleCounts, add_to_table
 from dedup.config import ScanConfig
 from dedup.corpus import scan_documents
+from dedup.dates import parse_date, within_window
 from dedup.digest import WORD_BINS_LOG2, Digest, digest_stream
 from dedup.errors import ConfigError
 from dedup.index import open_index
@@ -118,6 +118,7 @@ def check(
 ) -> CheckReport:
     """Check the documents of ``inputs`` against ``index`` and against each other."""
     config = config or CheckConfig()
+    config.scan.check_fields()
     reader = DocumentReader(inputs, config.scan.read)
     report = check_documents(index, list(reader), config)
     report.skipped = reader.skipped
@@ -420,18 +421,9 @@ def _verify_in_worker(pairs: list[tuple[int, str, bool]]) -> list[ArchiveMatch]:
 
 
 def _within_window(a: str | None, b: str | None, window_days: float | None) -> bool:
-    if window_days is None:
-        return True
-    date_a, date_b = _parse_date(a), _parse_date(b)
-    if date_a is None or date_b is None:
-        return True
-    return abs((date_a - date_b).days) <= window_days
+    return within_window(_instant(a), _instant(b), window_days)
 
 
-def _parse_date(value: str | None) -> Date | None:
-    if not value:
-        return None
-    try:
-        return Date.fromisoformat(value[:10])
-    except ValueError:
-        return None
+def _instant(value: str | None) -> float:
+    date = None if value is None else parse_date(value)
+    return float("nan") if date is None else date

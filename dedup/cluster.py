@@ -14,6 +14,7 @@ shelling sat with a report of another a week earlier, through a shared formula).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Sequence
 from typing import Literal
 
@@ -50,14 +51,18 @@ def representative(
     members: Sequence[int],
     policy: KeepPolicy,
     lengths: Sequence[int],
-    dates: Sequence[str | None],
+    dates: Sequence[float],
     source_ranks: Sequence[int],
 ) -> int:
     """The member a clean corpus keeps; ties go to the first read."""
     if policy == "longest":
         return min(members, key=lambda m: (-lengths[m], m))
     if policy == "earliest":
-        return min(members, key=lambda m: (dates[m] is None, dates[m] or "", m))
+        # Undated members (NaN, dedup.dates) last.
+        return min(
+            members,
+            key=lambda m: (math.isnan(dates[m]), 0.0 if math.isnan(dates[m]) else dates[m], m),
+        )
     if policy == "source":
         return min(members, key=lambda m: (source_ranks[m], m))
     return min(members)

@@ -196,3 +196,22 @@ class ScanConfig:
     # Digests keep each document's counted 3-gram bins, for an archive index to count
     # (dedup.index.counts); a scan alone needs only the totals.
     shingle_bins: bool = False
+
+    def check_fields(self) -> None:
+        """Raise ConfigError when matching settings need a field the reading does not name (a
+        scan of files: documents built in memory carry their own dates and sources)."""
+        matches, read = self.matches, self.read
+        if not self.find_matches:
+            return
+        _require(
+            read.date_field is not None or matches.keep != "earliest",
+            "keep policy 'earliest' needs the documents' dates (--date-field)",
+        )
+        _require(
+            read.date_field is not None or matches.window_days is None,
+            "a window needs the documents' dates (--date-field)",
+        )
+        _require(
+            read.source_field is not None or not matches.source_priority,
+            "a source priority needs the documents' sources (--source-field)",
+        )

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import functools
 import gc
+import itertools
+import math
 import os
+from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date as Date
 from multiprocessing import get_context
 from typing import Literal
 
@@ -28,6 +30,7 @@ import numpy.typing as npt
 from dedup.cluster import cluster_pairs, representative
 from dedup.commonness import ShingleCounts, table_bits
 from dedup.config import MatchConfig, ScanConfig
+from dedup.dates import parse_date, within_window
 from dedup.digest import WORD_BINS_LOG2, Digest, digest_stream
 from dedup.io.readers import DocumentReader
 from dedup.io.spill import ColumnSpill, TextSpill
@@ -60,6 +63,7 @@ def scan(
 ) -> Report:
     """Scan files, folders or ``-`` (JSONL on stdin) and return everything found."""
     config = config or ScanConfig()
+    config.check_fields()
     reader = DocumentReader(inputs, config.read)
     report = scan_documents(reader, config, progress=progress, text_bytes=reader.expected_bytes())
     report.skipped = reader.skipped
@@ -172,7 +176,8 @@ class _Corpus:
     ids: list[str] = field(default_factory=list)
     ordinals: list[int] = field(default_factory=list)
     lengths: list[int] = field(default_factory=list)
-    dates: list[str | None] = field(default_factory=list)
+    # Seconds since 1970 (dedup.dates), NaN where unknown.
+    dates: array[float] = field(default_factory=lambda: array("d"))
     sources: list[str | None] = field(default_factory=list)
     exact_key_blocks: list[npt.NDArray[np.uint64]] = field(default_factory=list)
     eligible_blocks: list[npt.NDArray[np.bool_]] = field(default_factory=list)
@@ -203,7 +208,8 @@ class _Corpus:
             self.ids.append(document.id)
             self.ordinals.append(document.ordinal)
             self.lengths.append(len(document.text))
-            self.dates.append(document.date)
+            date = None if document.date is None else parse_date(document.date)
+            self.dates.append(float("nan") if date is None else date)
             self.sources.append(document.source)
         self.exact_key_blocks.append(digest.exact_keys)
         self.eligible_blocks.append(digest.token_counts >= self.config.min_tokens)
@@ -274,9 +280,9 @@ class _Corpus:
             if m.kind == "near_duplicate"
         ]
         for members in exact_groups:
-            for member in members[1:]:
-                near_pairs.append((members[0], member))
-                matches.append(self._exact_match(members[0], member))
+            for a, b in self._exact_links(members):
+                near_pairs.append((a, b))
+                matches.append(self._exact_match(a, b))
         matches.sort(key=lambda m: (m.a_ordinal, m.b_ordinal))
         clusters = self._clusters(near_pairs)
         return matches, clusters
@@ -345,13 +351,23 @@ class _Corpus:
         return sorted(groups)
 
     def _within_window(self, a: int, b: int) -> bool:
-        window = self.config.window_days
-        if window is None:
-            return True
-        date_a, date_b = _parse_date(self.dates[a]), _parse_date(self.dates[b])
-        if date_a is None or date_b is None:
-            return True
-        return abs((date_a - date_b).days) <= window
+        return within_window(self.dates[a], self.dates[b], self.config.window_days)
+
+    def _exact_links(self, members: list[int]) -> list[tuple[int, int]]:
+        """The pairs that link an exact-duplicate group: each member to the first, or with a
+        window, each dated member to the next one in time when they are that close (and an
+        undated member, within any window, to the first)."""
+        if self.config.window_days is None:
+            return [(members[0], m) for m in members[1:]]
+        unknown = [m for m in members if math.isnan(self.dates[m])]
+        dated = sorted(set(members) - set(unknown), key=lambda m: (self.dates[m], m))
+        links = [(a, b) for a, b in itertools.pairwise(dated) if self._within_window(a, b)]
+        links = [(min(a, b), max(a, b)) for a, b in links]
+        first = members[0]
+        links += [(first, m) for m in unknown if m != first]
+        if dated and first in unknown:
+            links.append((min(first, dated[0]), max(first, dated[0])))
+        return sorted(links)
 
     def _verify_run(self, pairs: list[tuple[int, int]]) -> list[Match | None]:
         """Verify a run of pairs, its documents profiled together first (in pieces that fill
@@ -433,8 +449,8 @@ class _Corpus:
             cluster_pairs(near_pairs, choose, are_copies, are_related)
         ):
             sources = sorted({s for m in members if (s := self.sources[m])})
-            dated = [m for m in members if self.dates[m]]
-            earliest = min(dated, key=lambda m: (self.dates[m] or "", m)) if dated else None
+            dated = [m for m in members if not math.isnan(self.dates[m])]
+            earliest = min(dated, key=lambda m: (self.dates[m], m)) if dated else None
             clusters.append(
                 Cluster(
                     id=number,
@@ -458,12 +474,3 @@ def _verify_chunk(pairs: list[tuple[int, int]]) -> list[Match | None]:
     """Verify pairs in a forked worker (see ``_Corpus._verify_all``)."""
     assert _VERIFYING is not None, "forked from a verifying corpus"
     return _VERIFYING._verify_run(pairs)
-
-
-def _parse_date(value: str | None) -> Date | None:
-    if not value:
-        return None
-    try:
-        return Date.fromisoformat(value[:10])
-    except ValueError:
-        return None

@@ -26,6 +26,7 @@ import orjson
 import zstandard
 
 from dedup.config import ReadConfig
+from dedup.dates import DATE_FORMS, parse_date
 from dedup.errors import InputError, printable
 from dedup.io.compression import compression_of, open_compressed, strip_compression_suffix
 from dedup.model import Document
@@ -429,13 +430,20 @@ def document_of(record: Record, config: ReadConfig) -> Document:
         )
     path = printable(record.path)
     doc_id = str(raw_id) if raw_id not in (None, "") else f"{path}:{record.line}"
+    date = _meta(fields, config.date_field)
+    if date is not None and parse_date(date) is None:
+        raise InputError(
+            f"field {config.date_field!r} holds {date[:40]!r}, not a date ({DATE_FORMS})",
+            record.path,
+            record.line,
+        )
     return Document(
         id=doc_id,
         text=text,
         path=path,
         line=record.line,
         source=_meta(fields, config.source_field),
-        date=_meta(fields, config.date_field),
+        date=date,
         title=_meta(fields, config.title_field),
         url=_meta(fields, config.url_field),
     )
