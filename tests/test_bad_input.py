@@ -12,6 +12,7 @@ import resource
 import stat
 import subprocess
 import sys
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,7 @@ from dedup.io.readers import DocumentReader
 GOOD_LINE = b'{"id": "good", "text": "a good record"}\n'
 GOOD_LINE_2 = b'{"id": "good2", "text": "another good record"}\n'
 MANY_LINES = b"".join(b'{"id": "%d", "text": "record number %d"}\n' % (i, i) for i in range(400))
+CUT_GZIP = gzip.compress(MANY_LINES)[:300]
 HUGE = 50_000_000  # bytes; the default --max-doc-bytes is 10,000,000
 TOO_LARGE = "document is larger than 10,000,000 bytes (raise --max-doc-bytes)"
 
@@ -204,9 +206,10 @@ CASES = [
     Bad("huge.jsonl", huge_jsonl, f"huge.jsonl:2: {TOO_LARGE}", 2),
     Bad(
         "cut.jsonl.gz",
-        gzip.compress(MANY_LINES)[:300],
+        CUT_GZIP,
         "cut.jsonl.gz: compressed data is truncated (the file ends early)",
-        0,
+        # Every record complete before the cut is read (zlib says how many there are).
+        zlib.decompressobj(wbits=31).decompress(CUT_GZIP).count(b"\n"),
     ),
     Bad(
         "cut.txt.bz2",
@@ -330,6 +333,26 @@ def test_missing_input(workdir: Path, invoke: Invoke) -> None:
         "",
         "dedup: error: nowhere.jsonl: no such file or folder\n",
     )
+
+
+def test_text_starting_like_bzip2_is_text(workdir: Path, invoke: Invoke) -> None:
+    # "BZh" starts a bzip2 stream only with a block size digit and a block's magic after it.
+    Path("bz.txt").write_text("BZh what a start for a document", encoding="utf-8")
+    result = invoke("scan", "bz.txt")
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert result.stdout.splitlines()[0] == "documents read: 1"
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [("empty.jsonl.gz", "empty file: no JSON records"), ("empty.txt.bz2", "empty file")],
+)
+def test_an_empty_file_named_compressed_is_empty(
+    workdir: Path, invoke: Invoke, name: str, message: str
+) -> None:
+    Path(name).write_bytes(b"")
+    result = invoke("scan", name)
+    assert (result.exit_code, result.stderr) == (2, f"dedup: error: {name}: {message}\n")
 
 
 def test_clean_cannot_read_stdin_twice(workdir: Path, invoke: Invoke) -> None:

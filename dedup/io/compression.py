@@ -1,10 +1,12 @@
-"""Open files transparently through gzip, bz2 or zstd, by magic bytes or extension."""
+"""Open files transparently through gzip, bz2 or zstd, known by their first bytes."""
 
 from __future__ import annotations
 
 import bz2
 import gzip
 import io
+import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any, Literal
 
@@ -18,19 +20,22 @@ __all__ = [
 
 Compression = Literal["gzip", "bz2", "zstd"] | None
 
-_MAGIC = ((b"\x1f\x8b", "gzip"), (b"BZh", "bz2"), (b"\x28\xb5\x2f\xfd", "zstd"))
+_MAGIC = ((b"\x1f\x8b", "gzip"), (b"\x28\xb5\x2f\xfd", "zstd"))
+# bzip2: "BZh", the block size digit, then the magic of a first block or of the stream's end;
+# "BZh" alone starts English text too.
+_BZIP2 = re.compile(rb"BZh[1-9](\x31\x41\x59\x26\x53\x59|\x17\x72\x45\x38\x50\x90)")
 _SUFFIXES = {".gz": "gzip", ".gzip": "gzip", ".bz2": "bz2", ".zst": "zstd", ".zstd": "zstd"}
 
 
 def compression_of(path: str | Path) -> Compression:
-    """The compression of a file, by its first bytes (or, for an empty file, its extension)."""
+    """The compression of a file, by its first bytes (an empty file holds no compressed data)."""
     with open(path, "rb") as handle:
-        head = handle.read(4)
+        head = handle.read(10)
     for magic, name in _MAGIC:
         if head.startswith(magic):
             return name  # type: ignore[return-value]
-    if not head:
-        return _SUFFIXES.get(Path(path).suffix.lower())  # type: ignore[return-value]
+    if _BZIP2.match(head):
+        return "bz2"
     return None
 
 
@@ -43,13 +48,60 @@ def strip_compression_suffix(name: str) -> str:
 def open_compressed(path: str | Path, compression: Compression) -> IO[bytes]:
     """A buffered binary stream of the decompressed content."""
     if compression == "gzip":
-        return io.BufferedReader(gzip.open(path, "rb"), buffer_size=1 << 20)
+        return io.BufferedReader(_Salvaging(lambda: gzip.open(path, "rb")), buffer_size=1 << 20)
     if compression == "bz2":
-        return io.BufferedReader(bz2.open(path, "rb"), buffer_size=1 << 20)
+        return io.BufferedReader(_Salvaging(lambda: bz2.open(path, "rb")), buffer_size=1 << 20)
     if compression == "zstd":
         raw = open(path, "rb")  # noqa: SIM115 - closed with the returned stream
         return io.BufferedReader(_ZstdReader(raw), buffer_size=1 << 20)
     return open(path, "rb", buffering=1 << 20)
+
+
+class _Salvaging(io.RawIOBase):
+    """A gzip or bzip2 stream that hands over every byte before a truncation.
+
+    Their ``read(n)`` gathers n bytes over several reads and, when the data turns out truncated,
+    drops what it gathered with the EOFError: up to a megabyte of complete records before the
+    cut. ``read1`` hands over all but is slower (many small reads), so it is used only then: the
+    file is opened again and read one ``read1`` at a time from where the stream stood.
+    """
+
+    def __init__(self, open_stream: Callable[[], gzip.GzipFile | bz2.BZ2File]) -> None:
+        self._open = open_stream
+        self._stream = open_stream()
+        self._delivered = 0
+        self._salvaging = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        try:
+            if self._salvaging:
+                data = self._stream.read1(len(buffer))
+            else:
+                data = self._stream.read(len(buffer))
+        except EOFError:
+            if self._salvaging:
+                raise
+            self._stream.close()
+            self._stream = self._open()
+            self._salvaging = True
+            for _ in range(self._delivered // _SKIP_STEP):
+                self._stream.read(_SKIP_STEP)
+            self._stream.read(self._delivered % _SKIP_STEP)
+            return self.readinto(buffer)
+        buffer[: len(data)] = data
+        self._delivered += len(data)
+        return len(data)
+
+    def close(self) -> None:
+        if not self.closed:
+            self._stream.close()
+        super().close()
+
+
+_SKIP_STEP = 1 << 20
 
 
 class _ZstdReader(io.RawIOBase):
