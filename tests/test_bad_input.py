@@ -51,6 +51,22 @@ def huge_jsonl(path: Path) -> None:
         handle.write(b'"}\n' + GOOD_LINE_2)
 
 
+def huge_csv_field(path: Path) -> None:
+    with open(path, "wb") as handle:
+        handle.write(b'id,text\na,good\nb,"a ""quoted"" start\n')
+        for _ in range(HUGE // 1_000_000):
+            handle.write(b"word, word\n" * 100_000)
+        handle.write(b'end"\nc,"fine, and ""quoted"""\n')
+
+
+def huge_tsv_line(path: Path) -> None:
+    with open(path, "wb") as handle:
+        handle.write(b"id\ttext\nb\t")
+        for _ in range(HUGE // 1_000_000):
+            handle.write(b"word " * 200_000)
+        handle.write(b"\nc\tfine\nd\talso fine\n")
+
+
 @dataclass(frozen=True)
 class Bad:
     """A bad input file: its content, the error it must give, and what survives --skip-bad."""
@@ -124,8 +140,24 @@ CASES = [
         "latin1.csv",
         b"id,text\na,good\nb,caf\xe9\nc,fine\n",
         "latin1.csv:3: invalid UTF-8 (byte 0xe9 at offset 5); convert the file to UTF-8",
-        1,  # the file cannot be read past a line that is not UTF-8
+        2,
     ),
+    Bad(
+        "open_quote.csv",
+        b'id,text\na,good\nb,"never closed\nc,fine\n',
+        "open_quote.csv:3: invalid CSV (a quote opened in this row is never closed: "
+        "the rest of the file is inside it)",
+        1,
+    ),
+    Bad(
+        "header_only.csv",
+        b"id,text\n",
+        "header_only.csv: empty file: no rows below the header",
+        0,
+    ),
+    # A field too large, quoted over many lines or on one: its row is passed over, not the file.
+    Bad("huge_field.csv", huge_csv_field, f"huge_field.csv:3: {TOO_LARGE}", 2),
+    Bad("huge_line.tsv", huge_tsv_line, f"huge_line.tsv:2: {TOO_LARGE}", 2),
     Bad(
         "no_text.jsonl",
         GOOD_LINE + b'{"id": "b", "body": "the text is under another name"}\n' + GOOD_LINE_2,

@@ -484,6 +484,21 @@ def test_clean_csv_row_longer_than_its_header(workdir: Path, invoke: Invoke) -> 
     )
 
 
+def test_clean_csv_skips_a_bad_row_and_keeps_the_rows_after(
+    workdir: Path, invoke: Invoke
+) -> None:
+    header = b"id,text\r\n"
+    before = b"1,first row\r\n\r\n"  # a blank line stays with the row after it
+    multiline = b'2,"a row\r\nover two lines"\r\n'
+    bad = b'3,"caf\xe9"\r\n'
+    after = b"4,last row\r\n"
+    Path("docs.csv").write_bytes(header + before + multiline + bad + after)
+    result = invoke("clean", "docs.csv", "-o", "clean.csv", "--skip-bad")
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert result.stdout.endswith("skipped 1 bad records\n")
+    assert Path("clean.csv").read_bytes() == header + before + multiline + after
+
+
 def test_clean_parquet(workdir: Path, invoke: Invoke) -> None:
     pq.write_table(pa.table({"id": ["en-1", "zh-1"], "text": [EN_TEXT, ZH_TEXT]}), "docs.parquet")
     result = invoke("clean", "docs.parquet", "-o", "clean.parquet")

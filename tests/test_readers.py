@@ -166,7 +166,7 @@ def test_csv_with_quoted_multiline_field(workdir: Path) -> None:
         'id,text,source\na,"line one\n\nline ""two""",paper\n,plain,radio\n', encoding="utf-8"
     )
     assert summary(read("docs.csv")) == [
-        ("a", 'line one\n\nline "two"', 4),
+        ("a", 'line one\n\nline "two"', 2),  # the line where the row begins
         ("docs.csv:5", "plain", 5),
     ]
 

@@ -333,46 +333,161 @@ def _skip_space(text: str, pos: int) -> int:
 def _csv_records(
     path: str, stream: IO[bytes], config: ReadConfig, delimiter: str
 ) -> Iterator[Record]:
+    """The rows of a CSV/TSV file; a bad row is one bad record, and the rows after it are read.
+
+    The last row is held back one step: a quote left open swallows the rest of the file into
+    that row's last field, which the lenient parser accepts without a word.
+    """
     csv.field_size_limit(max(config.max_doc_bytes, 1 << 17))
-    # Decoded line by line so that bad UTF-8 is reported on its own line, and the bytes of each
-    # record are kept for ``dedup clean`` to write back unchanged.
-    text_stream = io.TextIOWrapper(stream, encoding="utf-8", errors="surrogateescape", newline="")
-    consumed: list[bytes] = []
-
-    def lines() -> Iterator[str]:
-        for number, line in enumerate(text_stream, 1):
-            try:
-                consumed.append(line.encode("utf-8"))
-            except UnicodeEncodeError as error:
-                byte = ord(line[error.start]) - 0xDC00  # surrogateescape's stand-in for the byte
-                offset = len(line[: error.start].encode("utf-8"))
-                raise InputError(
-                    f"invalid UTF-8 (byte 0x{byte:02x} at offset {offset}); "
-                    "convert the file to UTF-8",
-                    path,
-                    number,
-                ) from None
-            yield line.removeprefix("\ufeff") if number == 1 else line
-
-    reader = csv.DictReader(lines(), delimiter=delimiter)
+    lines = _CsvLines(stream, path, config.max_doc_bytes)
+    reader = csv.reader(lines, delimiter=delimiter)
     try:
-        if reader.fieldnames is None:
-            raise InputError("empty file: no header row", path)
-        if config.text_field not in reader.fieldnames:
-            raise InputError(
-                f"no {config.text_field!r} column (columns: {', '.join(reader.fieldnames)}; "
-                "use --text-field)",
-                path,
-                1,
+        fieldnames = next(reader)
+    except StopIteration:
+        raise InputError("empty file: no header row", path) from None
+    except (csv.Error, _LineTooLong) as problem:
+        raise InputError(_csv_problem(problem, config), path, 1) from None
+    if config.text_field not in fieldnames:
+        raise InputError(
+            f"no {config.text_field!r} column (columns: {', '.join(fieldnames)}; use --text-field)",
+            path,
+            1,
+        )
+    header = lines.take()
+    held: Record | None = None
+    blank = b""  # blank lines, written back with the row after them
+    while True:
+        start = lines.number + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except (csv.Error, _LineTooLong, InputError) as problem:
+            error = (
+                problem
+                if isinstance(problem, InputError)
+                else InputError(_csv_problem(problem, config), path, start)
             )
-        header = b"".join(consumed)
-        consumed.clear()
-        for row in reader:
-            raw = b"".join(consumed)
-            consumed.clear()
-            yield Record(path, reader.line_num, dict(row), raw, header=header)
+            lines.skip_record()
+            blank = b""
+            if held is not None:
+                yield held
+            held = Record(path, start, {}, None, error)
+            continue
+        if not row:
+            blank += lines.take()
+            continue
+        raw = blank + lines.take()
+        blank = b""
+        if held is not None:
+            yield held
+        held = Record(path, start, _row_fields(fieldnames, row), raw, header=header)
+    if held is None:
+        raise InputError("empty file: no rows below the header", path)
+    if held.raw is not None and _quote_left_open(held.raw, delimiter):
+        message = (
+            "invalid CSV (a quote opened in this row is never closed: "
+            "the rest of the file is inside it)"
+        )
+        held = Record(path, held.line, {}, None, InputError(message, path, held.line))
+    yield held
+
+
+class _LineTooLong(Exception):
+    """A line longer than a document may be: its record is too large, whatever else it holds."""
+
+
+class _CsvLines:
+    """The lines of a CSV file, for :func:`csv.reader`: decoded one by one (bad UTF-8 is named
+    on its line), read at most a document's length at a time, their bytes kept for the record
+    they belong to (``dedup clean`` writes a row back unchanged)."""
+
+    def __init__(self, stream: IO[bytes], path: str, limit: int) -> None:
+        text = io.TextIOWrapper(stream, encoding="utf-8", errors="surrogateescape", newline="")
+        self._readline = text.readline
+        self._path = path
+        self._limit = limit
+        self._record: list[bytes] = []
+        self._line_ended = True
+        self.number = 0  # lines begun so far
+
+    def __iter__(self) -> _CsvLines:
+        return self
+
+    def __next__(self) -> str:
+        line = self._piece(self._limit + 1)
+        if not line:
+            raise StopIteration
+        if not self._line_ended and len(line) > self._limit:
+            raise _LineTooLong
+        try:
+            self._record.append(line.encode())
+        except UnicodeEncodeError as error:
+            byte = ord(line[error.start]) - 0xDC00  # surrogateescape's stand-in for the byte
+            offset = len(line[: error.start].encode("utf-8", errors="surrogateescape"))
+            raise InputError(
+                f"invalid UTF-8 (byte 0x{byte:02x} at offset {offset}); convert the file to UTF-8",
+                self._path,
+                self.number,
+            ) from None
+        return line.removeprefix("\ufeff") if self.number == 1 else line
+
+    def _piece(self, size: int) -> str:
+        """The next line, or its next ``size`` characters when it is longer."""
+        piece = self._readline(size)
+        if piece:
+            self.number += self._line_ended
+            self._line_ended = piece[-1] in "\n\r"
+        return piece
+
+    def take(self) -> bytes:
+        """The bytes of the record just read."""
+        raw = b"".join(self._record)
+        self._record.clear()
+        return raw
+
+    def skip_record(self) -> None:
+        """Pass over the rest of a record that cannot be read: the rest of its line, then on
+        to the line that closes a quote it left open (quotes come in pairs in CSV)."""
+        quotes = sum(part.count(b'"') for part in self._record)
+        self._record.clear()
+        while True:
+            if self._line_ended and quotes % 2 == 0:
+                return
+            piece = self._piece(1 << 20)
+            if not piece:
+                return
+            quotes += piece.count('"')
+
+
+def _csv_problem(problem: Exception, config: ReadConfig) -> str:
+    if isinstance(problem, _LineTooLong) or "field larger than field limit" in str(problem):
+        return _too_large(config)
+    return f"invalid CSV ({problem})"
+
+
+def _row_fields(fieldnames: list[str], row: list[str]) -> dict[str, Any]:
+    """A row by column name, as :class:`csv.DictReader` gives it: values past the header under
+    ``None``, columns the row lacks as ``None``."""
+    fields: dict[Any, Any] = dict(zip(fieldnames, row, strict=False))
+    if len(row) > len(fieldnames):
+        fields[None] = row[len(fieldnames) :]
+    for name in fieldnames[len(row) :]:
+        fields[name] = None
+    return fields
+
+
+def _quote_left_open(raw: bytes, delimiter: str) -> bool:
+    """Whether a (last) row ends inside a quoted field, as only the strict parser says."""
+    rows = csv.reader(
+        io.StringIO(raw.decode("utf-8"), newline=""), delimiter=delimiter, strict=True
+    )
+    try:
+        for _ in rows:
+            pass
     except csv.Error as error:
-        raise InputError(f"invalid CSV ({error})", path, reader.line_num) from None
+        return "unexpected end of data" in str(error)
+    return False
 
 
 def _parquet_records(path: str, config: ReadConfig) -> Iterator[Record]:
