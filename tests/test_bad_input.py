@@ -126,8 +126,8 @@ CASES = [
     ),
     Bad(
         "latin1.txt",
-        b"caf\xe9 au lait\n",
-        "latin1.txt: invalid UTF-8 (byte 0xe9 at offset 3); convert the file to UTF-8",
+        b"first paragraph\n\ncaf\xe9 au lait\n",
+        "latin1.txt:3: invalid UTF-8 (byte 0xe9 at offset 3); convert the file to UTF-8",
         0,
     ),
     Bad(
@@ -180,6 +180,24 @@ CASES = [
     Bad("empty.jsonl", b"\n  \n", "empty.jsonl: empty file: no JSON records", 0),
     Bad("empty.csv", b"", "empty.csv: empty file: no header row", 0),
     Bad("empty.json", b"[]", "empty.json: empty file: the JSON array has no records", 0),
+    Bad(
+        "latin1.json",
+        b"[" + GOOD_LINE + b',\n{"id": "b", "text": "caf\xe9"}]',
+        "latin1.json:3: invalid UTF-8 (byte 0xe9 at offset 24); convert the file to UTF-8",
+        0,  # an array is decoded whole
+    ),
+    Bad(
+        "after.json",
+        b"[" + GOOD_LINE + b"]\n" + GOOD_LINE_2,
+        "after.json:3: invalid JSON (text after the array's closing ']')",
+        1,
+    ),
+    Bad(
+        "unterminated.json",
+        b"[" + GOOD_LINE + b',\n{"id": "b", "text": "never closed}]',
+        "unterminated.json:3: invalid JSON (Unterminated string starting at column 21)",
+        1,
+    ),
     Bad(
         "nan.json",
         b"[" + GOOD_LINE + b',\n{"id": "b", "text": "x", "score": NaN}]',

@@ -484,9 +484,7 @@ def test_clean_csv_row_longer_than_its_header(workdir: Path, invoke: Invoke) -> 
     )
 
 
-def test_clean_csv_skips_a_bad_row_and_keeps_the_rows_after(
-    workdir: Path, invoke: Invoke
-) -> None:
+def test_clean_csv_skips_a_bad_row_and_keeps_the_rows_after(workdir: Path, invoke: Invoke) -> None:
     header = b"id,text\r\n"
     before = b"1,first row\r\n\r\n"  # a blank line stays with the row after it
     multiline = b'2,"a row\r\nover two lines"\r\n'

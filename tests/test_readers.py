@@ -122,13 +122,13 @@ def test_custom_text_and_id_fields(workdir: Path) -> None:
     ]
 
 
-def test_json_array_records_are_numbered_by_position(workdir: Path) -> None:
+def test_json_array_records_are_named_by_the_line_they_begin_on(workdir: Path) -> None:
     records = [{"id": "a", "text": "one"}, {"text": "two"}, {"id": "c", "text": "three"}]
     Path("docs.json").write_text(json.dumps(records, indent=2), encoding="utf-8")
     assert summary(read("docs.json")) == [
-        ("a", "one", 1),
-        ("docs.json:2", "two", 2),
-        ("c", "three", 3),
+        ("a", "one", 2),
+        ("docs.json:6", "two", 6),
+        ("c", "three", 9),
     ]
 
 

@@ -153,13 +153,18 @@ def _too_large(config: ReadConfig) -> str:
 
 
 def _decode(data: bytes, path: str, line: int | None) -> str:
+    """The text of ``data``; bad UTF-8 is named by its line (counted in ``data`` when it holds
+    several) and its offset in that line."""
     if b"\x00" in data:
         raise InputError("binary data (NUL byte), not text", path, line)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
+        line_start = data.rfind(b"\n", 0, error.start) + 1
+        if line is None and b"\n" in data:
+            line = 1 + data.count(b"\n", 0, line_start)
         raise InputError(
-            f"invalid UTF-8 (byte 0x{data[error.start]:02x} at offset {error.start}); "
+            f"invalid UTF-8 (byte 0x{data[error.start]:02x} at offset {error.start - line_start}); "
             "convert the file to UTF-8",
             path,
             line,
@@ -276,7 +281,8 @@ def _parse_json_object(raw: bytes, path: str, line: int) -> dict[str, Any]:
 
 
 def _json_records(path: str, stream: IO[bytes], config: ReadConfig) -> Iterator[Record]:
-    """A JSON array of objects (streamed element by element), or JSONL with a .json name."""
+    """A JSON array of objects (read whole, parsed element by element), or JSONL with a .json
+    name. A record's line is the line where its element begins."""
     data = stream.read()
     text = _decode(data, path, None).removeprefix("\ufeff")
     start = len(text) - len(text.lstrip())
@@ -285,9 +291,16 @@ def _json_records(path: str, stream: IO[bytes], config: ReadConfig) -> Iterator[
     if text[start] != "[":
         yield from _jsonl_records(path, io.BytesIO(data), config)
         return
+    line, counted = 1, 0  # text[counted] is on this line
+
+    def line_at(pos: int) -> int:  # positions only grow: the text is counted once
+        nonlocal line, counted
+        line += text.count("\n", counted, pos)
+        counted = pos
+        return line
+
     decoder = _STRICT_JSON
     pos = start + 1
-    line = 1 + text.count("\n", 0, pos)
     count = 0
     while True:
         pos = _skip_space(text, pos)
@@ -295,14 +308,14 @@ def _json_records(path: str, stream: IO[bytes], config: ReadConfig) -> Iterator[
             break
         if count:
             if pos >= len(text) or text[pos] != ",":
-                raise InputError("invalid JSON array (expected ',' or ']')", path, line)
+                raise InputError("invalid JSON array (expected ',' or ']')", path, line_at(pos))
             pos = _skip_space(text, pos + 1)
-        line += text.count("\n", start, pos)
-        start = pos
+        line = line_at(pos)
         try:
             value, end = decoder.raw_decode(text, pos)
         except json.JSONDecodeError as error:
-            raise InputError(f"invalid JSON ({error.msg})", path, error.lineno) from None
+            problem = f"{error.msg.removesuffix(' at')} at column {error.colno}"
+            raise InputError(f"invalid JSON ({problem})", path, error.lineno) from None
         except _Refused as refused:
             raise InputError(f"invalid JSON ({refused})", path, line) from None
         except RecursionError:
@@ -313,13 +326,17 @@ def _json_records(path: str, stream: IO[bytes], config: ReadConfig) -> Iterator[
         count += 1
         if _SURROGATE_ESCAPE.search(text, pos, end) and _holds_surrogate(value):
             refusal = InputError(f"invalid JSON ({_LONE_SURROGATE})", path, line)
-            yield Record(path, count, {}, None, refusal)
+            yield Record(path, line, {}, None, refusal)
         elif isinstance(value, dict):
-            yield Record(path, count, value, None)
+            yield Record(path, line, value, None)
         else:
             message = f"expected a JSON object, got {type(value).__name__}"
-            yield Record(path, count, {}, None, InputError(message, path, line))
+            yield Record(path, line, {}, None, InputError(message, path, line))
         pos = end
+    after = _skip_space(text, pos + 1)
+    if after < len(text):
+        message = "invalid JSON (text after the array's closing ']')"
+        raise InputError(message, path, line_at(after))
     if count == 0:
         raise InputError("empty file: the JSON array has no records", path)
 
