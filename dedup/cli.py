@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
 import orjson
@@ -202,11 +202,30 @@ def _given(name: str) -> bool:
 
 
 class _Group(click.Group):
-    """Turns library errors into one line on stderr and exit code 2, never a traceback."""
+    """Turns library errors and usage errors into one line on stderr and exit code 2, never a
+    traceback (nor click's four lines of usage: a CI log shows the one that matters)."""
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.exceptions.NoArgsIsHelpError:
+            raise  # "dedup" alone shows the help
+        except click.UsageError as error:
+            _usage_error(error)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except click.exceptions.NoArgsIsHelpError:
+            raise
+        except click.UsageError as error:
+            _usage_error(error)
         except DedupError as error:
             click.echo(f"dedup: error: {error}", err=True)
             ctx.exit(EXIT_ERROR)
@@ -220,6 +239,12 @@ class _Group(click.Group):
         except KeyboardInterrupt:
             click.echo("dedup: interrupted", err=True)
             ctx.exit(130)
+
+
+def _usage_error(error: click.UsageError) -> NoReturn:
+    where = error.ctx.command_path if error.ctx else "dedup"
+    click.echo(f"dedup: error: {error.format_message()} (see '{where} --help')", err=True)
+    raise click.exceptions.Exit(EXIT_ERROR)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -248,21 +273,21 @@ def cli() -> None:
 )
 @click.option(
     "--fail-on-repeats",
-    type=int,
+    type=click.IntRange(min=0),
     default=None,
     metavar="N",
     help="Exit 1 when more than N repeated paragraphs are found.",
 )
 @click.option(
     "--fail-on-duplicates",
-    type=int,
+    type=click.IntRange(min=0),
     default=None,
     metavar="N",
     help="Exit 1 when more than N documents are near-duplicates of a kept one.",
 )
 @click.option(
     "--examples",
-    type=int,
+    type=click.IntRange(min=0),
     default=5,
     show_default=True,
     help="How many findings the summary shows.",
@@ -374,7 +399,11 @@ def clean(
 @read_options
 @click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON.")
 @click.option(
-    "--passages", type=int, default=10, show_default=True, help="How many aligned passages to show."
+    "--passages",
+    type=click.IntRange(min=0),
+    default=10,
+    show_default=True,
+    help="How many aligned passages to show.",
 )
 def compare(
     a: str, b: str, corpus: str | None, as_json: bool, passages: int, **options: Any
@@ -539,7 +568,9 @@ def index_stats(index_url: str, as_json: bool) -> None:
     metavar="PATH",
     help=f"Write the findings to PATH; format by extension ({', '.join(REPORT_FORMATS)}).",
 )
-@click.option("--examples", type=int, default=5, show_default=True, help="Findings shown.")
+@click.option(
+    "--examples", type=click.IntRange(min=0), default=5, show_default=True, help="Findings shown."
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing; rely on the exit code.")
 def check(
     index_url: str,

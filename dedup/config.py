@@ -61,18 +61,21 @@ class RepeatConfig:
     min_similarity: float = 90.0
 
     def __post_init__(self) -> None:
-        _require(self.min_tokens >= 1, f"min_tokens must be at least 1, got {self.min_tokens}")
+        _require(
+            self.min_tokens >= 1,
+            f"min_tokens must be at least 1, got {self.min_tokens} (--min-tokens)",
+        )
         _require(
             self.max_prefix_chars >= 0,
             f"max_prefix_chars must not be negative, got {self.max_prefix_chars}",
         )
         _require(
             0.0 < self.min_containment <= 1.0,
-            f"min_containment must be in (0, 1], got {self.min_containment}",
+            f"min_containment must be in (0, 1], got {self.min_containment} (--min-containment)",
         )
         _require(
             0.0 < self.min_similarity <= 100.0,
-            f"min_similarity must be in (0, 100], got {self.min_similarity}",
+            f"min_similarity must be in (0, 100], got {self.min_similarity} (--min-similarity)",
         )
 
 
@@ -173,7 +176,7 @@ class MatchConfig:
         )
         _require(
             self.window_days is None or self.window_days >= 0,
-            f"window_days must not be negative, got {self.window_days}",
+            f"window_days must not be negative, got {self.window_days} (--window)",
         )
 
 

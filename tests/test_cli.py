@@ -258,14 +258,60 @@ def test_invalid_repeat_option_is_one_line(corpus: Path, invoke: Invoke) -> None
     result = invoke("scan", "corpus.jsonl", "--min-containment", "1.5")
     assert (result.exit_code, result.stderr) == (
         2,
-        "dedup: error: min_containment must be in (0, 1], got 1.5\n",
+        "dedup: error: min_containment must be in (0, 1], got 1.5 (--min-containment)\n",
     )
 
 
-def test_missing_argument_is_a_usage_error(invoke: Invoke) -> None:
-    result = invoke("scan")
-    assert result.exit_code == 2
-    assert result.stderr.splitlines()[-1] == "Error: Missing argument 'INPUT...'."
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["scan"], "Missing argument 'INPUT...'. (see 'dedup scan --help')"),
+        (["scna", "x"], "No such command 'scna'. Did you mean 'scan'? (see 'dedup --help')"),
+        (["--bogus"], "No such option '--bogus'. (see 'dedup --help')"),
+        (
+            ["scan", "corpus.jsonl", "--examples", "-1"],
+            "Invalid value for '--examples': -1 is not in the range x>=0. "
+            "(see 'dedup scan --help')",
+        ),
+        (
+            ["compare", "a.txt", "b.txt", "--passages", "-2"],
+            "Invalid value for '--passages': -2 is not in the range x>=0. "
+            "(see 'dedup compare --help')",
+        ),
+        (
+            ["scan", "corpus.jsonl", "--fail-on-duplicates", "-1"],
+            "Invalid value for '--fail-on-duplicates': -1 is not in the range x>=0. "
+            "(see 'dedup scan --help')",
+        ),
+    ],
+)
+def test_a_usage_error_is_one_line(arguments: list[str], message: str, invoke: Invoke) -> None:
+    result = invoke(*arguments)
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        2,
+        "",
+        f"dedup: error: {message}\n",
+    )
+
+
+def test_examples_bounds_every_list_of_the_summary(invoke: Invoke) -> None:
+    sample = str(Path(__file__).parents[1] / "examples" / "news.jsonl")
+    result = invoke("scan", sample, "--examples", "0")
+    assert (result.exit_code, result.stdout) == (
+        0,
+        "documents read: 6\n"
+        "repeated paragraphs: 1 in 1 documents\n"
+        "  … and 1 more (see --report)\n"
+        "near-duplicate clusters: 2 (2 documents beyond the one kept)\n"
+        "  … and 2 more (see --report)\n"
+        "partial copies: 2\n"
+        "  … and 2 more (see --report)\n",
+    )
+
+
+def test_dedup_alone_shows_the_help(invoke: Invoke) -> None:
+    result = invoke()
+    assert result.stderr.startswith("Usage: dedup [OPTIONS] COMMAND [ARGS]...\n")
 
 
 def test_version(invoke: Invoke) -> None:

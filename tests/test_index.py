@@ -290,6 +290,8 @@ def test_github_format_exact_output(index_url: str, workdir: Path, invoke: Invok
     records = [
         {"id": "same", "text": article(3)},
         {"id": "echo", "text": f"{lead}\n\n{article(301, paragraphs=1)}\n\n{lead}"},
+        # Plainly a copy by its 3-grams: sentences were not aligned, and are not quoted.
+        {"id": "retitled", "text": retitled(article(4))},
     ]
     write_jsonl(workdir / "new, batch.jsonl", records)
     result = invoke("check", "--index", index_url, "new, batch.jsonl", "--format", "github")
@@ -299,6 +301,8 @@ def test_github_format_exact_output(index_url: str, workdir: Path, invoke: Invok
         "echo: paragraph 2 repeats paragraph 0 (exact)\n"
         "::warning file=new%2C batch.jsonl,line=1,title=archive near-duplicate::"
         "same is a near-duplicate of archived a-3 (rare words 1.00, sentences 1.00)\n"
+        "::warning file=new%2C batch.jsonl,line=3,title=archive near-duplicate::"
+        "retitled is a near-duplicate of archived a-4 (rare words 1.00)\n"
     )
 
 

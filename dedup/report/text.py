@@ -50,6 +50,8 @@ def render_summary(report: Report, examples: int = 5) -> str:
                 f"  cluster {cluster.id}: {len(cluster.members)} documents, keep {cluster.keep}; "
                 f"copies: {shown}{outlets}"
             )
+        if len(report.clusters) > examples:
+            lines.append(f"  … and {len(report.clusters) - examples} more (see --report)")
         partial = [m for m in report.matches if m.kind == "partial"]
         lines.append(f"partial copies: {len(partial)}")
         for match in partial[:examples]:
@@ -61,6 +63,8 @@ def render_summary(report: Report, examples: int = 5) -> str:
                 share = max(match.scores["containment_a"], match.scores["containment_b"])
                 what = "word 3-grams"
             lines.append(f"  {outer} contains {share:.0%} of the {what} of {inner}")
+        if len(partial) > examples:
+            lines.append(f"  … and {len(partial) - examples} more (see --report)")
     return "\n".join(lines) + "\n"
 
 
@@ -162,9 +166,13 @@ def render_github(report: CheckReport) -> str:
 
 
 def _evidence(scores: dict[str, float]) -> str:
-    weighted = max(scores.get("weighted_a", 0.0), scores.get("weighted_b", 0.0))
-    sentences = max(scores.get("sentences_a", 0.0), scores.get("sentences_b", 0.0))
-    return f"rare words {weighted:.2f}, sentences {sentences:.2f}"
+    """The measures that decided a match; sentences only where they were aligned (a pair
+    plainly a copy by its 3-grams is not)."""
+    evidence = []
+    for name, key in (("rare words", "weighted"), ("sentences", "sentences")):
+        if f"{key}_a" in scores:
+            evidence.append(f"{name} {max(scores[f'{key}_a'], scores[f'{key}_b']):.2f}")
+    return ", ".join(evidence)
 
 
 def _annotation(path: str, line: int | None, title: str, message: str) -> str:
