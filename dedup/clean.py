@@ -17,7 +17,8 @@ from dedup.errors import ConfigError
 from dedup.io.atomic import AtomicOutputs, check_outputs
 from dedup.io.compression import compressing_writer, compression_of
 from dedup.io.readers import STDIN, DocumentReader, Record, expand_inputs, format_of
-from dedup.model import Document, Paragraph, Repeat, Report
+from dedup.model import Document, Paragraph, Report
+from dedup.repeats import removed_side
 from dedup.text.segment import paragraphs as split_paragraphs
 
 __all__ = ["CleanResult", "clean", "remove_paragraphs"]
@@ -102,7 +103,7 @@ def clean(
     by_ordinal: dict[int, list[int]] = {}
     first_of: dict[tuple[int, int], Paragraph] = {}
     for repeat in report.repeats:
-        removed, duplicated = _removed_side(repeat)
+        removed, duplicated = removed_side(repeat)
         if (repeat.ordinal, removed.index) not in first_of:
             by_ordinal.setdefault(repeat.ordinal, []).append(removed.index)
             first_of[repeat.ordinal, removed.index] = duplicated
@@ -218,15 +219,6 @@ def _kept_copy(
             break
         seen.add(paragraph.index)
     return paragraph
-
-
-def _removed_side(repeat: Repeat) -> tuple[Paragraph, Paragraph]:
-    """Which paragraph of a repeat a clean corpus loses, and the one that keeps its text: the
-    later copy, unless it contains the earlier one and more (then the earlier goes)."""
-    first, later = repeat.first, repeat.repeat
-    if repeat.kind == "contained" and later.end - later.start > first.end - first.start:
-        return first, later
-    return later, first
 
 
 def _cleaned_text(

@@ -138,7 +138,8 @@ def match_options(command: F) -> F:
             default="first",
             show_default=True,
             help="Which document of a cluster a clean corpus keeps: the first read, "
-            "the longest, the earliest (--date-field), or by --source-priority.",
+            "the longest (once its repeats are removed), the earliest (--date-field), or by "
+            "--source-priority.",
         ),
         click.option(
             "--source-priority",

@@ -15,7 +15,7 @@ shelling sat with a report of another a week earlier, through a shared formula).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Literal
 
 __all__ = ["KeepPolicy", "UnionFind", "cluster_pairs", "representative"]
@@ -50,7 +50,7 @@ class UnionFind:
 def representative(
     members: Sequence[int],
     policy: KeepPolicy,
-    lengths: Sequence[int],
+    lengths: Sequence[int] | Mapping[int, int],
     dates: Sequence[float],
     source_ranks: Sequence[int],
 ) -> int:

@@ -36,8 +36,9 @@ from dedup.io.readers import DocumentReader
 from dedup.io.spill import ColumnSpill, TextSpill
 from dedup.lsh import agreeing, candidate_pairs, pairs_sharing_keys
 from dedup.memory import concatenate_releasing, start_forked_worker, trim_heap
-from dedup.model import Cluster, Document, Match, MatchKind, Report
+from dedup.model import Cluster, Document, Match, MatchKind, Repeat, Report
 from dedup.profile_cache import ProfileCache, runs_within
+from dedup.repeats import removed_side
 from dedup.unique import unique_pairs
 from dedup.verify import (
     EXACT_SCORES,
@@ -176,6 +177,7 @@ class _Corpus:
     ids: list[str] = field(default_factory=list)
     ordinals: list[int] = field(default_factory=list)
     lengths: list[int] = field(default_factory=list)
+    repeated_chars: dict[int, int] = field(default_factory=dict)  # of documents with repeats
     # Seconds since 1970 (dedup.dates), NaN where unknown.
     dates: array[float] = field(default_factory=lambda: array("d"))
     sources: list[str | None] = field(default_factory=list)
@@ -211,6 +213,7 @@ class _Corpus:
             date = None if document.date is None else parse_date(document.date)
             self.dates.append(float("nan") if date is None else date)
             self.sources.append(document.source)
+        self._count_out_repeats(batch, digest.repeats, first_number)
         self.exact_key_blocks.append(digest.exact_keys)
         self.eligible_blocks.append(digest.token_counts >= self.config.min_tokens)
         self.frequencies.add_bins(digest.word_bins, len(batch))
@@ -221,6 +224,16 @@ class _Corpus:
                 self.passage_keys = ColumnSpill(self.config.passage_bands)
             self.passage_keys.append(digest.passage_keys)
             self.passage_owner_blocks.append(digest.passage_owners + first_number)
+
+    def _count_out_repeats(self, batch: list[Document], repeats: list[Repeat], first: int) -> None:
+        """Count the characters of the repeats a clean corpus loses: a document's length, for
+        ``--keep longest``, is that of its clean text (a lead printed twice makes an article
+        no longer)."""
+        numbers = {document.ordinal: first + i for i, document in enumerate(batch)}
+        for ordinal, paragraph in {(r.ordinal, removed_side(r)[0]) for r in repeats}:
+            number = numbers[ordinal]
+            chars = paragraph.end - paragraph.start
+            self.repeated_chars[number] = self.repeated_chars.get(number, 0) + chars
 
     def prefetch(self, numbers: Iterable[int]) -> None:
         """Profile, in one batch, the documents among ``numbers`` not in the cache yet (those
@@ -422,7 +435,8 @@ class _Corpus:
         source_ranks = [ranks.get(s or "", len(ranks)) for s in self.sources]
 
         def choose(members: Sequence[int]) -> int:
-            return representative(members, config.keep, self.lengths, self.dates, source_ranks)
+            lengths = {m: self.lengths[m] - self.repeated_chars.get(m, 0) for m in members}
+            return representative(members, config.keep, lengths, self.dates, source_ranks)
 
         @functools.cache
         def verdict(a: int, b: int) -> tuple[MatchKind, str | None] | None:

@@ -27,8 +27,8 @@ ArchiveDirection = Literal["doc_in_archived", "archived_in_doc"]
 class Document:
     """One text with its identity and metadata.
 
-    ``path`` and ``line`` say where it was read (``line`` is the 1-based record number of a
-    JSONL/CSV/JSON record, ``None`` for a whole text file); ``ordinal`` is its 0-based position
+    ``path`` and ``line`` say where it was read (``line`` is the 1-based line where a JSONL,
+    CSV or JSON record begins, ``None`` for a whole text file); ``ordinal`` is its 0-based position
     among all documents read, which stays unique when ids repeat.
     """
 

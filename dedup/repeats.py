@@ -22,16 +22,25 @@ import numpy.typing as npt
 from rapidfuzz import fuzz
 
 from dedup.config import RepeatConfig
-from dedup.model import Document, Repeat, RepeatKind
+from dedup.model import Document, Paragraph, Repeat, RepeatKind
 from dedup.text.analyze import TextAnalysis, analyze
 from dedup.text.numbers import numbers_in
 from dedup.text.shingle import MAX_COMPARED_PARAGRAPHS, paragraph_overlaps
 
-__all__ = ["MIN_OVERLAP", "find_repeats", "find_repeats_in"]
+__all__ = ["MIN_OVERLAP", "find_repeats", "find_repeats_in", "removed_side"]
 
 _EXCERPT_CHARS = 160
 # Pairs sharing less than this share of the smaller paragraph's 3-grams are not compared.
 MIN_OVERLAP = 0.3
+
+
+def removed_side(repeat: Repeat) -> tuple[Paragraph, Paragraph]:
+    """Which paragraph of a repeat a clean corpus loses, and the one that keeps its text: the
+    later copy, unless it contains the earlier one and more (then the earlier goes)."""
+    first, later = repeat.first, repeat.repeat
+    if repeat.kind == "contained" and later.end - later.start > first.end - first.start:
+        return first, later
+    return later, first
 
 
 def find_repeats_in(document: Document, config: RepeatConfig | None = None) -> list[Repeat]:

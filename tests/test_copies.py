@@ -334,6 +334,32 @@ def test_keep_policy_source_prefers_the_listed_outlet() -> None:
     )
 
 
+def test_keep_longest_measures_the_text_a_clean_corpus_keeps() -> None:
+    body = "\n\n".join(S1)
+    documents = [
+        Document("original", body),
+        # One sentence more than the original: the longest once repeats are cleaned.
+        Document("extended", body + "\n\nPort officials will review the warning on Friday."),
+        # The lead printed twice, as scraped: longest as read, not once cleaned.
+        Document("echoed", body + "\n\n" + S1[1]),
+    ]
+    documents += [Document(f"other-{i}", text) for i, text in enumerate(_corpus_fillers())]
+    report = scan_documents(documents, ScanConfig(matches=MatchConfig(keep="longest")), workers=1)
+    assert [r.doc for r in report.repeats] == ["echoed"]
+    assert [(sorted(c.members), c.keep) for c in report.clusters] == [
+        (["echoed", "extended", "original"], "extended")
+    ]
+    without_repeats = ScanConfig(find_repeats=False, matches=MatchConfig(keep="longest"))
+    assert [c.keep for c in scan_documents(documents, without_repeats, workers=1).clusters] == [
+        "echoed"
+    ]
+
+
+def _corpus_fillers() -> list[str]:
+    """Unrelated texts, for word rarity to be measured against."""
+    return [d.text for d in _corpus() if not d.id.startswith(("s1", "s2"))]
+
+
 def test_progress_reports_reading_then_verifying() -> None:
     seen: list[tuple[str, int, int | None]] = []
     scan_documents(_corpus(), ScanConfig(), workers=1, progress=lambda *event: seen.append(event))
