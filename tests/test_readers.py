@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import bz2
 import gzip
+import io
 import json
 import time
+import tracemalloc
 from pathlib import Path
 
 import orjson
@@ -14,9 +16,12 @@ import pyarrow.parquet as pq
 import pytest
 import zstandard
 from conftest import Invoke
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from texts import AR_LEAD, EN_LEAD, EN_OTHER, doc
 
 from dedup import Document, InputError, ReadConfig, read_documents
+from dedup.io import readers
 from dedup.io.compression import compression_of
 from dedup.io.readers import DocumentReader
 
@@ -139,6 +144,83 @@ def test_json_file_holding_jsonl_is_read_as_jsonl(workdir: Path) -> None:
         ("b", "second document", 3),
         ("lines.json:4", "third, without an id", 4),
     ]
+
+
+def _array_outcome(data: bytes, monkeypatch: pytest.MonkeyPatch, chunk: int) -> object:
+    """What the JSON array reader makes of ``data`` read ``chunk`` bytes at a time: each
+    record's line, fields and error, then the error that stopped it, if any."""
+    monkeypatch.setattr(readers, "_JSON_CHUNK", chunk)
+    outcome: list[object] = []
+    try:
+        for record in readers._json_records("a.json", io.BytesIO(data), ReadConfig()):
+            outcome.append((record.line, record.fields, str(record.error)))
+    except InputError as error:
+        outcome.append(str(error))
+    return outcome
+
+
+_FIELD_TEXT = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=30)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    records=st.lists(st.fixed_dictionaries({"id": _FIELD_TEXT, "text": _FIELD_TEXT}), max_size=6),
+    indent=st.sampled_from([None, 0, 2]),
+    ensure_ascii=st.booleans(),
+    cut=st.one_of(st.none(), st.integers(min_value=0, max_value=400)),
+    chunk=st.integers(min_value=1, max_value=40),
+)
+def test_a_json_array_read_in_pieces_reads_as_if_whole(
+    records: list[dict[str, str]],
+    indent: int | None,
+    ensure_ascii: bool,
+    cut: int | None,
+    chunk: int,
+) -> None:
+    data = json.dumps(records, indent=indent, ensure_ascii=ensure_ascii).encode()
+    if cut is not None:  # a byte gone: broken JSON, or bad UTF-8, somewhere
+        data = data[: cut % (len(data) + 1)] + data[cut % (len(data) + 1) + 1 :]
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        whole = _array_outcome(data, monkeypatch, 1 << 20)
+        pieces = _array_outcome(data, monkeypatch, chunk)
+    if whole and "invalid UTF-8" in str(whole[-1]):
+        # Decoded whole, the bad byte is found first; in pieces, when its piece is read.
+        assert pieces[-1] == whole[-1] and pieces[: len(whole) - 1] == whole[:-1]
+    else:
+        assert pieces == whole
+    if cut is None and records:
+        assert [fields for _, fields, _ in whole] == records  # type: ignore[misc]
+
+
+def test_a_json_array_streams(workdir: Path) -> None:
+    element = orjson.dumps({"text": "word " * 200}) + b",\n"
+    with open("big.json", "wb") as handle:
+        handle.write(b"[\n")
+        for _ in range(40_000):  # 40 MB
+            handle.write(element)
+        handle.write(b'{"text": "last"}\n]\n')
+    tracemalloc.start()
+    try:
+        count = sum(1 for _ in read_documents(["big.json"]))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert count == 40_001
+    assert peak < 16 * 2**20  # a few chunks, not the file
+
+
+def test_a_json_array_element_past_any_document_size_stops_the_file(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Read 100 bytes at a time, an element is given up on past 6 x 1,000 + 100 characters (a
+    # text may be written six characters a letter), not read on to its end, or the file's.
+    monkeypatch.setattr(readers, "_JSON_CHUNK", 100)
+    Path("big.json").write_text('[{"text": "short"},\n{"text": "' + "x" * 10_000, "utf-8")
+    with pytest.raises(InputError) as caught:
+        read("big.json", max_doc_bytes=1000)
+    assert str(caught.value) == (
+        "big.json:2: document is larger than 1,000 bytes (raise --max-doc-bytes)"
+    )
 
 
 def test_json_array_error_names_the_line_of_the_bad_element(workdir: Path) -> None:

@@ -8,6 +8,7 @@ in their own format.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import gzip
 import io
@@ -281,49 +282,62 @@ def _parse_json_object(raw: bytes, path: str, line: int) -> dict[str, Any]:
 
 
 def _json_records(path: str, stream: IO[bytes], config: ReadConfig) -> Iterator[Record]:
-    """A JSON array of objects (read whole, parsed element by element), or JSONL with a .json
-    name. A record's line is the line where its element begins."""
-    data = stream.read()
-    text = _decode(data, path, None).removeprefix("\ufeff")
-    start = len(text) - len(text.lstrip())
-    if start == len(text):
-        raise InputError("empty file: no JSON records", path)
-    if text[start] != "[":
-        yield from _jsonl_records(path, io.BytesIO(data), config)
+    """A JSON array of objects, or JSONL with a .json name (told apart by the first character).
+
+    The array streams: it is decoded a megabyte at a time and parsed element by element, so a
+    scraper's multi-gigabyte export is read in the memory of one element. A record's line is
+    the line where its element begins.
+    """
+    head = stream.read(_JSON_CHUNK)
+    while not head.removeprefix(_BOM).lstrip(b" \t\r\n"):
+        more = stream.read(_JSON_CHUNK)  # white space so far
+        if not more:
+            raise InputError("empty file: no JSON records", path)
+        head += more
+    if not head.removeprefix(_BOM).lstrip(b" \t\r\n").startswith(b"["):
+        replayed = io.BufferedReader(_Replay(head, stream), buffer_size=1 << 20)
+        yield from _jsonl_records(path, replayed, config)
         return
-    line, counted = 1, 0  # text[counted] is on this line
-
-    def line_at(pos: int) -> int:  # positions only grow: the text is counted once
-        nonlocal line, counted
-        line += text.count("\n", counted, pos)
-        counted = pos
-        return line
-
+    source = _JsonText(stream, path, head.removeprefix(_BOM))
+    # A text field may be written with \uXXXX escapes, six characters a letter.
+    most_chars = 6 * config.max_doc_bytes + _JSON_CHUNK
     decoder = _STRICT_JSON
-    pos = start + 1
+    pos = source.skip_space(0) + 1
     count = 0
     while True:
-        pos = _skip_space(text, pos)
-        if pos < len(text) and text[pos] == "]":
+        pos = source.skip_space(pos)
+        if source.at(pos) == "]":
             break
         if count:
-            if pos >= len(text) or text[pos] != ",":
-                raise InputError("invalid JSON array (expected ',' or ']')", path, line_at(pos))
-            pos = _skip_space(text, pos + 1)
-        line = line_at(pos)
-        try:
-            value, end = decoder.raw_decode(text, pos)
-        except json.JSONDecodeError as error:
-            problem = f"{error.msg.removesuffix(' at')} at column {error.colno}"
-            raise InputError(f"invalid JSON ({problem})", path, error.lineno) from None
-        except _Refused as refused:
-            raise InputError(f"invalid JSON ({refused})", path, line) from None
-        except RecursionError:
-            raise InputError(f"invalid JSON ({_TOO_DEEP})", path, line) from None
-        except ValueError:
-            message = "invalid JSON (an integer of more than 4,300 digits)"
-            raise InputError(message, path, line) from None
+            if source.at(pos) != ",":
+                message = "invalid JSON array (expected ',' or ']')"
+                raise InputError(message, path, source.line_at(pos))
+            pos = source.skip_space(pos + 1)
+        line = source.line_at(pos)
+        while True:
+            try:
+                value, end = decoder.raw_decode(source.text, pos)
+                break
+            except json.JSONDecodeError as error:
+                if source.eof or not _cut_short(error, source.text):
+                    problem = (
+                        f"{error.msg.removesuffix(' at')} at column {source.column_at(error.pos)}"
+                    )
+                    raise InputError(
+                        f"invalid JSON ({problem})", path, source.line_at(error.pos)
+                    ) from None
+            except _Refused as refused:
+                raise InputError(f"invalid JSON ({refused})", path, line) from None
+            except RecursionError:
+                raise InputError(f"invalid JSON ({_TOO_DEEP})", path, line) from None
+            except ValueError:
+                message = "invalid JSON (an integer of more than 4,300 digits)"
+                raise InputError(message, path, line) from None
+            if len(source.text) - pos > most_chars:
+                raise InputError(_too_large(config), path, line)
+            pos = source.read_more(pos)  # the element goes on past what is read
         count += 1
+        text = source.text
         if _SURROGATE_ESCAPE.search(text, pos, end) and _holds_surrogate(value):
             refusal = InputError(f"invalid JSON ({_LONE_SURROGATE})", path, line)
             yield Record(path, line, {}, None, refusal)
@@ -333,18 +347,128 @@ def _json_records(path: str, stream: IO[bytes], config: ReadConfig) -> Iterator[
             message = f"expected a JSON object, got {type(value).__name__}"
             yield Record(path, line, {}, None, InputError(message, path, line))
         pos = end
-    after = _skip_space(text, pos + 1)
-    if after < len(text):
+    after = source.skip_space(pos + 1)
+    if source.at(after):
         message = "invalid JSON (text after the array's closing ']')"
-        raise InputError(message, path, line_at(after))
+        raise InputError(message, path, source.line_at(after))
     if count == 0:
         raise InputError("empty file: the JSON array has no records", path)
 
 
-def _skip_space(text: str, pos: int) -> int:
-    while pos < len(text) and text[pos] in " \t\r\n":
-        pos += 1
-    return pos
+_JSON_CHUNK = 1 << 20
+_BOM = b"\xef\xbb\xbf"
+
+
+def _cut_short(error: json.JSONDecodeError, text: str) -> bool:
+    """Whether parsing failed only because the text read so far ends inside the element."""
+    return error.msg.startswith("Unterminated string") or error.pos >= len(text) - 10
+
+
+class _JsonText:
+    """The part of a JSON array file not parsed yet, decoded as it is read, with the line and
+    column where it begins (for messages)."""
+
+    def __init__(self, stream: IO[bytes], path: str, head: bytes) -> None:
+        self._stream = stream
+        self._path = path
+        self._decoder = codecs.getincrementaldecoder("utf-8")()
+        self.text = ""
+        self.eof = False
+        self._line = 1  # the line of text[self._counted]
+        self._counted = 0
+        self._first_column = 1  # the column of text[0]
+        self._bytes_read = 0
+        self._last_newline = -1  # where in the file the last newline read is
+        self._append(head)
+
+    def at(self, pos: int) -> str:
+        """The character at ``pos`` as returned by :meth:`skip_space`: "" at the end of the file."""
+        return self.text[pos] if pos < len(self.text) else ""
+
+    def skip_space(self, pos: int) -> int:
+        """The position of the next character that is not white space, reading on as needed
+        (text before ``pos`` may be dropped: positions held before are stale)."""
+        while True:
+            while pos < len(self.text) and self.text[pos] in " \t\r\n":
+                pos += 1
+            if pos < len(self.text) or self.eof:
+                return pos
+            pos = self.read_more(pos)
+
+    def line_at(self, pos: int) -> int:
+        """The line of ``text[pos]``; positions asked for only grow (between reads)."""
+        self._line += self.text.count("\n", self._counted, pos)
+        self._counted = pos
+        return self._line
+
+    def column_at(self, pos: int) -> int:
+        newline = self.text.rfind("\n", 0, pos)
+        return pos - newline if newline >= 0 else self._first_column + pos
+
+    def read_more(self, keep_from: int) -> int:
+        """Drop the text before ``keep_from`` (parsed), read on, and return where the text
+        kept now begins (0). Reads at least as much as is kept: an element longer than a
+        read is parsed again a few times, not once a megabyte."""
+        if keep_from:
+            self.line_at(keep_from)
+            self._first_column = self.column_at(keep_from)
+            self.text = self.text[keep_from:]
+            self._counted = 0
+        self._append(self._stream.read(max(_JSON_CHUNK, len(self.text))))
+        return 0
+
+    def _append(self, data: bytes) -> None:
+        if not data:
+            self.eof = True
+        if b"\x00" in data:
+            raise InputError(
+                "binary data (NUL byte), not text",
+                self._path,
+                self._line_of(data, data.index(b"\x00")),
+            )
+        try:
+            self.text += self._decoder.decode(data, final=not data)
+        except UnicodeDecodeError as error:
+            raw = error.object  # the bytes held from the last read (half a character), then data
+            raw_start = self._bytes_read - (len(raw) - len(data))  # in the file
+            newline = raw.rfind(b"\n", 0, error.start)
+            line_start = raw_start + newline + 1 if newline >= 0 else self._last_newline + 1
+            offset = raw_start + error.start - line_start
+            raise InputError(
+                f"invalid UTF-8 (byte 0x{raw[error.start]:02x} at offset {offset}); "
+                "convert the file to UTF-8",
+                self._path,
+                self._line_of(raw, error.start),
+            ) from None
+        newline = data.rfind(b"\n")
+        if newline >= 0:
+            self._last_newline = self._bytes_read + newline
+        self._bytes_read += len(data)
+
+    def _line_of(self, data: bytes, index: int) -> int:
+        """The line of byte ``index`` of ``data``, read after the text held."""
+        return self.line_at(len(self.text)) + data.count(b"\n", 0, index)
+
+
+class _Replay(io.RawIOBase):
+    """A stream whose first bytes, already read, are handed over again."""
+
+    def __init__(self, head: bytes, rest: IO[bytes]) -> None:
+        self._head = memoryview(head)
+        self._rest = rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self._head:
+            size = min(len(buffer), len(self._head))
+            buffer[:size] = self._head[:size]
+            self._head = self._head[size:]
+            return size
+        data = self._rest.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
 
 
 def _csv_records(
