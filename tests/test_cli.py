@@ -534,8 +534,8 @@ def test_clean_csv_skips_a_bad_row_and_keeps_the_rows_after(workdir: Path, invok
     header = b"id,text\r\n"
     before = b"1,first row\r\n\r\n"  # a blank line stays with the row after it
     multiline = b'2,"a row\r\nover two lines"\r\n'
-    bad = b'3,"caf\xe9"\r\n'
-    after = b"4,last row\r\n"
+    bad = b'3,"caf\xe9\r\n4,still inside the quoted field"\r\n'  # its quote opens two lines
+    after = b"5,last row\r\n"
     Path("docs.csv").write_bytes(header + before + multiline + bad + after)
     result = invoke("clean", "docs.csv", "-o", "clean.csv", "--skip-bad")
     assert (result.exit_code, result.stderr) == (0, "")

@@ -560,10 +560,12 @@ class _CsvLines:
         if not line:
             raise StopIteration
         if not self._line_ended and len(line) > self._limit:
+            self._record.append(line.encode(errors="surrogateescape"))  # its quotes count
             raise _LineTooLong
         try:
             self._record.append(line.encode())
         except UnicodeEncodeError as error:
+            self._record.append(line.encode(errors="surrogateescape"))  # its quotes count
             byte = ord(line[error.start]) - 0xDC00  # surrogateescape's stand-in for the byte
             offset = len(line[: error.start].encode("utf-8", errors="surrogateescape"))
             raise InputError(
