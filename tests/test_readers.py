@@ -127,13 +127,21 @@ def test_custom_text_and_id_fields(workdir: Path) -> None:
     ]
 
 
-def test_json_array_records_are_named_by_the_line_they_begin_on(workdir: Path) -> None:
-    records = [{"id": "a", "text": "one"}, {"text": "two"}, {"id": "c", "text": "three"}]
+def test_json_array_records_are_numbered_and_found_by_line(workdir: Path) -> None:
+    # An element without an id is named by its number (compact arrays put all on one line);
+    # its line is where it begins.
+    records = [{"id": "a", "text": "one"}, {"text": "two"}, {"text": "three"}]
     Path("docs.json").write_text(json.dumps(records, indent=2), encoding="utf-8")
     assert summary(read("docs.json")) == [
         ("a", "one", 2),
-        ("docs.json:6", "two", 6),
-        ("c", "three", 9),
+        ("docs.json:2", "two", 6),
+        ("docs.json:3", "three", 9),
+    ]
+    Path("compact.json").write_text(json.dumps(records), encoding="utf-8")
+    assert summary(read("compact.json")) == [
+        ("a", "one", 1),
+        ("compact.json:2", "two", 1),
+        ("compact.json:3", "three", 1),
     ]
 
 

@@ -73,6 +73,7 @@ class Record:
     raw: bytes | None = None
     error: InputError | None = None
     header: bytes | None = None
+    number: int | None = None  # of an element in a JSON array, whose elements may share a line
 
 
 def format_of(path: str) -> Format:
@@ -340,12 +341,12 @@ def _json_records(path: str, stream: IO[bytes], config: ReadConfig) -> Iterator[
         text = source.text
         if _SURROGATE_ESCAPE.search(text, pos, end) and _holds_surrogate(value):
             refusal = InputError(f"invalid JSON ({_LONE_SURROGATE})", path, line)
-            yield Record(path, line, {}, None, refusal)
+            yield Record(path, line, {}, None, refusal, number=count)
         elif isinstance(value, dict):
-            yield Record(path, line, value, None)
+            yield Record(path, line, value, None, number=count)
         else:
             message = f"expected a JSON object, got {type(value).__name__}"
-            yield Record(path, line, {}, None, InputError(message, path, line))
+            yield Record(path, line, {}, None, InputError(message, path, line), number=count)
         pos = end
     after = source.skip_space(pos + 1)
     if source.at(after):
@@ -687,7 +688,9 @@ def document_of(record: Record, config: ReadConfig) -> Document:
             record.line,
         )
     path = printable(record.path)
-    doc_id = str(raw_id) if raw_id not in (None, "") else f"{path}:{record.line}"
+    # FILE:LINE, or FILE:N for the Nth element of a JSON array
+    fallback = f"{path}:{record.number or record.line}"
+    doc_id = str(raw_id) if raw_id not in (None, "") else fallback
     date = _meta(fields, config.date_field)
     if date is not None and parse_date(date) is None:
         raise InputError(
