@@ -66,6 +66,8 @@ class Repeat:
     scores: dict[str, float]
     excerpt: str = ""
     ordinal: int = 0
+    # A contained repeat whose later paragraph is the longer (normalized): clean drops the first.
+    later_contains_first: bool = False
 
     def to_dict(self) -> dict[str, object]:
         return {

@@ -37,10 +37,9 @@ MIN_OVERLAP = 0.3
 def removed_side(repeat: Repeat) -> tuple[Paragraph, Paragraph]:
     """Which paragraph of a repeat a clean corpus loses, and the one that keeps its text: the
     later copy, unless it contains the earlier one and more (then the earlier goes)."""
-    first, later = repeat.first, repeat.repeat
-    if repeat.kind == "contained" and later.end - later.start > first.end - first.start:
-        return first, later
-    return later, first
+    if repeat.later_contains_first:
+        return repeat.first, repeat.repeat
+    return repeat.repeat, repeat.first
 
 
 def find_repeats_in(document: Document, config: RepeatConfig | None = None) -> list[Repeat]:
@@ -78,8 +77,20 @@ def find_repeats(document: Document, analysis: TextAnalysis, config: RepeatConfi
         i, kind, scores = pairs[j]
         repeat = paragraphs[j]
         excerpt = document.text[repeat.start : repeat.end][:_EXCERPT_CHARS]
+        # Measured as _compare measured them: normalized, not by their spans (harakat or
+        # invisible characters make a span long without making the text longer).
+        later_longer = kind == "contained" and len(text_of[j]) > len(text_of[i])
         found.append(
-            Repeat(document.id, paragraphs[i], repeat, kind, scores, excerpt, document.ordinal)
+            Repeat(
+                document.id,
+                paragraphs[i],
+                repeat,
+                kind,
+                scores,
+                excerpt,
+                document.ordinal,
+                later_contains_first=later_longer,
+            )
         )
     return found
 

@@ -6,6 +6,7 @@ import csv
 import gzip
 import io
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -462,6 +463,20 @@ def test_clean_keeps_the_later_paragraph_that_contains_the_earlier_and_more(
     assert Path("clean.txt").read_text("utf-8") == doc(EN_HEAD, EN_OTHER, longer)
     [entry] = [orjson.loads(line) for line in Path("removed.jsonl").read_bytes().splitlines()]
     assert (entry["paragraph"]["index"], entry["duplicates"]["index"]) == (1, 3)
+
+
+def test_clean_keeps_the_paragraph_with_more_text_not_more_characters(
+    workdir: Path, invoke: Invoke
+) -> None:
+    # The later copy carries a fatha on every letter: more characters, less text. Which side
+    # holds the other is measured on the normalized text, as the finder measured it.
+    longer = AR_LEAD + " وأضاف أن الاتفاق سيعلن قريبا في العاصمة"
+    vocalized = re.sub("([\u0621-\u064a])", "\\1\u064e", AR_LEAD)
+    assert len(vocalized) > len(longer)
+    Path("story.txt").write_text(doc(AR_HEAD, longer, AR_OTHER, vocalized), "utf-8")
+    result = invoke("clean", "story.txt", "-o", "clean.txt")
+    assert result.exit_code == 0
+    assert Path("clean.txt").read_text("utf-8") == doc(AR_HEAD, longer, AR_OTHER)
 
 
 def test_clean_audit_names_a_copy_that_stays(workdir: Path, invoke: Invoke) -> None:
