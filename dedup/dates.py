@@ -39,17 +39,25 @@ def parse_date(value: str) -> float | None:
         except ValueError:
             return None
         if offset:
-            parsed = parsed.replace(tzinfo=_zone(offset))
+            zone = _zone(offset)
+            if zone is None:
+                return None
+            parsed = parsed.replace(tzinfo=zone)
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
     return parsed.timestamp()
 
 
-def _zone(offset: str) -> timezone:
+def _zone(offset: str) -> timezone | None:
+    """The zone of an offset ("Z", "+03:00", "-0530"); ``None`` for one no clock has (an
+    hour past 23, a minute past 59)."""
     if offset == "Z":
         return UTC
     digits = offset[1:].replace(":", "")
-    delta = timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+    hours, minutes = int(digits[:2]), int(digits[2:])
+    if hours > 23 or minutes > 59:
+        return None
+    delta = timedelta(hours=hours, minutes=minutes)
     return timezone(-delta if offset[0] == "-" else delta)
 
 

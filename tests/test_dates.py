@@ -31,7 +31,18 @@ def test_dates_are_read_as_instants(value: str, seconds: float) -> None:
     assert parse_date(value) == seconds
 
 
-@pytest.mark.parametrize("value", ["yesterday", "2024-13-01", "05/03/2024", "2024-03", ""])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "yesterday",
+        "2024-13-01",
+        "05/03/2024",
+        "2024-03",
+        "",
+        "2024-03-05T10:00+24:00",  # no clock is 24 hours off
+        "2024-3-5 10:00 +2500",
+    ],
+)
 def test_what_is_no_date(value: str) -> None:
     assert parse_date(value) is None
 
