@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import math
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -39,6 +40,22 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_FINDINGS = 1
 EXIT_ERROR = 2
+
+
+class _Number(click.FloatRange):
+    """A float (in a range, if given) that is a number: NaN passes every comparison, so a
+    limit of NaN would never be exceeded."""
+
+    name = "number"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number = super().convert(value, param, ctx)
+        if math.isnan(number):
+            self.fail(f"{value!r} is not a number.", param, ctx)
+        return number
+
+    def _describe_range(self) -> str:
+        return "" if self.min is None and self.max is None else super()._describe_range()
 
 
 def read_options(command: F) -> F:
@@ -97,14 +114,14 @@ def repeat_options(command: F) -> F:
         ),
         click.option(
             "--min-similarity",
-            type=float,
+            type=_Number(),
             default=defaults.min_similarity,
             show_default=True,
             help="Similarity (0-100) of a lightly edited repeat.",
         ),
         click.option(
             "--min-containment",
-            type=float,
+            type=_Number(),
             default=defaults.min_containment,
             show_default=True,
             help="Share of a paragraph found inside another.",
@@ -150,7 +167,7 @@ def match_options(command: F) -> F:
         click.option(
             "--window",
             "window_days",
-            type=float,
+            type=_Number(),
             default=None,
             metavar="DAYS",
             help="Only compare documents whose dates (--date-field) are this close.",
@@ -549,7 +566,7 @@ def index_stats(index_url: str, as_json: bool) -> None:
 )
 @click.option(
     "--max-rate",
-    type=click.FloatRange(0.0, 1.0),
+    type=_Number(0.0, 1.0),
     default=None,
     metavar="R",
     help="Exit 1 when the share of near-duplicate documents exceeds R (0-1).",

@@ -10,6 +10,11 @@ from dedup.errors import ConfigError
 __all__ = ["KeepPolicy", "MatchConfig", "ReadConfig", "RepeatConfig", "ScanConfig"]
 
 
+# Bounds that no real setting reaches; past them, sizes overflow the machine's integers.
+_MAX_DOC_BYTES = 2**40
+_MAX_COUNT = 2**31 - 1
+
+
 def _require(condition: bool, message: str) -> None:
     if not condition:
         raise ConfigError(message)
@@ -36,8 +41,9 @@ class ReadConfig:
     def __post_init__(self) -> None:
         _require(bool(self.text_field), "text_field must not be empty (--text-field)")
         _require(
-            self.max_doc_bytes > 0,
-            f"max_doc_bytes must be positive, got {self.max_doc_bytes} (--max-doc-bytes)",
+            0 < self.max_doc_bytes <= _MAX_DOC_BYTES,
+            f"max_doc_bytes must be between 1 and {_MAX_DOC_BYTES:,}, got {self.max_doc_bytes} "
+            "(--max-doc-bytes)",
         )
 
 
@@ -62,8 +68,9 @@ class RepeatConfig:
 
     def __post_init__(self) -> None:
         _require(
-            self.min_tokens >= 1,
-            f"min_tokens must be at least 1, got {self.min_tokens} (--min-tokens)",
+            1 <= self.min_tokens <= _MAX_COUNT,
+            f"min_tokens must be between 1 and {_MAX_COUNT:,}, got {self.min_tokens} "
+            "(--min-tokens)",
         )
         _require(
             self.max_prefix_chars >= 0,

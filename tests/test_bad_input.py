@@ -372,7 +372,8 @@ def test_invalid_max_doc_bytes_is_a_config_error(workdir: Path, invoke: Invoke) 
     result = invoke("scan", "small.txt", "--max-doc-bytes", "0")
     assert (result.exit_code, result.stderr) == (
         2,
-        "dedup: error: max_doc_bytes must be positive, got 0 (--max-doc-bytes)\n",
+        "dedup: error: max_doc_bytes must be between 1 and 1,099,511,627,776, got 0 "
+        "(--max-doc-bytes)\n",
     )
 
 

@@ -280,6 +280,10 @@ def test_invalid_repeat_option_is_one_line(corpus: Path, invoke: Invoke) -> None
             "(see 'dedup compare --help')",
         ),
         (
+            ["check", "--index", "ix.db", "corpus.jsonl", "--max-rate", "nan"],
+            "Invalid value for '--max-rate': 'nan' is not a number. (see 'dedup check --help')",
+        ),
+        (
             ["scan", "corpus.jsonl", "--fail-on-duplicates", "-1"],
             "Invalid value for '--fail-on-duplicates': -1 is not in the range x>=0. "
             "(see 'dedup scan --help')",

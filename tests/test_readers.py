@@ -220,15 +220,26 @@ def test_a_json_array_streams(workdir: Path) -> None:
 def test_a_json_array_element_past_any_document_size_stops_the_file(
     workdir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Read 100 bytes at a time, an element is given up on past 6 x 1,000 + 100 characters (a
-    # text may be written six characters a letter), not read on to its end, or the file's.
+    # Read 100 bytes at a time, an element is given up on past 6 x 1,000 characters and a
+    # megabyte (a text may be written six characters a letter), not read on to its end.
     monkeypatch.setattr(readers, "_JSON_CHUNK", 100)
-    Path("big.json").write_text('[{"text": "short"},\n{"text": "' + "x" * 10_000, "utf-8")
+    Path("big.json").write_text('[{"text": "short"},\n{"text": "' + "x" * 1_100_000, "utf-8")
     with pytest.raises(InputError) as caught:
         read("big.json", max_doc_bytes=1000)
     assert str(caught.value) == (
         "big.json:2: document is larger than 1,000 bytes (raise --max-doc-bytes)"
     )
+
+
+def test_the_size_limit_is_the_texts_not_its_escaped_record(workdir: Path) -> None:
+    # 300 letters: 600 bytes of UTF-8, 1,800 characters written as \u00e9 escapes.
+    fits, too_large = {"text": "é" * 300}, {"text": "é" * 600}
+    Path("escaped.jsonl").write_text(json.dumps(fits) + "\n" + json.dumps(too_large) + "\n")
+    reader = DocumentReader(["escaped.jsonl"], ReadConfig(max_doc_bytes=1000, skip_bad=True))
+    assert [d.text for d in reader] == ["é" * 300]
+    assert reader.errors == [
+        "escaped.jsonl:2: document is larger than 1,000 bytes (raise --max-doc-bytes)"
+    ]
 
 
 def test_json_array_error_names_the_line_of_the_bad_element(workdir: Path) -> None:

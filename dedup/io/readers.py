@@ -181,15 +181,22 @@ def _text_record(path: str, stream: IO[bytes], config: ReadConfig) -> Record:
     return Record(path, None, {config.text_field: text, config.id_field: printable(path)}, data)
 
 
+def _most_record_chars(config: ReadConfig) -> int:
+    """The longest a JSON record may be for its text to fit ``max_doc_bytes``: a text may be
+    written with \\uXXXX escapes, six characters a letter; its other fields get a megabyte."""
+    return 6 * config.max_doc_bytes + (1 << 20)
+
+
 def _jsonl_records(path: str, stream: IO[bytes], config: ReadConfig) -> Iterator[Record]:
     seen_any = False
     line = 0
+    most = _most_record_chars(config)
     while True:
-        raw = stream.readline(config.max_doc_bytes + 2)
+        raw = stream.readline(most + 2)
         if not raw:
             break
         line += 1
-        if len(raw) > config.max_doc_bytes and not raw.endswith(b"\n"):
+        if len(raw) > most and not raw.endswith(b"\n"):
             while raw and not raw.endswith(b"\n"):  # pass over the rest of the long line
                 raw = stream.readline(1 << 20)
             seen_any = True
@@ -300,8 +307,7 @@ def _json_records(path: str, stream: IO[bytes], config: ReadConfig) -> Iterator[
         yield from _jsonl_records(path, replayed, config)
         return
     source = _JsonText(stream, path, head.removeprefix(_BOM))
-    # A text field may be written with \uXXXX escapes, six characters a letter.
-    most_chars = 6 * config.max_doc_bytes + _JSON_CHUNK
+    most_chars = _most_record_chars(config)
     decoder = _STRICT_JSON
     pos = source.skip_space(0) + 1
     count = 0
@@ -674,7 +680,8 @@ def document_of(record: Record, config: ReadConfig) -> Document:
             record.path,
             record.line,
         )
-    if len(text) > config.max_doc_bytes and len(text.encode("utf-8")) > config.max_doc_bytes:
+    # A character takes up to four bytes: only a text that might be too large is encoded.
+    if 4 * len(text) > config.max_doc_bytes and len(text.encode()) > config.max_doc_bytes:
         raise InputError(_too_large(config), record.path, record.line)
     if "\x00" in text:
         raise InputError("binary data (NUL character) in the text", record.path, record.line)
