@@ -95,9 +95,9 @@ def clean(
         )
     extra = [] if removed_path is None else [removed_path]
     if single:
-        check_outputs(inputs, files=[output, *extra])
+        check_outputs(inputs, files=[output, *extra], glob=config.read.glob)
     else:
-        check_outputs(inputs, files=extra, folders=[output])
+        check_outputs(inputs, files=extra, folders=[output], glob=config.read.glob)
     report = scan(inputs, config)
     result = CleanResult(report)
     by_ordinal: dict[int, list[int]] = {}

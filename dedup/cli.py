@@ -336,7 +336,7 @@ def scan(
     """
     for path in reports:
         check_report_path(path)
-    check_outputs(inputs, files=reports)
+    check_outputs(inputs, files=reports, glob=options["glob"])
     started = time.perf_counter()
     with _progress(enabled=not quiet) as progress:
         report = scan_corpus(inputs, _scan_config(options), progress)
@@ -476,7 +476,7 @@ def index_add(index_url: str, inputs: tuple[str, ...], batch_size: int, **option
       dedup index add archive.db articles.jsonl.gz
       dedup index add redis://localhost:6379/0 batch-*.jsonl --source-field source
     """
-    check_outputs(inputs, files=_index_file(index_url))
+    check_outputs(inputs, files=_index_file(index_url), glob=options["glob"])
     config = _scan_config({**options, **_REPEAT_DEFAULTS})
     with _removed_if_failing(index_url), open_index(index_url, config.matches) as archive:
         result = add_to_index(archive, inputs, config, batch_size)
@@ -612,7 +612,7 @@ def check(
     """
     for path in reports:
         check_report_path(path)
-    check_outputs(inputs, files=[*reports, *_index_file(index_url)])
+    check_outputs(inputs, files=[*reports, *_index_file(index_url)], glob=options["glob"])
     config = _scan_config(options)
     # Without --add, an index that does not exist yet is an empty archive, left uncreated.
     with (

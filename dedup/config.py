@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import PurePath
 from typing import Literal
 
 from dedup.errors import ConfigError
@@ -40,6 +41,12 @@ class ReadConfig:
 
     def __post_init__(self) -> None:
         _require(bool(self.text_field), "text_field must not be empty (--text-field)")
+        glob = PurePath(self.glob)
+        _require(
+            bool(self.glob) and not glob.is_absolute() and ".." not in glob.parts,
+            f"glob must match files inside the folder, got {self.glob!r}: no absolute path, "
+            "no '..' (--glob)",
+        )
         _require(
             0 < self.max_doc_bytes <= _MAX_DOC_BYTES,
             f"max_doc_bytes must be between 1 and {_MAX_DOC_BYTES:,}, got {self.max_doc_bytes} "

@@ -607,6 +607,16 @@ def test_report_that_cannot_be_written_is_one_line(corpus: Path, invoke: Invoke)
     )
 
 
+def test_a_report_in_an_input_folder_that_no_run_reads_is_fine(
+    workdir: Path, invoke: Invoke
+) -> None:
+    Path("corpus").mkdir()
+    Path("corpus/en.txt").write_text(EN_TEXT, "utf-8")
+    for _ in range(2):  # the second run does not read the first one's report
+        result = invoke("scan", "corpus", "--report", "corpus/report.jsonl")
+        assert (result.exit_code, result.stdout.splitlines()[0]) == (0, "documents read: 1")
+
+
 def test_clean_never_replaces_a_folder_it_did_not_write(workdir: Path, invoke: Invoke) -> None:
     Path("corpus").mkdir()
     Path("corpus/en.txt").write_text(EN_TEXT, "utf-8")
@@ -661,6 +671,31 @@ def test_clean_never_replaces_a_folder_it_did_not_write(workdir: Path, invoke: I
         (
             ["index", "add", "c.jsonl", "c.jsonl"],
             "c.jsonl is also an input: write the output elsewhere",
+        ),
+        (
+            ["clean", "corpus", "-o", "out", "--removed", "out/removed.jsonl"],
+            "out/removed.jsonl is inside the output folder out, which is written whole: "
+            "write it elsewhere",
+        ),
+        (
+            ["scan", "corpus", "--glob", "*.jsonl", "--report", "corpus/sub/r.jsonl"],
+            "corpus/sub/r.jsonl is inside the input folder corpus and matches --glob '*.jsonl': "
+            "a later run would read it as a document; write it elsewhere",
+        ),
+        (
+            ["index", "add", "corpus/ix.db", "corpus", "--glob", "*"],
+            "corpus/ix.db is inside the input folder corpus and matches --glob '*': "
+            "a later run would read it as a document; write it elsewhere",
+        ),
+        (
+            ["scan", "corpus", "--glob", "../*.jsonl"],
+            "glob must match files inside the folder, got '../*.jsonl': no absolute path, "
+            "no '..' (--glob)",
+        ),
+        (
+            ["scan", "corpus", "--glob", "/etc/*"],
+            "glob must match files inside the folder, got '/etc/*': no absolute path, "
+            "no '..' (--glob)",
         ),
     ],
 )

@@ -6,9 +6,11 @@ import bz2
 import gzip
 import io
 import json
+import os
 import time
 import tracemalloc
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pyarrow as pa
@@ -77,6 +79,32 @@ def test_folder_is_searched_recursively_for_the_glob(workdir: Path) -> None:
         ("corpus/sub/a.txt", "ay", None),
     ]
     assert summary(read("corpus", glob="*.md")) == [("corpus/notes.md", "markdown", None)]
+
+
+def test_the_mark_of_an_output_folder_is_no_document(workdir: Path, invoke: Invoke) -> None:
+    Path("corpus").mkdir()
+    Path("corpus/a.txt").write_text(EN_LEAD, encoding="utf-8")
+    assert invoke("clean", "corpus", "-o", "clean").exit_code == 0
+    assert [d.id for d in read("clean", glob="*")] == ["clean/a.txt"]
+
+
+def test_a_folder_that_cannot_be_read_is_an_error(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # (Tests run as root, who reads any folder: the refusal is played by os.scandir.)
+    Path("corpus/locked").mkdir(parents=True)
+    Path("corpus/a.txt").write_text("ay", encoding="utf-8")
+    scandir = os.scandir
+
+    def refuse_locked(path: Any = ".") -> Any:
+        if str(path).endswith("locked"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return scandir(path)
+
+    monkeypatch.setattr(os, "scandir", refuse_locked)
+    with pytest.raises(InputError) as caught:
+        read("corpus")
+    assert str(caught.value) == "corpus/locked: cannot read this folder (Permission denied)"
 
 
 def test_folder_glob_through_the_cli(workdir: Path, invoke: Invoke) -> None:

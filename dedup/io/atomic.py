@@ -8,7 +8,7 @@ import shutil
 import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
+from pathlib import Path, PurePath
 from types import TracebackType
 from typing import IO
 
@@ -42,15 +42,22 @@ def _naming(error: OSError, target: Path) -> OSError:
 
 
 def check_outputs(
-    inputs: Iterable[str], files: Iterable[str | Path] = (), folders: Iterable[str | Path] = ()
+    inputs: Iterable[str],
+    files: Iterable[str | Path] = (),
+    folders: Iterable[str | Path] = (),
+    glob: str | None = None,
 ) -> None:
     """Raise ConfigError, before any work, when an output would overwrite an input or another
-    output, when a file output is a folder or sits under a file, or when a folder output would
-    replace a folder dedup did not write (see :data:`FOLDER_MARK`) or holds an input."""
+    output, when a file output is a folder, sits under a file or inside a folder output, when
+    a folder output would replace a folder dedup did not write (see :data:`FOLDER_MARK`) or
+    holds an input, or when a file output inside an input folder matches ``glob`` (the files
+    read there): a later run would read it as a document."""
     sources = [Path(i) for i in inputs if i != "-"]
     seen: dict[str, str] = {}
     outputs = [(str(f), False) for f in files] + [(str(f), True) for f in folders]
     for name, is_folder in outputs:
+        if not is_folder:
+            _check_file_place(Path(name), [Path(f) for f in folders], sources, glob)
         path = Path(name)
         real = os.path.realpath(path)
         if real in seen:
@@ -66,6 +73,28 @@ def check_outputs(
             _check_folder_output(path, sources)
         elif path.is_dir():
             raise ConfigError(f"{path} is a folder: give a file name")
+
+
+def _check_file_place(
+    path: Path, folders: list[Path], sources: list[Path], glob: str | None
+) -> None:
+    real = Path(os.path.realpath(path))
+    for folder in folders:
+        if real.is_relative_to(os.path.realpath(folder)):
+            raise ConfigError(
+                f"{path} is inside the output folder {folder}, which is written whole: "
+                "write it elsewhere"
+            )
+    if glob is None:
+        return
+    for source in sources:
+        inside = Path(os.path.realpath(source))
+        read_there = source.is_dir() and real.is_relative_to(inside)
+        if read_there and PurePath(os.path.relpath(real, inside)).match(glob):
+            raise ConfigError(
+                f"{path} is inside the input folder {source} and matches --glob "
+                f"{glob!r}: a later run would read it as a document; write it elsewhere"
+            )
 
 
 def _same(a: Path, b: Path) -> bool:

@@ -20,7 +20,7 @@ import sys
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import IO, Any, Literal
 
 import orjson
@@ -29,6 +29,7 @@ import zstandard
 from dedup.config import ReadConfig
 from dedup.dates import DATE_FORMS, parse_date
 from dedup.errors import InputError, printable
+from dedup.io.atomic import FOLDER_MARK
 from dedup.io.compression import compression_of, open_compressed, strip_compression_suffix
 from dedup.model import Document
 
@@ -93,7 +94,7 @@ def expand_inputs(inputs: Iterable[str], glob: str = "*.txt") -> list[str]:
             continue
         path = Path(item)
         if path.is_dir():
-            found = sorted(str(p) for p in path.rglob(glob) if p.is_file())
+            found = _files_in(str(path), glob)
             if not found:
                 raise InputError(f"no files matching {glob!r} in this folder (--glob)", item)
             files.extend(found)
@@ -104,6 +105,25 @@ def expand_inputs(inputs: Iterable[str], glob: str = "*.txt") -> list[str]:
         else:
             raise InputError("no such file or folder", item)
     return files
+
+
+def _files_in(folder: str, glob: str) -> list[str]:
+    """The files of ``folder`` and its subfolders whose path below it matches ``glob`` (from
+    the right, as :meth:`Path.rglob` matches), sorted; a subfolder that cannot be read is an
+    error, not a silent gap. The mark dedup leaves in its output folders is no document."""
+
+    def unreadable(error: OSError) -> None:
+        where = printable(error.filename or folder)
+        raise InputError(f"cannot read this folder ({error.strerror or error})", where)
+
+    found = []
+    for directory, _, names in os.walk(folder, onerror=unreadable):
+        for name in names:
+            path = os.path.join(directory, name)
+            below = PurePath(os.path.relpath(path, folder))
+            if name != FOLDER_MARK and below.match(glob) and os.path.isfile(path):
+                found.append(path)
+    return sorted(found)
 
 
 def iter_records(path: str, config: ReadConfig) -> Iterator[Record]:
