@@ -8,7 +8,6 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
 import click
@@ -23,7 +22,7 @@ from dedup.corpus import Progress
 from dedup.corpus import scan as scan_corpus
 from dedup.errors import DedupError
 from dedup.explain import compare_files, compare_in_corpus
-from dedup.index import FORMAT_VERSION, open_index, sqlite_path
+from dedup.index import FORMAT_VERSION, ArchiveIndex, open_index, sqlite_path
 from dedup.io.atomic import check_outputs
 from dedup.model import CheckReport, Report
 from dedup.report import (
@@ -478,7 +477,7 @@ def index_add(index_url: str, inputs: tuple[str, ...], batch_size: int, **option
     """
     check_outputs(inputs, files=_index_file(index_url), glob=options["glob"])
     config = _scan_config({**options, **_REPEAT_DEFAULTS})
-    with _removed_if_failing(index_url), open_index(index_url, config.matches) as archive:
+    with open_index(index_url, config.matches) as archive, _dropped_if_failing(archive):
         result = add_to_index(archive, inputs, config, batch_size)
     click.echo(
         f"added {result.written} documents to {index_url} ({result.unchanged} unchanged"
@@ -616,8 +615,8 @@ def check(
     config = _scan_config(options)
     # Without --add, an index that does not exist yet is an empty archive, left uncreated.
     with (
-        _removed_if_failing(index_url),
         open_index(index_url, config.matches, create=add, empty_if_absent=not add) as archive,
+        _dropped_if_failing(archive),
     ):
         report = check_batch(archive, inputs, CheckConfig(scan=config, add=add))
     write_reports(report, reports)
@@ -636,18 +635,15 @@ def _index_file(index_url: str) -> list[str]:
 
 
 @contextmanager
-def _removed_if_failing(index_url: str) -> Iterator[None]:
-    """A SQLite index this command creates is removed again if the command fails: an error
-    leaves no new, empty index behind."""
-    path = sqlite_path(index_url)
-    if path is None or Path(path).exists():
-        yield
-        return
+def _dropped_if_failing(archive: ArchiveIndex) -> Iterator[None]:
+    """An index this command created is dropped again if the command fails before a batch
+    was committed: an error leaves no new, empty index behind, and a failure later (Ctrl-C
+    in a long first add) keeps the batches committed."""
     try:
         yield
     except BaseException:
-        for leftover in (path, f"{path}-wal", f"{path}-shm", f"{path}-journal"):
-            Path(leftover).unlink(missing_ok=True)
+        if archive.created:
+            archive.drop_if_empty()
         raise
 
 

@@ -315,6 +315,92 @@ def test_an_unknown_scheme_is_a_usage_error(workdir: Path, invoke: Invoke) -> No
     )
 
 
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        (
+            "sqlite://archive.db",
+            "sqlite://archive.db: a SQLite URL names its file after three slashes: "
+            "sqlite:///archive.db, or sqlite:////absolute/path.db",
+        ),
+        (
+            "redis://localhost:abc/0",
+            "redis://localhost:abc/0: not a Redis URL (Port could not be cast to integer "
+            "value as 'abc')",
+        ),
+        (
+            "redis://localhost:6379/abc",
+            "redis://localhost:6379/abc: the database is a number, as in redis://host:6379/0",
+        ),
+    ],
+)
+def test_a_malformed_index_url_is_one_line(
+    workdir: Path, invoke: Invoke, url: str, message: str
+) -> None:
+    result = invoke("index", "add", url, "nothing.jsonl")
+    assert (result.exit_code, result.stderr) == (2, f"dedup: error: {message}\n")
+    assert list(workdir.iterdir()) == []
+
+
+def test_commands_that_only_read_write_nothing(
+    index_url: str, workdir: Path, invoke: Invoke
+) -> None:
+    write_jsonl(workdir / "batch.jsonl", [{"id": "b-1", "text": article(1)}])
+    empty = workdir / "empty.db"
+    empty.write_bytes(b"")
+    stats = invoke("index", "stats", str(empty))
+    assert (stats.exit_code, stats.stderr) == (
+        2,
+        f"dedup: error: {empty}: no index there (create one with `dedup index add`)\n",
+    )
+    assert empty.read_bytes() == b""
+    checked = invoke("check", "--index", index_url, "batch.jsonl", "-q")
+    assert checked.exit_code == 0
+    assert not _index_exists(index_url)
+
+
+def _index_exists(url: str) -> bool:
+    if url.startswith("redis://"):
+        import redis
+
+        return bool(redis.Redis.from_url(url).dbsize())
+    return Path(url).exists()
+
+
+def test_a_new_index_is_dropped_only_while_it_holds_no_document(index_url: str) -> None:
+    with open_index(index_url) as index:
+        assert index.created
+        assert index.drop_if_empty()
+    assert not _index_exists(index_url)
+    with open_index(index_url) as index:  # a first add that committed a batch, then failed
+        add_documents(index, _documents(ARCHIVE[:2]), workers=1)
+        assert not index.drop_if_empty()
+    with open_index(index_url, create=False) as index:
+        assert (index.created, index.stats().documents) == (False, 2)
+
+
+@pytest.mark.parametrize(
+    ("column", "message"),
+    [
+        ("text", "a stored text is damaged (error determining content size from frame header)"),
+        ("signature", "a stored signature is damaged"),
+    ],
+)
+def test_a_damaged_index_is_one_line(
+    workdir: Path, invoke: Invoke, column: str, message: str
+) -> None:
+    _archive("archive.db")
+    with sqlite3.connect("archive.db") as db:
+        db.execute(f"UPDATE documents SET {column} = x'00112233'")
+    write_jsonl(workdir / "batch.jsonl", BATCH)
+    result = invoke("check", "--index", "archive.db", "batch.jsonl")
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        2,
+        "",
+        f"dedup: error: archive.db: {message}\n",
+    )
+
+
 def _big_corpus(path: Path, count: int, start: int = 0) -> list[dict[str, str]]:
     records = [
         {"id": f"d{k:05d}", "text": article(10_000 + k, paragraphs=2, words=25)}

@@ -63,7 +63,7 @@ def open_index(
     if scheme in ("redis", "rediss", "unix"):
         from dedup.index.redis import RedisIndex
 
-        return RedisIndex(url, config, create or empty_if_absent, upgrade=upgrade)
+        return RedisIndex(url, config, create, upgrade=upgrade, empty_if_absent=empty_if_absent)
     raise ConfigError(
         f"{url}: unknown index URL scheme {scheme!r}: use a path, sqlite:/// or redis://"
     )
@@ -74,4 +74,11 @@ def sqlite_path(url: str) -> str | None:
     scheme = urlsplit(url).scheme if "://" in url else ""
     if scheme == "":
         return url
-    return url[len("sqlite:///") :] if scheme == "sqlite" else None
+    if scheme != "sqlite":
+        return None
+    if not url.startswith("sqlite:///") or len(url) == len("sqlite:///"):
+        raise ConfigError(
+            f"{url}: a SQLite URL names its file after three slashes: sqlite:///archive.db, "
+            "or sqlite:////absolute/path.db"
+        )
+    return url[len("sqlite:///") :]

@@ -165,6 +165,11 @@ class ArchiveIndex(ABC):
     url: str
     params: IndexParams
 
+    @property
+    def where(self) -> str:
+        """How messages name this index: its URL (a SQLite index, by its path)."""
+        return self.url
+
     @abstractmethod
     def add(self, entries: Sequence[ArchiveEntry]) -> tuple[int, int]:
         """Add a batch atomically; ids already present are replaced (unchanged ones skipped).
@@ -180,6 +185,14 @@ class ArchiveIndex(ABC):
     @abstractmethod
     def stats(self) -> IndexStats:
         """Number of documents, format version and settings."""
+
+    # Whether opening this index created it (a first `index add` or `check --add`).
+    created: bool = False
+
+    @abstractmethod
+    def drop_if_empty(self) -> bool:
+        """Delete the index, and close it, if it holds no document: a first add that failed
+        before any batch was committed leaves nothing behind. Returns whether it was dropped."""
 
     def candidates(
         self,
@@ -209,9 +222,10 @@ class ArchiveIndex(ABC):
         stored = self._documents_of(numbers)
         if signatures is not None and min_estimated_jaccard > 0 and len(by_document):
             by_document = by_document[[n in stored for n in by_document[:, 1].tolist()]]
-            archived = np.frombuffer(
-                b"".join(stored[n][1] for n in by_document[:, 1].tolist()), dtype="<u4"
-            ).reshape(len(by_document), -1)
+            blobs = [stored[n][1] for n in by_document[:, 1].tolist()]
+            if any(len(blob) != 4 * self.params.num_perm for blob in blobs):
+                raise BackendError(f"{self.where}: a stored signature is damaged")
+            archived = np.frombuffer(b"".join(blobs), dtype="<u4").reshape(len(by_document), -1)
             in_order = np.stack([by_document[:, 0], np.arange(len(by_document))], axis=1)
             by_document = by_document[
                 agreeing(signatures, archived.astype(np.uint32), in_order, min_estimated_jaccard)
@@ -358,8 +372,12 @@ def compress_text(text: str) -> bytes:
     )
 
 
-def decompress_text(data: bytes) -> str:
-    return zstandard.ZstdDecompressor().decompress(data).decode("utf-8", "surrogatepass")
+def decompress_text(data: bytes, where: str) -> str:
+    """A stored text; a damaged one is a BackendError naming the index, not a traceback."""
+    try:
+        return zstandard.ZstdDecompressor().decompress(data).decode("utf-8", "surrogatepass")
+    except (zstandard.ZstdError, UnicodeDecodeError) as error:
+        raise BackendError(f"{where}: a stored text is damaged ({error})") from None
 
 
 def dedupe_last(entries: Sequence[ArchiveEntry]) -> list[ArchiveEntry]:

@@ -25,17 +25,18 @@ setting.
 
 from __future__ import annotations
 
+import re
 import struct
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import numpy as np
 import numpy.typing as npt
 
 from dedup.config import MatchConfig
-from dedup.errors import BackendError
+from dedup.errors import BackendError, ConfigError
 from dedup.index.base import (
     FORMAT_VERSION,
     I64,
@@ -84,6 +85,7 @@ class RedisIndex(ArchiveIndex):
         config: MatchConfig | None = None,
         create: bool = True,
         upgrade: bool = False,
+        empty_if_absent: bool = False,
     ) -> None:
         try:
             import redis
@@ -96,10 +98,16 @@ class RedisIndex(ArchiveIndex):
         query = parse_qs(parts.query)
         self.prefix = (query.pop("prefix", ["dedup:"])[0]).encode()
         self.url = url
-        plain = urlunsplit(parts._replace(query=urlencode(query, doseq=True)))
+        # As written, less the prefix (urlunsplit would drop the "//" of unix:///path).
+        plain = url.split("?", 1)[0] + (f"?{urlencode(query, doseq=True)}" if query else "")
+        if parts.scheme != "unix" and not re.fullmatch(r"/?\d*", parts.path):
+            raise ConfigError(f"{url}: the database is a number, as in redis://host:6379/0")
         with self._errors():
-            self._client: Any = redis.Redis.from_url(plain, socket_timeout=60)
-            self.params = self._open(config or MatchConfig(), create, upgrade)
+            try:
+                self._client: Any = redis.Redis.from_url(plain, socket_timeout=60)
+            except ValueError as error:  # a port that is no port, a socket path missing
+                raise ConfigError(f"{url}: not a Redis URL ({error})") from None
+            self.params = self._open(config or MatchConfig(), create, upgrade, empty_if_absent)
 
     @contextmanager
     def _errors(self) -> Iterator[None]:
@@ -111,17 +119,22 @@ class RedisIndex(ArchiveIndex):
     def _key(self, *parts: bytes | str) -> bytes:
         return self.prefix + b"".join(p.encode() if isinstance(p, str) else p for p in parts)
 
-    def _open(self, config: MatchConfig, create: bool, upgrade: bool) -> IndexParams:
+    def _open(
+        self, config: MatchConfig, create: bool, upgrade: bool, empty_if_absent: bool
+    ) -> IndexParams:
         meta_key = self._key("meta")
         raw = self._client.hgetall(meta_key)
         if not raw:
+            if empty_if_absent and not create:  # read as empty; nothing is written
+                return IndexParams.of(config)
             if not create:
                 raise BackendError(
                     f"{self.url}: no index there (create one with `dedup index add`)"
                 )
             meta = {"format_version": str(FORMAT_VERSION), **IndexParams.of(config).to_meta()}
             for name, value in meta.items():  # HSETNX: a concurrent creator's values win whole
-                self._client.hsetnx(meta_key, name, value)
+                if self._client.hsetnx(meta_key, name, value) and name == "format_version":
+                    self.created = True
             raw = self._client.hgetall(meta_key)
         meta = {k.decode(): v.decode() for k, v in raw.items()}
         error = version_error(self.url, meta.get("format_version"), upgrade)
@@ -237,7 +250,7 @@ class RedisIndex(ArchiveIndex):
             if int(exact or 0):
                 pipe.srem(self._exact_key(int(exact)), number)
             pipe.delete(self._key("d:", number))
-            bins.append(bins_of(decompress_text(text)))
+            bins.append(bins_of(decompress_text(text, self.url)))
         for key, left in rewrites.items():
             if left is None:
                 pipe.delete(key)
@@ -417,7 +430,7 @@ class RedisIndex(ArchiveIndex):
                 continue  # removed between the two reads
             archived = ArchivedDocument(
                 doc_id.decode("utf-8", "surrogatepass"),
-                decompress_text(text),
+                decompress_text(text, self.url),
                 source.decode() if has_source == b"1" else None,
                 date.decode() if has_date == b"1" else None,
                 int(exact),
@@ -440,6 +453,16 @@ class RedisIndex(ArchiveIndex):
                 pipe.lrange(self._key("cl"), 0, -1)
                 base, blobs = pipe.execute()
             return folded(base, blobs, self.url)[0]
+
+    def drop_if_empty(self) -> bool:
+        with self._errors():
+            if int(self._client.get(self._key("count")) or 0):
+                return False
+            keys = list(self._client.scan_iter(match=self.prefix + b"*", count=1000))
+            if keys:
+                self._client.delete(*keys)
+        self.close()
+        return True
 
     def close(self) -> None:
         client = getattr(self, "_client", None)

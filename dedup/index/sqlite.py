@@ -110,13 +110,19 @@ class SqliteIndex(ArchiveIndex):
 
     def _open(self, config: MatchConfig, create: bool, upgrade: bool) -> IndexParams:
         db = self._db
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=FULL")
-        db.execute(f"PRAGMA cache_size={-_CACHE_KIB}")
         tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
         if "meta" not in tables:
             if tables:
                 raise BackendError(f"{self.path}: a SQLite file, but not a dedup index")
+            if not create:  # an empty file: a command that only reads leaves it so
+                raise BackendError(
+                    f"{self.path}: no index there (create one with `dedup index add`)"
+                )
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=FULL")
+        db.execute(f"PRAGMA cache_size={-_CACHE_KIB}")
+        if "meta" not in tables:
+            self.created = True
             with self._transaction():
                 for statement in [*_SCHEMA.split(";"), _SCHEMA_COUNTS]:
                     if statement.strip():
@@ -214,7 +220,7 @@ class SqliteIndex(ArchiveIndex):
                 f"SELECT number, segment, text FROM documents WHERE number IN ({marks})", chunk
             ):
                 segments.setdefault(segment, []).append(number)
-                bins.append(bins_of(decompress_text(text)))
+                bins.append(bins_of(decompress_text(text, self.path)))
             db.execute(f"DELETE FROM documents WHERE number IN ({marks})", chunk)
         for segment, gone in segments.items():
             row = db.execute(
@@ -347,7 +353,7 @@ class SqliteIndex(ArchiveIndex):
                 chunk,
             ):
                 result[doc_id] = ArchivedDocument(
-                    doc_id, decompress_text(text), source, date, exact_key, tokens
+                    doc_id, decompress_text(text, self.path), source, date, exact_key, tokens
                 )
         return result
 
@@ -367,6 +373,19 @@ class SqliteIndex(ArchiveIndex):
         finally:
             db.execute("COMMIT")
         return np.array([counts.get(b, 0) for b in values], dtype=np.int64), int(documents)
+
+    @property
+    def where(self) -> str:
+        return self.path
+
+    def drop_if_empty(self) -> bool:
+        (count,) = self._db.execute("SELECT COUNT(*) FROM documents").fetchone()
+        if count:
+            return False
+        self._db.close()
+        for leftover in ("", "-wal", "-shm", "-journal"):
+            Path(self.path + leftover).unlink(missing_ok=True)
+        return True
 
     def close(self) -> None:
         self._db.close()
