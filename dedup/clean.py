@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
+import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -308,7 +310,7 @@ def _write_file(
     """Write the records of one input file, in its format and compression, to ``handle``."""
     fmt = format_of(path)
     if fmt == "parquet":
-        return _write_parquet(records, handle, config)
+        return _write_parquet(records, handle, config, path)
     compression = compression_of(path)
     stream = handle if compression is None else compressing_writer(handle, compression)
     written = 0
@@ -321,24 +323,36 @@ def _write_file(
                 stream.write(raw if text is None else bom + text.encode())
                 written += 1
         elif fmt in ("jsonl", "json"):
-            rows: list[dict[str, Any]] = []
+            array = False  # a .json file holds an array, or JSONL
             for record, text in records:
-                written += 1
-                if fmt == "json" and record.raw is None:
-                    rows.append(_replaced(record.fields, text_field, text))
+                if fmt == "json" and record.raw is None:  # an element of an array
+                    stream.write(b",\n" if array else b"[\n")
+                    array = True
+                    stream.write(_json(_replaced(record.fields, text_field, text)))
                 elif text is None and record.raw is not None:
                     stream.write(record.raw if record.raw.endswith(b"\n") else record.raw + b"\n")
                 else:
-                    fields = _replaced(record.fields, text_field, text)
-                    stream.write(orjson.dumps(fields) + b"\n")
-            if fmt == "json" and rows:
-                stream.write(orjson.dumps(rows, option=orjson.OPT_INDENT_2) + b"\n")
+                    stream.write(_json(_replaced(record.fields, text_field, text)) + b"\n")
+                written += 1
+            if array:
+                stream.write(b"\n]\n")
+            elif fmt == "json" and not written:
+                stream.write(b"[]\n")
         else:
             written = _write_csv(records, stream, text_field, "\t" if fmt == "tsv" else ",")
     finally:
         if stream is not handle:
             stream.close()
     return written
+
+
+def _json(fields: dict[str, Any]) -> bytes:
+    """A record as JSON: by orjson, or by the standard library where orjson cannot write a
+    value (an integer wider than 64 bits, which the readers keep exact)."""
+    try:
+        return orjson.dumps(fields)
+    except TypeError:
+        return json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def _replaced(fields: dict[str, Any], text_field: str, text: str | None) -> dict[str, Any]:
@@ -380,11 +394,21 @@ def _write_csv(
 
 
 def _write_parquet(
-    records: Iterable[tuple[Record, str | None]], handle: IO[bytes], config: ScanConfig
+    records: Iterable[tuple[Record, str | None]], handle: IO[bytes], config: ScanConfig, path: str
 ) -> int:
+    """Write the rows in the input's schema (its column types, even with no row left), a
+    batch at a time."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    rows = [_replaced(r.fields, config.read.text_field, t) for r, t in records]
-    pq.write_table(pa.Table.from_pylist(rows), handle)
-    return len(rows)
+    schema = pq.read_schema(path)
+    written = 0
+    with pq.ParquetWriter(handle, schema) as writer:
+        rows = (_replaced(record.fields, config.read.text_field, t) for record, t in records)
+        while batch := list(itertools.islice(rows, _PARQUET_ROWS)):
+            writer.write_table(pa.Table.from_pylist(batch, schema=schema))
+            written += len(batch)
+    return written
+
+
+_PARQUET_ROWS = 4096

@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 import zstandard
 from conftest import Invoke
@@ -33,6 +35,9 @@ GOOD_LINE = b'{"id": "good", "text": "a good record"}\n'
 GOOD_LINE_2 = b'{"id": "good2", "text": "another good record"}\n'
 MANY_LINES = b"".join(b'{"id": "%d", "text": "record number %d"}\n' % (i, i) for i in range(400))
 CUT_GZIP = gzip.compress(MANY_LINES)[:300]
+CUT_CSV = gzip.compress(
+    b"id,text\n" + b"".join(b"%d,row number %d\n" % (i, i) for i in range(400))
+)[:300]
 HUGE = 50_000_000  # bytes; the default --max-doc-bytes is 10,000,000
 TOO_LARGE = "document is larger than 10,000,000 bytes (raise --max-doc-bytes)"
 
@@ -65,6 +70,12 @@ def huge_tsv_line(path: Path) -> None:
         for _ in range(HUGE // 1_000_000):
             handle.write(b"word " * 200_000)
         handle.write(b"\nc\tfine\nd\talso fine\n")
+
+
+def empty_parquet(path: Path) -> None:
+    pq.write_table(
+        pa.table({"id": pa.array([], pa.string()), "text": pa.array([], pa.string())}), path
+    )
 
 
 @dataclass(frozen=True)
@@ -179,6 +190,13 @@ CASES = [
     Bad("empty.txt", b"", "empty.txt: empty file", 0),
     Bad("empty.jsonl", b"\n  \n", "empty.jsonl: empty file: no JSON records", 0),
     Bad("empty.csv", b"", "empty.csv: empty file: no header row", 0),
+    Bad(
+        "twice.csv",
+        b"id,text,note,note\na,one,x,y\n",
+        "twice.csv:1: column 'note' appears twice in the header",
+        0,
+    ),
+    Bad("empty.parquet", empty_parquet, "empty.parquet: empty file: no rows", 0),
     Bad("empty.json", b"[]", "empty.json: empty file: the JSON array has no records", 0),
     Bad(
         "latin1.json",
@@ -254,6 +272,19 @@ CASES = [
     ),
     Bad("huge.txt", huge_text, f"huge.txt: {TOO_LARGE}", 0),
     Bad("huge.jsonl", huge_jsonl, f"huge.jsonl:2: {TOO_LARGE}", 2),
+    Bad(
+        "cut.csv.gz",
+        CUT_CSV,
+        "cut.csv.gz: compressed data is truncated (the file ends early)",
+        # The rows complete before the cut, less the header (zlib says how many lines).
+        zlib.decompressobj(wbits=31).decompress(CUT_CSV).count(b"\n") - 1,
+    ),
+    Bad(
+        "junk.jsonl.gz",
+        gzip.compress(GOOD_LINE + GOOD_LINE_2) + b"JUNK",
+        "junk.jsonl.gz: compressed data is corrupt (Not a gzipped file (b'JU'))",
+        2,
+    ),
     Bad(
         "cut.jsonl.gz",
         CUT_GZIP,

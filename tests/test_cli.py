@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import json
 import os
 import re
 import subprocess
@@ -569,6 +570,48 @@ def test_clean_parquet(workdir: Path, invoke: Invoke) -> None:
     assert pq.read_table("clean.parquet").to_pylist() == [
         {"id": "en-1", "text": EN_CLEAN},
         {"id": "zh-1", "text": ZH_TEXT},
+    ]
+
+
+def test_clean_parquet_keeps_the_input_schema(workdir: Path, invoke: Invoke) -> None:
+    schema = pa.schema([("n", pa.int32()), ("text", pa.string()), ("source", pa.string())])
+    rows = [{"n": 1, "text": EN_TEXT, "source": None}, {"n": 2, "text": EN_TEXT, "source": "x"}]
+    pq.write_table(pa.Table.from_pylist(rows, schema=schema), "docs.parquet")
+    assert invoke("clean", "docs.parquet", "-o", "clean.parquet").exit_code == 0
+    cleaned = pq.read_table("clean.parquet")
+    assert (cleaned.schema, cleaned.to_pylist()) == (
+        schema,
+        [{"n": 1, "text": EN_CLEAN, "source": None}],
+    )
+
+
+def test_clean_json_array_streams_its_elements_back(workdir: Path, invoke: Invoke) -> None:
+    # An integer wider than 64 bits stays exact, in the element rewritten too.
+    wide = 123456789012345678901234567890
+    records = [{"id": "a", "text": EN_TEXT, "n": wide}, {"id": "b", "text": ZH_TEXT, "n": 1.5}]
+    Path("docs.json").write_text(json.dumps(records, indent=2), "utf-8")
+    assert invoke("clean", "docs.json", "-o", "clean.json").exit_code == 0
+    assert json.loads(Path("clean.json").read_text("utf-8")) == [
+        {"id": "a", "text": EN_CLEAN, "n": wide},
+        {"id": "b", "text": ZH_TEXT, "n": 1.5},
+    ]
+    Path("bad.json").write_text('[{"id": "a"}]', "utf-8")  # no text: skipped, none left
+    result = invoke("clean", "bad.json", "-o", "none.json", "--skip-bad")
+    assert result.exit_code == 0
+    assert json.loads(Path("none.json").read_text("utf-8")) == []
+
+
+def test_wide_integers_in_jsonl_stay_exact(workdir: Path, invoke: Invoke) -> None:
+    Path("docs.jsonl").write_bytes(
+        b'{"id": 123456789012345678901234567890, "text": "%s", "n": [18446744073709551616]}\n'
+        b'{"id": 123456789012345678901234567891, "text": "%s"}\n'
+        % (json.dumps(EN_TEXT)[1:-1].encode(), json.dumps(ZH_TEXT)[1:-1].encode())
+    )
+    result = invoke("clean", "docs.jsonl", "-o", "clean.jsonl")
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert [json.loads(line) for line in Path("clean.jsonl").read_text("utf-8").splitlines()] == [
+        {"id": 123456789012345678901234567890, "text": EN_CLEAN, "n": [18446744073709551616]},
+        {"id": 123456789012345678901234567891, "text": ZH_TEXT},
     ]
 
 

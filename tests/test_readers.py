@@ -429,6 +429,16 @@ def test_stdin_is_jsonl(workdir: Path, invoke: Invoke) -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    "compress", [gzip.compress, bz2.compress, zstandard.ZstdCompressor().compress]
+)
+def test_compressed_stdin_is_decompressed(invoke: Invoke, compress: Any) -> None:
+    stdin = compress(JSONL)
+    result = invoke("scan", "-", input=stdin)
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert result.stdout.splitlines()[0] == "documents read: 3"
+
+
 def test_stdin_id_fallback_names_dash_and_line(invoke: Invoke) -> None:
     text = doc("Headline", EN_LEAD, EN_OTHER, EN_LEAD)
     stdin = orjson.dumps({"text": "first"}) + b"\n" + orjson.dumps({"text": text}) + b"\n"

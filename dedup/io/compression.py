@@ -6,6 +6,7 @@ import bz2
 import gzip
 import io
 import re
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any, Literal
@@ -14,6 +15,7 @@ __all__ = [
     "Compression",
     "compressing_writer",
     "compression_of",
+    "decompressing",
     "open_compressed",
     "strip_compression_suffix",
 ]
@@ -39,6 +41,24 @@ def compression_of(path: str | Path) -> Compression:
     return None
 
 
+def decompressing(stream: IO[bytes]) -> IO[bytes]:
+    """``stream`` (stdin) decompressed if its first bytes, looked at without reading them, say
+    it is compressed."""
+    if not hasattr(stream, "peek"):
+        stream = io.BufferedReader(stream)  # type: ignore[type-var]
+    head = stream.peek(10)[:10]
+    compression = next((name for magic, name in _MAGIC if head.startswith(magic)), None)
+    if compression is None and _BZIP2.match(head):
+        compression = "bz2"
+    if compression == "gzip":
+        return gzip.GzipFile(fileobj=stream, mode="rb")  # type: ignore[return-value]
+    if compression == "bz2":
+        return bz2.BZ2File(stream, "rb")
+    if compression == "zstd":
+        return io.BufferedReader(_ZstdReader(stream), buffer_size=1 << 20)
+    return stream
+
+
 def strip_compression_suffix(name: str) -> str:
     """``a.jsonl.gz`` → ``a.jsonl``."""
     path = Path(name)
@@ -58,7 +78,7 @@ def open_compressed(path: str | Path, compression: Compression) -> IO[bytes]:
 
 
 class _Salvaging(io.RawIOBase):
-    """A gzip or bzip2 stream that hands over every byte before a truncation.
+    """A gzip or bzip2 stream that hands over every byte before a truncation or corruption.
 
     Their ``read(n)`` gathers n bytes over several reads and, when the data turns out truncated,
     drops what it gathered with the EOFError: up to a megabyte of complete records before the
@@ -81,7 +101,7 @@ class _Salvaging(io.RawIOBase):
                 data = self._stream.read1(len(buffer))
             else:
                 data = self._stream.read(len(buffer))
-        except EOFError:
+        except (EOFError, OSError, zlib.error):  # cut short, or junk after the data
             if self._salvaging:
                 raise
             self._stream.close()

@@ -30,7 +30,12 @@ from dedup.config import ReadConfig
 from dedup.dates import DATE_FORMS, parse_date
 from dedup.errors import InputError, printable
 from dedup.io.atomic import FOLDER_MARK
-from dedup.io.compression import compression_of, open_compressed, strip_compression_suffix
+from dedup.io.compression import (
+    compression_of,
+    decompressing,
+    open_compressed,
+    strip_compression_suffix,
+)
 from dedup.model import Document
 
 __all__ = [
@@ -131,7 +136,7 @@ def iter_records(path: str, config: ReadConfig) -> Iterator[Record]:
     fmt = format_of(path)
     try:
         if path == STDIN:
-            yield from _jsonl_records(path, sys.stdin.buffer, config)
+            yield from _jsonl_records(path, decompressing(sys.stdin.buffer), config)
             return
         if fmt == "parquet":
             yield from _parquet_records(path, config)
@@ -306,7 +311,24 @@ def _parse_json_object(raw: bytes, path: str, line: int) -> dict[str, Any]:
         raise InputError(f"invalid JSON ({_json_problem(raw)})", path, line) from None
     if not isinstance(value, dict):
         raise InputError(f"expected a JSON object, got {type(value).__name__}", path, line)
+    for field in value.values():  # most are strings: a loop, not a call per field
+        if type(field) is not str and _maybe_wide_integer(field):
+            exact: dict[str, Any] = _STRICT_JSON.decode(raw.decode())  # as arrays are read
+            return exact
     return value
+
+
+def _maybe_wide_integer(value: object) -> bool:
+    """Whether a value orjson parsed may hold an integer wider than 64 bits, which it reads as
+    a float: an id 123456789012345678901234567890 would be 1.2345678901234568e+29, and
+    ``dedup clean`` would write it so."""
+    if isinstance(value, float):
+        return abs(value) >= 2.0**63
+    if isinstance(value, dict):
+        return any(_maybe_wide_integer(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_maybe_wide_integer(v) for v in value)
+    return False
 
 
 def _json_records(path: str, stream: IO[bytes], config: ReadConfig) -> Iterator[Record]:
@@ -521,6 +543,9 @@ def _csv_records(
             path,
             1,
         )
+    if len(set(fieldnames)) < len(fieldnames):  # a row's cells would be lost under one name
+        twice = next(name for name in fieldnames if fieldnames.count(name) > 1)
+        raise InputError(f"column {twice!r} appears twice in the header", path, 1)
     header = lines.take()
     held: Record | None = None
     blank = b""  # blank lines, written back with the row after them
@@ -530,6 +555,10 @@ def _csv_records(
             row = next(reader)
         except StopIteration:
             break
+        except _READ_ERRORS:  # compressed data cut short: the row held back is whole
+            if held is not None:
+                yield held
+            raise
         except (csv.Error, _LineTooLong, InputError) as problem:
             error = (
                 problem
@@ -677,6 +706,8 @@ def _parquet_records(path: str, config: ReadConfig) -> Iterator[Record]:
             "use --text-field)",
             path,
         )
+    if parquet.metadata.num_rows == 0:
+        raise InputError("empty file: no rows", path)
     row = 0
     for batch in parquet.iter_batches(batch_size=4096):
         for fields in batch.to_pylist():
