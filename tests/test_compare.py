@@ -23,6 +23,19 @@ def test_compare_two_files(workdir: Path, invoke: Invoke) -> None:
     assert "  A[1] ~ B[1] (100% shared)" in lines and "  A[2] ~ B[2] (100% shared)" in lines
 
 
+def test_compare_shows_the_figures_of_two_short_texts(workdir: Path, invoke: Invoke) -> None:
+    sentence = "The ministry said {n} people were moved from the flooded villages on Monday."
+    Path("a.txt").write_text(sentence.format(n="1,500"), "utf-8")
+    Path("b.txt").write_text(sentence.format(n="1500"), "utf-8")  # one figure, written so
+    Path("c.txt").write_text(sentence.format(n="2,500"), "utf-8")
+    same = invoke("compare", "a.txt", "b.txt").stdout.splitlines()
+    assert same[2] == "verdict: near_duplicate"
+    assert "  figures of A in B       1.000" in same
+    other = invoke("compare", "a.txt", "c.txt").stdout.splitlines()
+    assert other[2] == "verdict: not a copy"
+    assert "  figures of A in B       0.000" in other and "  figures of B in A       0.000" in other
+
+
 def test_compare_ids_in_a_corpus_as_json(workdir: Path, invoke: Invoke) -> None:
     shutil.copy(SAMPLE, "news.jsonl")
     result = invoke("compare", "--in", "news.jsonl", "en-trees-herald", "en-digest", "--json")

@@ -90,6 +90,9 @@ def render_comparison(comparison: Comparison, passages: int = 10) -> str:
         f"  sentences of A in B     {scores['sentences_a']:.3f}",
         f"  sentences of B in A     {scores['sentences_b']:.3f}",
     ]
+    if "numbers_a" in scores:  # two short texts: a figure of one missing in the other decides
+        lines.append(f"  figures of A in B       {scores['numbers_a']:.3f}")
+        lines.append(f"  figures of B in A       {scores['numbers_b']:.3f}")
     if "shared_df" in scores:  # with a corpus (--in) to count 3-grams in
         lines.append(f"  docs per shared 3-gram  {scores['shared_df']:.0f}")
         lines.append(f"  docs per own 3-gram     {scores['own_df']:.0f}")

@@ -1,4 +1,5 @@
-"""The numbers of a text: its runs of digits (figures, dates, the digits of codes like "b12").
+"""The numbers of a text: its runs of digits (figures, dates, the digits of codes like "b12"),
+a run of thousands ("4,310", "1.500.000", "12 345": "4 310" once normalized) read as one.
 
 A changed figure changes what a text says ("vitamin b12" and "vitamin b2", "5 years" and
 "15 years", Monday's case count and Tuesday's) while it changes few of its words, too few for
@@ -13,9 +14,11 @@ import re
 
 __all__ = ["numbers_in"]
 
-_DIGITS = re.compile(r"\d+")
+# Normalization turns the separators of thousands into spaces: "1,500" and "1500" are one figure.
+_DIGITS = re.compile(r"\d+(?: \d{3}(?!\d))*")
 
 
 def numbers_in(normalized: str) -> frozenset[str]:
-    """The distinct runs of digits (of any script) in a normalized text."""
-    return frozenset(_DIGITS.findall(normalized))
+    """The distinct numbers (runs of digits of any script, with their groups of thousands) in a
+    normalized text."""
+    return frozenset(run.replace(" ", "") for run in _DIGITS.findall(normalized))
