@@ -219,13 +219,18 @@ def test_report_without_findings(workdir: Path, invoke: Invoke) -> None:
     ]
 
 
-@pytest.mark.parametrize(("name", "shown"), [("findings.txt", "'.txt'"), ("findings", "'(none)'")])
-def test_unknown_report_extension(corpus: Path, invoke: Invoke, name: str, shown: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "what"),
+    [
+        ("findings.txt", "unknown report format '.txt'"),
+        ("findings", "no report format (extension)"),
+    ],
+)
+def test_unknown_report_extension(corpus: Path, invoke: Invoke, name: str, what: str) -> None:
     result = invoke("scan", "corpus.jsonl", "--report", name)
     assert (result.exit_code, result.stderr) == (
         2,
-        f"dedup: error: unknown report format {shown} for {name}: "
-        "use one of .jsonl, .json, .csv, .html\n",
+        f"dedup: error: {what} for {name}: use one of .jsonl, .json, .csv, .html\n",
     )
     assert not Path(name).exists()
 

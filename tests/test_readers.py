@@ -173,6 +173,14 @@ def test_json_array_records_are_numbered_and_found_by_line(workdir: Path) -> Non
     ]
 
 
+def test_jsonl_files_joined_with_their_byte_order_marks(workdir: Path) -> None:
+    bom = b"\xef\xbb\xbf"
+    Path("joined.jsonl").write_bytes(
+        bom + b'{"id": "a", "text": "one"}\n' + bom + b'{"id": "b", "text": "two"}\n'
+    )
+    assert summary(read("joined.jsonl")) == [("a", "one", 1), ("b", "two", 2)]
+
+
 def test_json_file_holding_jsonl_is_read_as_jsonl(workdir: Path) -> None:
     Path("lines.json").write_bytes(JSONL)
     assert summary(read("lines.json")) == [

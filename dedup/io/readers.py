@@ -227,8 +227,8 @@ def _jsonl_records(path: str, stream: IO[bytes], config: ReadConfig) -> Iterator
             seen_any = True
             yield Record(path, line, {}, None, InputError(_too_large(config), path, line))
             continue
-        if line == 1:
-            raw = raw.removeprefix(b"\xef\xbb\xbf")
+        # A byte order mark starts the file, or each file of several joined with cat.
+        raw = raw.removeprefix(_BOM)
         if not raw.strip():
             continue
         seen_any = True

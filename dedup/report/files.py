@@ -73,10 +73,8 @@ def check_report_path(path: str | Path) -> None:
     """Raise ConfigError unless ``path`` names a report format (checked before a long scan)."""
     suffix = Path(path).suffix.lower()
     if suffix not in REPORT_FORMATS:
-        raise ConfigError(
-            f"unknown report format {suffix or '(none)'!r} for {path}: "
-            f"use one of {', '.join(REPORT_FORMATS)}"
-        )
+        what = f"unknown report format {suffix!r}" if suffix else "no report format (extension)"
+        raise ConfigError(f"{what} for {path}: use one of {', '.join(REPORT_FORMATS)}")
 
 
 def write_report(report: Report, path: str | Path) -> None:
