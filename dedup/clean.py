@@ -6,6 +6,7 @@ import csv
 import io
 import itertools
 import json
+from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -189,10 +190,17 @@ def _partial_copies_to_drop(
         containers.setdefault(inner, []).append((outer, match.b if a_inside else match.a))
     dropped: dict[int, dict[str, Any]] = {}
     stays = {o for outers in containers.values() for o, _ in outers} - containers.keys()
+    contained: dict[int, list[int]] = {}  # what each container holds, to look at again
+    for inner, outers in containers.items():
+        for outer, _ in outers:
+            contained.setdefault(outer, []).append(inner)
     undecided = set(containers)
-    while undecided:
-        progress = False
-        for inner in sorted(undecided):
+    waiting = deque(sorted(undecided))  # a document is looked at again when a container is
+    while undecided:  # decided: a chain takes as many steps as it has links
+        while waiting:
+            inner = waiting.popleft()
+            if inner not in undecided:
+                continue
             outers = containers[inner]
             staying = next((name for o, name in outers if o in stays), None)
             if staying is not None:
@@ -202,10 +210,12 @@ def _partial_copies_to_drop(
             else:
                 continue
             undecided.discard(inner)
-            progress = True
-        if not progress:  # containers in a cycle: the first in input order stays
-            stays.add(min(undecided))
-            undecided.discard(min(undecided))
+            waiting.extend(contained.get(inner, ()))
+        if undecided:  # containers in a cycle: the first in input order stays
+            first = min(undecided)
+            stays.add(first)
+            undecided.discard(first)
+            waiting.extend(contained.get(first, ()))
     return dropped
 
 
