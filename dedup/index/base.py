@@ -164,6 +164,7 @@ class ArchiveIndex(ABC):
 
     url: str
     params: IndexParams
+    created: bool = False  # whether opening it created it (a first `index add`, `check --add`)
 
     @property
     def where(self) -> str:
@@ -185,9 +186,6 @@ class ArchiveIndex(ABC):
     @abstractmethod
     def stats(self) -> IndexStats:
         """Number of documents, format version and settings."""
-
-    # Whether opening this index created it (a first `index add` or `check --add`).
-    created: bool = False
 
     @abstractmethod
     def drop_if_empty(self) -> bool:
