@@ -19,7 +19,14 @@ from dedup.corpus import scan
 from dedup.errors import ConfigError
 from dedup.io.atomic import AtomicOutputs, check_outputs
 from dedup.io.compression import compressing_writer, compression_of
-from dedup.io.readers import STDIN, DocumentReader, Record, expand_inputs, format_of
+from dedup.io.readers import (
+    STDIN,
+    DocumentReader,
+    Record,
+    csv_header,
+    expand_inputs,
+    format_of,
+)
 from dedup.model import Document, Paragraph, Report
 from dedup.repeats import removed_side
 from dedup.text.segment import paragraphs as split_paragraphs
@@ -286,8 +293,8 @@ def _write_tree(
         destination.parent.mkdir(parents=True, exist_ok=True)
         with open(destination, "wb") as handle:
             count = _write_file(file, pending.take(file), handle, config)
-        if count == 0 and format_of(file) == "text":
-            destination.unlink()  # its one document was dropped as a copy
+        if count == 0:  # every document dropped as a copy: a file of none could not be read
+            destination.unlink()
         written += count
     return written
 
@@ -350,6 +357,8 @@ def _write_file(
                 stream.write(b"[]\n")
         else:
             written = _write_csv(records, stream, text_field, "\t" if fmt == "tsv" else ",")
+            if not written:  # a CSV without rows keeps its header
+                stream.write(csv_header(path))
     finally:
         if stream is not handle:
             stream.close()

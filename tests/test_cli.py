@@ -634,6 +634,27 @@ def test_clean_folder_mirrors_it(workdir: Path, invoke: Invoke) -> None:
     assert Path("clean/sub/zh.txt").read_text("utf-8") == ZH_TEXT
 
 
+def test_a_clean_folder_can_be_scanned_again(workdir: Path, invoke: Invoke) -> None:
+    # Every record of b.jsonl copies one of a.jsonl: b is left out, not written empty, which
+    # no reader would take.
+    Path("corpus").mkdir()
+    write = [{"id": "a1", "text": EN_TEXT}, {"id": "a2", "text": ZH_TEXT}]
+    Path("corpus/a.jsonl").write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in write))
+    Path("corpus/b.jsonl").write_bytes(orjson.dumps({"id": "b1", "text": EN_TEXT}) + b"\n")
+    result = invoke("clean", "corpus", "--glob", "*.jsonl", "-o", "clean")
+    assert result.exit_code == 0
+    assert sorted(p.name for p in Path("clean").iterdir()) == [FOLDER_MARK, "a.jsonl"]
+    again = invoke("scan", "clean", "--glob", "*.jsonl")
+    assert (again.exit_code, again.stdout.splitlines()[0]) == (0, "documents read: 2")
+
+
+def test_clean_csv_without_a_row_left_keeps_its_header(workdir: Path, invoke: Invoke) -> None:
+    Path("bad.csv").write_bytes(b"id,text\r\na,caf\xe9\r\n")
+    result = invoke("clean", "bad.csv", "-o", "clean.csv", "--skip-bad")
+    assert result.exit_code == 0
+    assert Path("clean.csv").read_bytes() == b"id,text\r\n"
+
+
 def test_clean_two_inputs_with_one_name_is_refused(workdir: Path, invoke: Invoke) -> None:
     Path("a").mkdir()
     Path("b").mkdir()

@@ -659,6 +659,16 @@ class _CsvLines:
             quotes += piece.count('"')
 
 
+def csv_header(path: str) -> bytes:
+    """The bytes of a CSV or TSV file's header row, as read (for a clean copy of the file
+    that keeps no row)."""
+    delimiter = "\t" if format_of(path) == "tsv" else ","
+    with open_compressed(path, compression_of(path)) as stream:
+        lines = _CsvLines(stream, path, 1 << 20)
+        next(csv.reader(lines, delimiter=delimiter), None)
+        return lines.take()
+
+
 def _csv_problem(problem: Exception, config: ReadConfig) -> str:
     if isinstance(problem, _LineTooLong) or "field larger than field limit" in str(problem):
         return _too_large(config)
