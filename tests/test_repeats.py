@@ -107,6 +107,11 @@ def test_english_and_prefixed_lead() -> None:
     assert found(text) == [(1, 3, "prefixed")]
 
 
+def test_old_mac_line_endings() -> None:
+    text = "\r\r".join([EN_HEAD, EN_LEAD, EN_OTHER, EN_LEAD])
+    assert found(text) == [(1, 3, "exact")]
+
+
 def test_english_contained() -> None:
     assert found(doc(EN_HEAD, EN_LEAD, EN_OTHER, EN_LEAD + " " + EN_THIRD)) == [(1, 3, "contained")]
 

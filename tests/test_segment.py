@@ -9,31 +9,42 @@ from hypothesis import strategies as st
 
 from dedup import Paragraph, paragraphs
 
+_BREAK = re.compile("(\r\n|\n|\r|\u2028|\u2029)")
+
 
 def reference(text: str) -> list[str]:
     """Paragraph texts, the obvious way: lines, grouped by blank lines if any, else one by one.
 
-    A blank line is a whitespace-only line with a newline on both sides.
+    A line ends at "\n", "\r\n", a lone "\r", U+2028 or U+2029. A blank line is a
+    whitespace-only line with a line break on both sides.
     """
-    lines = text.split("\n")
+    parts = _BREAK.split(text)
+    lines, breaks = parts[0::2], [*parts[1::2], ""]
     blank = [not line.strip() for line in lines]
     if not any(blank[1:-1]):
         return [line.strip() for line in lines if line.strip()]
     found: list[str] = []
-    group: list[str] = []
-    for line, is_blank in zip(lines, blank, strict=True):
+    group: list[int] = []
+    for number, is_blank in enumerate(blank):
         if is_blank:
             if group:
-                found.append("\n".join(group).strip())
+                found.append(_joined(lines, breaks, group))
             group = []
         else:
-            group.append(line)
+            group.append(number)
     if group:
-        found.append("\n".join(group).strip())
+        found.append(_joined(lines, breaks, group))
     return found
 
 
-texts = st.text(alphabet=st.sampled_from(list("ab ج中\n\n\n\t\r\u00a0\u2028.")), max_size=80)
+def _joined(lines: list[str], breaks: list[str], group: list[int]) -> str:
+    """Lines ``group`` (consecutive) with the breaks between them, as the text has them."""
+    return "".join(lines[n] + (breaks[n] if n != group[-1] else "") for n in group).strip()
+
+
+texts = st.text(
+    alphabet=st.sampled_from(list("ab ج中\n\n\n\t\r\r\u00a0\u2028\u2029.")), max_size=80
+)
 
 
 @settings(max_examples=500, deadline=None)
@@ -91,6 +102,13 @@ def test_windows_line_endings() -> None:
     assert [text[p.start : p.end] for p in paragraphs(text)] == ["one", "two\r\nthree"]
 
 
+def test_old_mac_line_endings_and_unicode_separators() -> None:
+    text = "one\r\rtwo\rthree\r"
+    assert [text[p.start : p.end] for p in paragraphs(text)] == ["one", "two\rthree"]
+    text = "one\u2029two\u2029three"
+    assert [text[p.start : p.end] for p in paragraphs(text)] == ["one", "two", "three"]
+
+
 def test_empty_and_blank_texts_have_no_paragraphs() -> None:
     assert paragraphs("") == []
     assert paragraphs(" \n\n\t\n") == []
@@ -101,8 +119,9 @@ def test_arabic_text_spans() -> None:
     assert [(p.start, p.end) for p in paragraphs(text)] == [(0, 7), (9, 22), (24, 38)]
 
 
-_BLANK_LINE = re.compile(r"\n[^\S\n]*\n\s*")
-_NEWLINE = re.compile(r"\n\s*")
+_LINE_END = "(?:\n|\r(?!\n)|[\u2028\u2029])"
+_BLANK_LINE = re.compile(f"{_LINE_END}(?:(?!{_LINE_END})\\s)*{_LINE_END}\\s*")
+_NEWLINE = re.compile(f"{_LINE_END}\\s*")
 
 
 def _reference_spans(text: str) -> list[tuple[int, int]]:

@@ -1,7 +1,8 @@
 """Split a document into paragraphs, keeping character spans into the original text.
 
 Paragraphs are the blocks between blank lines (a line holding only white space counts as blank);
-a document without any blank line is split at every line break instead. Each span excludes the
+a document without any blank line is split at every line break instead. A line ends at "\n",
+"\r\n", a lone "\r" or a Unicode line or paragraph separator. Each span excludes the
 paragraph's surrounding white space, and empty blocks are skipped, so indices count only
 paragraphs with text. A compiled scan over code points does the work (white space as Python's
 ``str.isspace``).
@@ -44,13 +45,25 @@ def _is_space(c: Any) -> bool:
 
 
 @numba.njit(cache=True, nogil=True)
+def _is_break(codepoints: npt.NDArray[np.uint32], i: int) -> bool:
+    """Whether a line ends at ``i``: "\n", a "\r" alone (old Mac files; in "\r\n" the
+    "\n" ends it), or a Unicode line or paragraph separator."""
+    c = codepoints[i]
+    if 13 < c < 0x2028 or c > 0x2029:  # nearly every character: one test
+        return False
+    if c == 13:
+        return bool(i + 1 == codepoints.shape[0] or codepoints[i + 1] != 10)
+    return bool(c == 10 or c >= 0x2028)
+
+
+@numba.njit(cache=True, nogil=True)
 def _blank_line_end(codepoints: npt.NDArray[np.uint32], newline: int) -> int:
     """Where a blank line starting at ``newline`` ends (after its second line break), or -1."""
     size = codepoints.shape[0]
     j = newline + 1
-    while j < size and codepoints[j] != 10 and _is_space(codepoints[j]):
+    while j < size and not _is_break(codepoints, j) and _is_space(codepoints[j]):
         j += 1
-    return j + 1 if j < size and codepoints[j] == 10 else -1
+    return j + 1 if j < size and _is_break(codepoints, j) else -1
 
 
 @numba.njit(cache=True, nogil=True)
@@ -58,7 +71,7 @@ def _spans_kernel(codepoints: npt.NDArray[np.uint32]) -> npt.NDArray[np.int64]:
     size = codepoints.shape[0]
     by_blank_lines = False
     for i in range(size):
-        if codepoints[i] == 10 and _blank_line_end(codepoints, i) >= 0:
+        if _is_break(codepoints, i) and _blank_line_end(codepoints, i) >= 0:
             by_blank_lines = True
             break
     spans = np.empty((size // 2 + 2, 2), dtype=np.int64)
@@ -69,7 +82,7 @@ def _spans_kernel(codepoints: npt.NDArray[np.uint32]) -> npt.NDArray[np.int64]:
         at_end = i == size
         cut = at_end
         resume = size
-        if not at_end and codepoints[i] == 10:
+        if not at_end and _is_break(codepoints, i):
             if by_blank_lines:
                 after = _blank_line_end(codepoints, i)
                 if after >= 0:
