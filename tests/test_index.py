@@ -401,6 +401,24 @@ def test_a_damaged_index_is_one_line(
     )
 
 
+def test_dropping_a_new_redis_index_leaves_other_prefixes_alone(
+    redis_url: str, workdir: Path, invoke: Invoke
+) -> None:
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    client.flushdb()
+    staging = f"{redis_url}?prefix=ci:staging:"
+    _archive(staging)
+    keys = sorted(client.keys())
+    Path("bad.jsonl").write_bytes(b'{"id": "2", "text": broken}\n')
+    failed = invoke("index", "add", f"{redis_url}?prefix=ci:", "bad.jsonl")
+    assert failed.exit_code == 2
+    assert sorted(client.keys()) == keys
+    with open_index(staging, create=False) as index:
+        assert index.stats().documents == len(ARCHIVE)
+
+
 def _big_corpus(path: Path, count: int, start: int = 0) -> list[dict[str, str]]:
     records = [
         {"id": f"d{k:05d}", "text": article(10_000 + k, paragraphs=2, words=25)}

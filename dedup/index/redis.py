@@ -76,6 +76,9 @@ _TEXTS_PER_READ = 512
 _RECOUNT_TRIES = 3
 
 
+_SINGLETONS = ("meta", "count", "next", "nextseg", "segs", "f", "cb", "cl", "cn")
+
+
 class RedisIndex(ArchiveIndex):
     """An archive index in the Redis database of ``url`` (``redis://host:port/db``)."""
 
@@ -458,9 +461,9 @@ class RedisIndex(ArchiveIndex):
         with self._errors():
             if int(self._client.get(self._key("count")) or 0):
                 return False
-            keys = list(self._client.scan_iter(match=self.prefix + b"*", count=1000))
-            if keys:
-                self._client.delete(*keys)
+            # An index that never held a document has only its own singletons: deleted by
+            # name, never by pattern (another index's prefix may begin with this one's).
+            self._client.delete(*(self._key(name) for name in _SINGLETONS))
         self.close()
         return True
 
