@@ -232,12 +232,11 @@ def _column_pairs(
     found: list[Pairs] = []
     order, starts, lengths = key_buckets(column)
     if max_bucket is not None:
-        # The cap counts owners, not rows (a document may hold a passage twice): only buckets
-        # of more rows than the cap (boilerplate, few) can be over it, so only they are counted.
+        # A document may hold a passage many times (a text repeating itself): one row per
+        # owner and key, so that a bucket's pairs grow with its documents, not its rows, and
+        # the cap counts documents.
+        order, starts, lengths = _one_row_per_owner(order, starts, lengths, owners)
         keep = lengths <= max_bucket
-        for k in np.flatnonzero(~keep).tolist():
-            members = owners[order[starts[k] : starts[k] + lengths[k]]]
-            keep[k] = len(unique_values(members)) <= max_bucket
         starts, lengths = starts[keep], lengths[keep]
     full = lengths <= _FULL_PAIRS_UP_TO if max_bucket is None else lengths >= 0
     # Buckets of one length at a time: one index matrix for all of them, no Python per bucket.
@@ -255,6 +254,30 @@ def _column_pairs(
         rest = order[np.repeat(star_starts + 1, star_lengths - 1) + offsets]
         found.append(np.stack([firsts, rest], axis=1))
     return found
+
+
+def _one_row_per_owner(
+    order: Pairs, starts: Pairs, lengths: Pairs, owners: npt.NDArray[np.int64]
+) -> tuple[Pairs, Pairs, Pairs]:
+    """The buckets of :func:`key_buckets` with only the first row of each owner, and only
+    those left with two rows or more. Owners do not decrease with the row (the passages of a
+    document are consecutive), and a bucket lists its rows in order: an owner's rows in a
+    bucket are adjacent."""
+    if not len(lengths):
+        return order, starts, lengths
+    positions = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(
+        int(lengths.sum())
+    )
+    members = order[positions]
+    bucket = np.repeat(np.arange(len(lengths)), lengths)
+    member_owners = owners[members]
+    first = np.ones(len(members), dtype=np.bool_)
+    first[1:] = (bucket[1:] != bucket[:-1]) | (member_owners[1:] != member_owners[:-1])
+    members, bucket = members[first], bucket[first]
+    counts = np.bincount(bucket, minlength=len(lengths))
+    new_starts = np.cumsum(counts) - counts
+    shared = counts >= 2
+    return members, new_starts[shared], counts[shared]
 
 
 def pairs_sharing_keys(
