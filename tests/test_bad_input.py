@@ -202,7 +202,7 @@ CASES = [
         "latin1.json",
         b"[" + GOOD_LINE + b',\n{"id": "b", "text": "caf\xe9"}]',
         "latin1.json:3: invalid UTF-8 (byte 0xe9 at offset 24); convert the file to UTF-8",
-        0,  # decoded a megabyte at a time: this file at once
+        1,  # the records before the bad byte
     ),
     Bad(
         "after.json",

@@ -9,6 +9,7 @@ import json
 import os
 import time
 import tracemalloc
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -234,6 +235,68 @@ def test_a_json_array_read_in_pieces_reads_as_if_whole(
         assert pieces == whole
     if cut is None and records:
         assert [fields for _, fields, _ in whole] == records  # type: ignore[misc]
+
+
+def test_a_json_number_cut_by_a_read_is_read_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    data = b'[{"text": "a"}, 12345678, true, {"text": "b"}]'
+    whole = _array_outcome(data, monkeypatch, 1 << 20)
+    assert whole == [
+        (1, {"text": "a"}, "None"),
+        (1, {}, "a.json:1: expected a JSON object, got int"),
+        (1, {}, "a.json:1: expected a JSON object, got bool"),
+        (1, {"text": "b"}, "None"),
+    ]
+    for chunk in range(1, len(data)):
+        assert _array_outcome(data, monkeypatch, chunk) == whole, chunk
+
+
+def test_a_json_array_with_a_bad_byte_keeps_the_records_before_it(workdir: Path) -> None:
+    records = [{"id": f"d{i}", "text": f"record number {i}"} for i in range(5000)]
+    data = ("[\n" + ",\n".join(json.dumps(r) for r in records) + "\n]").encode()
+    cut = data.index(b"record number 4000")
+    Path("bad.json").write_bytes(data[:cut] + b"\xff" + data[cut + 1 :])
+    reader = DocumentReader(["bad.json"], ReadConfig(skip_bad=True))
+    assert [d.id for d in reader] == [f"d{i}" for i in range(4000)]
+    assert reader.errors == [
+        "bad.json:4002: invalid UTF-8 (byte 0xff at offset 25); convert the file to UTF-8"
+    ]
+
+
+def test_a_truncated_compressed_json_array_keeps_every_whole_element(workdir: Path) -> None:
+    records = [{"id": f"d{i}", "text": f"record {i} " + "word " * 50} for i in range(20_000)]
+    data = gzip.compress(json.dumps(records).encode())
+    Path("cut.json.gz").write_bytes(data[: len(data) * 9 // 10])
+    text = zlib.decompressobj(wbits=31).decompress(data[: len(data) * 9 // 10]).decode()
+    decoder, pos, whole = json.JSONDecoder(), 1, 0
+    while True:  # the elements complete before the cut
+        try:
+            pos = decoder.raw_decode(text, pos)[1] + 2  # past ", "
+        except json.JSONDecodeError:
+            break
+        whole += 1
+    reader = DocumentReader(["cut.json.gz"], ReadConfig(skip_bad=True))
+    assert sum(1 for _ in reader) == whole > 15_000
+    assert reader.errors == ["cut.json.gz: compressed data is truncated (the file ends early)"]
+
+
+def test_a_json_element_too_large_is_passed_over(workdir: Path) -> None:
+    big = {"id": "big", "text": "x" * 20_000, "extra": ["[", "{", '"', "\\"]}
+    records = [{"id": "a", "text": "first"}, big, {"id": "c", "text": "last"}]
+    Path("big.json").write_text(json.dumps(records), "utf-8")
+    reader = DocumentReader(["big.json"], ReadConfig(skip_bad=True, max_doc_bytes=1000))
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setattr(readers, "_JSON_CHUNK", 64)  # the element spans many reads
+        monkeypatch.setattr(readers, "_most_record_chars", lambda config: 5000)
+        assert [d.id for d in reader] == ["a", "c"]
+    assert reader.errors == [
+        "big.json:1: document is larger than 1,000 bytes (raise --max-doc-bytes)"
+    ]
+
+
+def test_deeply_nested_fields_are_read(workdir: Path) -> None:
+    deep = "[" * 400 + "]" * 400
+    Path("deep.jsonl").write_text('{"id": "a", "text": "hi", "m": ' + deep + "}\n", "utf-8")
+    assert [d.id for d in read("deep.jsonl")] == ["a"]
 
 
 def test_a_json_array_streams(workdir: Path) -> None:

@@ -275,13 +275,26 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 def _holds_surrogate(value: object) -> bool:
     """Whether a decoded JSON value holds a surrogate code point: one of a pair of escapes
     decodes to a character, a lone one to a surrogate, which no UTF-8 output can hold."""
-    if isinstance(value, str):
-        return _SURROGATE.search(value) is not None
-    if isinstance(value, dict):
-        return any(_holds_surrogate(k) or _holds_surrogate(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_holds_surrogate(v) for v in value)
-    return False
+    return any(
+        isinstance(leaf, str) and _SURROGATE.search(leaf) is not None
+        for leaf in _leaves(value, keys=True)
+    )
+
+
+def _leaves(value: object, keys: bool = False) -> Iterator[object]:
+    """The scalars of a JSON value (and, with ``keys``, its objects' keys), however deeply
+    nested: walked with a stack, as deep as a parser reads (no recursion limit)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            if keys:
+                stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        else:
+            yield item
 
 
 class _Refused(ValueError):
@@ -322,13 +335,7 @@ def _maybe_wide_integer(value: object) -> bool:
     """Whether a value orjson parsed may hold an integer wider than 64 bits, which it reads as
     a float: an id 123456789012345678901234567890 would be 1.2345678901234568e+29, and
     ``dedup clean`` would write it so."""
-    if isinstance(value, float):
-        return abs(value) >= 2.0**63
-    if isinstance(value, dict):
-        return any(_maybe_wide_integer(v) for v in value.values())
-    if isinstance(value, list):
-        return any(_maybe_wide_integer(v) for v in value)
-    return False
+    return any(isinstance(leaf, float) and abs(leaf) >= 2.0**63 for leaf in _leaves(value))
 
 
 def _json_records(path: str, stream: IO[bytes], config: ReadConfig) -> Iterator[Record]:
@@ -363,10 +370,12 @@ def _json_records(path: str, stream: IO[bytes], config: ReadConfig) -> Iterator[
                 raise InputError(message, path, source.line_at(pos))
             pos = source.skip_space(pos + 1)
         line = source.line_at(pos)
+        too_large = False
         while True:
             try:
                 value, end = decoder.raw_decode(source.text, pos)
-                break
+                if end < len(source.text) or source.eof:
+                    break  # else a number or word may go on past what is read
             except json.JSONDecodeError as error:
                 if source.eof or not _cut_short(error, source.text):
                     problem = (
@@ -383,9 +392,14 @@ def _json_records(path: str, stream: IO[bytes], config: ReadConfig) -> Iterator[
                 message = "invalid JSON (an integer of more than 4,300 digits)"
                 raise InputError(message, path, line) from None
             if len(source.text) - pos > most_chars:
-                raise InputError(_too_large(config), path, line)
+                too_large = True  # to be a document: passed over below
+                break
             pos = source.read_more(pos)  # the element goes on past what is read
         count += 1
+        if too_large:
+            pos = source.skip_value(pos)
+            yield Record(path, line, {}, None, InputError(_too_large(config), path, line))
+            continue
         text = source.text
         if _SURROGATE_ESCAPE.search(text, pos, end) and _holds_surrogate(value):
             refusal = InputError(f"invalid JSON ({_LONE_SURROGATE})", path, line)
@@ -415,14 +429,20 @@ def _cut_short(error: json.JSONDecodeError, text: str) -> bool:
 
 class _JsonText:
     """The part of a JSON array file not parsed yet, decoded as it is read, with the line and
-    column where it begins (for messages)."""
+    column where it begins (for messages).
+
+    A read that fails (bad UTF-8, a NUL byte, compressed data cut short) keeps the text before
+    the fault: the elements there are parsed, and the failure is raised when the parser needs
+    what lies past it.
+    """
 
     def __init__(self, stream: IO[bytes], path: str, head: bytes) -> None:
-        self._stream = stream
+        self._read1 = getattr(stream, "read1", stream.read)
         self._path = path
         self._decoder = codecs.getincrementaldecoder("utf-8")()
         self.text = ""
         self.eof = False
+        self._failure: BaseException | None = None
         self._line = 1  # the line of text[self._counted]
         self._counted = 0
         self._first_column = 1  # the column of text[0]
@@ -444,6 +464,37 @@ class _JsonText:
                 return pos
             pos = self.read_more(pos)
 
+    def skip_value(self, pos: int) -> int:
+        """The position just past the value (object, array or string) starting at ``pos``,
+        found without parsing it; the text it passes over is dropped as it is read."""
+        depth, in_string = 0, False
+        while True:
+            pattern = _STRING_END if in_string else _STRUCTURE
+            found = pattern.search(self.text, pos)
+            if found is None:
+                if self.eof:
+                    return len(self.text)
+                pos = self.read_more(len(self.text))
+                continue
+            mark, pos = found.group(), found.end()
+            if in_string:
+                if mark == "\\":
+                    pos += 1  # the escaped character
+                else:
+                    in_string = False
+                    if depth == 0:
+                        return pos
+            elif mark == '"':
+                in_string = True
+            elif mark in "[{":
+                depth += 1
+            else:
+                depth -= 1
+                if depth <= 0:
+                    return pos
+            if pos > len(self.text) and not self.eof:  # an escaped character not read yet
+                pos = self.read_more(len(self.text)) + pos - len(self.text)
+
     def line_at(self, pos: int) -> int:
         """The line of ``text[pos]``; positions asked for only grow (between reads)."""
         self._line += self.text.count("\n", self._counted, pos)
@@ -458,37 +509,59 @@ class _JsonText:
         """Drop the text before ``keep_from`` (parsed), read on, and return where the text
         kept now begins (0). Reads at least as much as is kept: an element longer than a
         read is parsed again a few times, not once a megabyte."""
+        if self._failure is not None:
+            raise self._failure
         if keep_from:
             self.line_at(keep_from)
             self._first_column = self.column_at(keep_from)
             self.text = self.text[keep_from:]
             self._counted = 0
-        self._append(self._stream.read(max(_JSON_CHUNK, len(self.text))))
+        self._append(self._read(max(_JSON_CHUNK, len(self.text))))
         return 0
 
-    def _append(self, data: bytes) -> None:
-        if not data:
-            self.eof = True
-        if b"\x00" in data:
-            raise InputError(
-                "binary data (NUL byte), not text",
-                self._path,
-                self._line_of(data, data.index(b"\x00")),
-            )
+    def _read(self, size: int) -> bytes:
+        """Up to ``size`` bytes, gathered one read at a time, so that what came before a
+        failing read is kept (the failure waits for the next call)."""
+        parts: list[bytes] = []
+        got = 0
         try:
-            self.text += self._decoder.decode(data, final=not data)
+            while got < size:
+                piece = self._read1(size - got)
+                if not piece:
+                    break
+                parts.append(piece)
+                got += len(piece)
+        except _READ_ERRORS as error:
+            if not parts:
+                raise
+            self._failure = error
+        return b"".join(parts)
+
+    def _append(self, data: bytes) -> None:
+        if not data and self._failure is None:
+            self.eof = True
+        nul = data.find(b"\x00")
+        if nul >= 0:
+            self._failure = InputError(
+                "binary data (NUL byte), not text", self._path, self._line_of(data, nul)
+            )
+            data = data[:nul]
+        try:
+            self.text += self._decoder.decode(data, final=self.eof)
         except UnicodeDecodeError as error:
             raw = error.object  # the bytes held from the last read (half a character), then data
             raw_start = self._bytes_read - (len(raw) - len(data))  # in the file
             newline = raw.rfind(b"\n", 0, error.start)
             line_start = raw_start + newline + 1 if newline >= 0 else self._last_newline + 1
             offset = raw_start + error.start - line_start
-            raise InputError(
+            self._failure = InputError(
                 f"invalid UTF-8 (byte 0x{raw[error.start]:02x} at offset {offset}); "
                 "convert the file to UTF-8",
                 self._path,
                 self._line_of(raw, error.start),
-            ) from None
+            )
+            self.text += raw[: error.start].decode()
+            self.eof = False
         newline = data.rfind(b"\n")
         if newline >= 0:
             self._last_newline = self._bytes_read + newline
@@ -496,7 +569,11 @@ class _JsonText:
 
     def _line_of(self, data: bytes, index: int) -> int:
         """The line of byte ``index`` of ``data``, read after the text held."""
-        return self.line_at(len(self.text)) + data.count(b"\n", 0, index)
+        return self._line + self.text.count("\n", self._counted) + data.count(b"\n", 0, index)
+
+
+_STRUCTURE = re.compile(r'["\[\]{}]')
+_STRING_END = re.compile(r'["\\]')
 
 
 class _Replay(io.RawIOBase):
