@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import math
+import sqlite3
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -20,7 +21,7 @@ from dedup.clean import clean as clean_corpus
 from dedup.config import MatchConfig, ReadConfig, RepeatConfig, ScanConfig
 from dedup.corpus import Progress
 from dedup.corpus import scan as scan_corpus
-from dedup.errors import DedupError
+from dedup.errors import BackendError, DedupError
 from dedup.explain import compare_files, compare_in_corpus
 from dedup.index import FORMAT_VERSION, ArchiveIndex, open_index, sqlite_path
 from dedup.io.atomic import check_outputs
@@ -477,7 +478,11 @@ def index_add(index_url: str, inputs: tuple[str, ...], batch_size: int, **option
     """
     check_outputs(inputs, files=_index_file(index_url), glob=options["glob"])
     config = _scan_config({**options, **_REPEAT_DEFAULTS})
-    with open_index(index_url, config.matches) as archive, _dropped_if_failing(archive):
+    with (
+        _sqlite_errors(index_url),
+        open_index(index_url, config.matches) as archive,
+        _dropped_if_failing(archive),
+    ):
         result = add_to_index(archive, inputs, config, batch_size)
     click.echo(
         f"added {result.written} documents to {index_url} ({result.unchanged} unchanged"
@@ -496,7 +501,7 @@ def index_remove(index_url: str, ids: tuple[str, ...]) -> None:
     Example:
       dedup index remove archive.db story-17 story-342
     """
-    with open_index(index_url, create=False) as archive:
+    with _sqlite_errors(index_url), open_index(index_url, create=False) as archive:
         removed = archive.remove(ids)
         total = archive.stats().documents
     click.echo(
@@ -517,7 +522,10 @@ def index_recount(index_url: str) -> None:
     Example:
       dedup index recount archive.db
     """
-    with open_index(index_url, create=False, upgrade=True) as archive:
+    with (
+        _sqlite_errors(index_url),
+        open_index(index_url, create=False, upgrade=True) as archive,
+    ):
         documents = archive.recount()
     click.echo(
         f"counted the 3-grams of {documents} documents; {index_url} is at format version "
@@ -535,7 +543,7 @@ def index_stats(index_url: str, as_json: bool) -> None:
     Example:
       dedup index stats archive.db
     """
-    with open_index(index_url, create=False) as archive:
+    with _sqlite_errors(index_url), open_index(index_url, create=False) as archive:
         stats = archive.stats().to_dict()
     if as_json:
         click.echo(orjson.dumps(stats, option=orjson.OPT_INDENT_2).decode())
@@ -615,6 +623,7 @@ def check(
     config = _scan_config(options)
     # Without --add, an index that does not exist yet is an empty archive, left uncreated.
     with (
+        _sqlite_errors(index_url),
         open_index(index_url, config.matches, create=add, empty_if_absent=not add) as archive,
         _dropped_if_failing(archive),
     ):
@@ -632,6 +641,16 @@ def _index_file(index_url: str) -> list[str]:
     """The file of a SQLite index (an output too: it must not be an input)."""
     path = sqlite_path(index_url)
     return [] if path is None else [path]
+
+
+@contextmanager
+def _sqlite_errors(index_url: str) -> Iterator[None]:
+    """An error SQLite raises on an index file (damaged pages, a full disk, a lock held too
+    long) is one line naming the index, not a traceback."""
+    try:
+        yield
+    except sqlite3.DatabaseError as error:
+        raise BackendError(f"{index_url}: SQLite error: {error}") from None
 
 
 @contextmanager

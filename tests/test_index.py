@@ -419,6 +419,25 @@ def test_dropping_a_new_redis_index_leaves_other_prefixes_alone(
         assert index.stats().documents == len(ARCHIVE)
 
 
+def test_a_malformed_sqlite_file_is_one_line(workdir: Path, invoke: Invoke) -> None:
+    records = [{"id": str(k), "text": article(500 + k, paragraphs=3)} for k in range(200)]
+    write_jsonl(workdir / "archive.jsonl", records)
+    assert invoke("index", "add", "archive.db", "archive.jsonl").exit_code == 0
+    with open("archive.db", "r+b") as handle:  # pages past the schema overwritten
+        handle.seek(8192)
+        handle.write(b"\xff" * 200_000)
+    for command in (
+        ["index", "stats", "archive.db"],
+        ["check", "--index", "archive.db", "archive.jsonl"],
+    ):
+        result = invoke(*command)
+        assert (result.exit_code, result.stdout, result.stderr) == (
+            2,
+            "",
+            "dedup: error: archive.db: SQLite error: database disk image is malformed\n",
+        )
+
+
 def _big_corpus(path: Path, count: int, start: int = 0) -> list[dict[str, str]]:
     records = [
         {"id": f"d{k:05d}", "text": article(10_000 + k, paragraphs=2, words=25)}
