@@ -371,6 +371,27 @@ def test_csv_with_quoted_multiline_field(workdir: Path) -> None:
     ]
 
 
+def test_a_bad_csv_row_with_a_quote_inside_a_field_loses_only_itself(workdir: Path) -> None:
+    Path("e.csv").write_bytes(b'id,text\n1,good one\n2,a 5" screen \xff\n3,good three\n4,four\n')
+    reader = DocumentReader(["e.csv"], ReadConfig(skip_bad=True))
+    assert [d.id for d in reader] == ["1", "3", "4"]
+
+
+def test_a_csv_row_may_be_longer_than_its_text(workdir: Path) -> None:
+    Path("m.csv").write_text(f"id,text,html\n1,{'a' * 900},{'b' * 500}\n2,short,x\n", "utf-8")
+    assert [d.id for d in read("m.csv", max_doc_bytes=1000)] == ["1", "2"]
+
+
+def test_a_crlf_cut_by_a_read_stays_one_line_ending(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(readers, "_most_record_chars", lambda config: 20)
+    rows = [b"id,text\r\n", b"0,same words\r\n", b"1,xxxxxxxxxxxxxxxxxx\r\n", b"3,end\r\n"]
+    Path("crlf.csv").write_bytes(b"".join(rows))
+    records = list(readers.iter_records("crlf.csv", ReadConfig()))
+    assert [(r.line, r.raw) for r in records] == [(2, rows[1]), (3, rows[2]), (4, rows[3])]
+
+
 def test_tsv_and_tab_extensions(workdir: Path) -> None:
     content = "id\ttext\na\tfirst, with a comma\nb\tsecond\n"
     Path("docs.tsv").write_text(content, encoding="utf-8")

@@ -606,7 +606,8 @@ def _csv_records(
     that row's last field, which the lenient parser accepts without a word.
     """
     csv.field_size_limit(max(config.max_doc_bytes, 1 << 17))
-    lines = _CsvLines(stream, path, config.max_doc_bytes)
+    # A line holds the text and the row's other fields: it may be longer than a document.
+    lines = _CsvLines(stream, path, _most_record_chars(config), delimiter)
     reader = csv.reader(lines, delimiter=delimiter)
     try:
         fieldnames = next(reader)
@@ -676,13 +677,15 @@ class _CsvLines:
     on its line), read at most a document's length at a time, their bytes kept for the record
     they belong to (``dedup clean`` writes a row back unchanged)."""
 
-    def __init__(self, stream: IO[bytes], path: str, limit: int) -> None:
+    def __init__(self, stream: IO[bytes], path: str, limit: int, delimiter: str = ",") -> None:
         text = io.TextIOWrapper(stream, encoding="utf-8", errors="surrogateescape", newline="")
         self._readline = text.readline
         self._path = path
         self._limit = limit
+        self._delimiter = delimiter
         self._record: list[bytes] = []
         self._line_ended = True
+        self._held = ""
         self.number = 0  # lines begun so far
 
     def __iter__(self) -> _CsvLines:
@@ -710,7 +713,18 @@ class _CsvLines:
 
     def _piece(self, size: int) -> str:
         """The next line, or its next ``size`` characters when it is longer."""
-        piece = self._readline(size)
+        if self._held:  # a character read to see whether a "\r" was half of a "\r\n"
+            piece, self._held = self._held, ""
+            if piece not in ("\r", "\n"):
+                piece += self._readline(size - 1)
+        else:
+            piece = self._readline(size)
+        if piece.endswith("\r") and len(piece) == size:  # a "\r\n" cut by the size?
+            following = self._readline(1)
+            if following == "\n":
+                piece += following
+            else:
+                self._held = following
         if piece:
             self.number += self._line_ended
             self._line_ended = piece[-1] in "\n\r"
@@ -724,16 +738,42 @@ class _CsvLines:
 
     def skip_record(self) -> None:
         """Pass over the rest of a record that cannot be read: the rest of its line, then on
-        to the line that closes a quote it left open (quotes come in pairs in CSV)."""
-        quotes = sum(part.count(b'"') for part in self._record)
+        to the line that closes a quoted field it left open."""
+        quoting = _CsvQuoting(self._delimiter)
+        for part in self._record:
+            quoting.feed(part.decode("utf-8", "surrogateescape"))
         self._record.clear()
-        while True:
-            if self._line_ended and quotes % 2 == 0:
-                return
+        while not (self._line_ended and not quoting.inside):
             piece = self._piece(1 << 20)
             if not piece:
                 return
-            quotes += piece.count('"')
+            quoting.feed(piece)
+
+
+class _CsvQuoting:
+    """Whether a CSV record's text, fed piece by piece, is inside a quoted field: a quote opens
+    one only at the start of a field ('5" screen' opens nothing), and inside, a doubled quote
+    is a quote."""
+
+    def __init__(self, delimiter: str) -> None:
+        self._delimiter = delimiter
+        self.inside = False
+        self._field_start = True
+        self._quote_pending = False  # inside, a quote that may be the first of a pair
+
+    def feed(self, text: str) -> None:
+        for char in text:
+            if self._quote_pending:
+                self._quote_pending = False
+                if char == '"':
+                    continue  # a doubled quote: still inside
+                self.inside = False  # the quote closed the field
+            if self.inside:
+                self._quote_pending = char == '"'
+            elif char == '"' and self._field_start:
+                self.inside = True
+            else:
+                self._field_start = char in (self._delimiter, "\n", "\r")
 
 
 def csv_header(path: str) -> bytes:
@@ -741,7 +781,7 @@ def csv_header(path: str) -> bytes:
     that keeps no row)."""
     delimiter = "\t" if format_of(path) == "tsv" else ","
     with open_compressed(path, compression_of(path)) as stream:
-        lines = _CsvLines(stream, path, 1 << 20)
+        lines = _CsvLines(stream, path, 1 << 20, delimiter)
         next(csv.reader(lines, delimiter=delimiter), None)
         return lines.take()
 
