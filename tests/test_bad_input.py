@@ -197,6 +197,12 @@ CASES = [
         0,
     ),
     Bad("empty.parquet", empty_parquet, "empty.parquet: empty file: no rows", 0),
+    Bad(
+        "names.csv",
+        b'id,"te\nxt"\n1,good\n',
+        "names.csv:1: no 'text' column (columns: id, te\\nxt; use --text-field)",
+        0,
+    ),
     Bad("empty.json", b"[]", "empty.json: empty file: the JSON array has no records", 0),
     Bad(
         "latin1.json",

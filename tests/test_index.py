@@ -367,6 +367,16 @@ def _index_exists(url: str) -> bool:
     return Path(url).exists()
 
 
+def test_a_failed_first_add_leaves_an_empty_file_of_the_users_empty(
+    workdir: Path, invoke: Invoke
+) -> None:
+    Path("archive.db").write_bytes(b"")
+    Path("bad.jsonl").write_bytes(b'{"id": "2", "text": broken}\n')
+    assert invoke("index", "add", "archive.db", "bad.jsonl").exit_code == 2
+    assert sorted(p.name for p in workdir.iterdir()) == ["archive.db", "bad.jsonl"]
+    assert Path("archive.db").read_bytes() == b""
+
+
 def test_a_new_index_is_dropped_only_while_it_holds_no_document(index_url: str) -> None:
     with open_index(index_url) as index:
         assert index.created

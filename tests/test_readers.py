@@ -80,6 +80,8 @@ def test_folder_is_searched_recursively_for_the_glob(workdir: Path) -> None:
         ("corpus/sub/a.txt", "ay", None),
     ]
     assert summary(read("corpus", glob="*.md")) == [("corpus/notes.md", "markdown", None)]
+    # The search is recursive already: "**/" in front adds nothing and takes nothing away.
+    assert [d.id for d in read("corpus", glob="**/*.txt")] == ["corpus/b.txt", "corpus/sub/a.txt"]
 
 
 def test_the_mark_of_an_output_folder_is_no_document(workdir: Path, invoke: Invoke) -> None:

@@ -93,6 +93,7 @@ class SqliteIndex(ArchiveIndex):
     ) -> None:
         self.path = path
         self.url = f"sqlite:///{path}"
+        self._existed = Path(path).exists()  # an empty file of the user's is left a file
         if not create and not Path(path).is_file():
             raise BackendError(f"{path}: no index there (create one with `dedup index add`)")
         try:
@@ -383,8 +384,12 @@ class SqliteIndex(ArchiveIndex):
         if count:
             return False
         self._db.close()
-        for leftover in ("", "-wal", "-shm", "-journal"):
+        for leftover in ("-wal", "-shm", "-journal"):
             Path(self.path + leftover).unlink(missing_ok=True)
+        if self._existed:
+            Path(self.path).write_bytes(b"")  # as it was: empty
+        else:
+            Path(self.path).unlink(missing_ok=True)
         return True
 
     def close(self) -> None:

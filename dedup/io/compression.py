@@ -13,6 +13,7 @@ from typing import IO, Any, Literal
 
 __all__ = [
     "Compression",
+    "Replay",
     "compressing_writer",
     "compression_of",
     "decompressing",
@@ -41,12 +42,36 @@ def compression_of(path: str | Path) -> Compression:
     return None
 
 
+class Replay(io.RawIOBase):
+    """A stream whose first bytes, already read, are handed over again."""
+
+    def __init__(self, head: bytes, rest: IO[bytes]) -> None:
+        self._head = memoryview(head)
+        self._read = getattr(rest, "read1", rest.read)  # what is there, not a full buffer
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self._head:
+            size = min(len(buffer), len(self._head))
+            buffer[:size] = self._head[:size]
+            self._head = self._head[size:]
+            return size
+        data = self._read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
 def decompressing(stream: IO[bytes]) -> IO[bytes]:
-    """``stream`` (stdin) decompressed if its first bytes, looked at without reading them, say
-    it is compressed."""
-    if not hasattr(stream, "peek"):
-        stream = io.BufferedReader(stream)  # type: ignore[type-var]
-    head = stream.peek(10)[:10]
+    """``stream`` (stdin) decompressed if its first bytes say it is compressed."""
+    head = b""
+    while len(head) < 10:  # a pipe may hand over fewer bytes than asked at first
+        piece = stream.read(10 - len(head))
+        if not piece:
+            break
+        head += piece
+    stream = io.BufferedReader(Replay(head, stream), buffer_size=1 << 20)
     compression = next((name for magic, name in _MAGIC if head.startswith(magic)), None)
     if compression is None and _BZIP2.match(head):
         compression = "bz2"

@@ -31,6 +31,7 @@ from dedup.dates import DATE_FORMS, parse_date
 from dedup.errors import InputError, printable
 from dedup.io.atomic import FOLDER_MARK
 from dedup.io.compression import (
+    Replay,
     compression_of,
     decompressing,
     open_compressed,
@@ -121,12 +122,16 @@ def _files_in(folder: str, glob: str) -> list[str]:
         where = printable(error.filename or folder)
         raise InputError(f"cannot read this folder ({error.strerror or error})", where)
 
+    pattern = glob
+    while pattern.startswith("**/"):  # the search is recursive already: "**/*.txt" is "*.txt"
+        pattern = pattern[3:]
+    pattern = pattern if pattern not in ("", "**") else "*"
     found = []
     for directory, _, names in os.walk(folder, onerror=unreadable):
         for name in names:
             path = os.path.join(directory, name)
             below = PurePath(os.path.relpath(path, folder))
-            if name != FOLDER_MARK and below.match(glob) and os.path.isfile(path):
+            if name != FOLDER_MARK and below.match(pattern) and os.path.isfile(path):
                 found.append(path)
     return sorted(found)
 
@@ -352,7 +357,7 @@ def _json_records(path: str, stream: IO[bytes], config: ReadConfig) -> Iterator[
             raise InputError("empty file: no JSON records", path)
         head += more
     if not head.removeprefix(_BOM).lstrip(b" \t\r\n").startswith(b"["):
-        replayed = io.BufferedReader(_Replay(head, stream), buffer_size=1 << 20)
+        replayed = io.BufferedReader(Replay(head, stream), buffer_size=1 << 20)
         yield from _jsonl_records(path, replayed, config)
         return
     source = _JsonText(stream, path, head.removeprefix(_BOM))
@@ -576,27 +581,6 @@ _STRUCTURE = re.compile(r'["\[\]{}]')
 _STRING_END = re.compile(r'["\\]')
 
 
-class _Replay(io.RawIOBase):
-    """A stream whose first bytes, already read, are handed over again."""
-
-    def __init__(self, head: bytes, rest: IO[bytes]) -> None:
-        self._head = memoryview(head)
-        self._rest = rest
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        if self._head:
-            size = min(len(buffer), len(self._head))
-            buffer[:size] = self._head[:size]
-            self._head = self._head[size:]
-            return size
-        data = self._rest.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
-
-
 def _csv_records(
     path: str, stream: IO[bytes], config: ReadConfig, delimiter: str
 ) -> Iterator[Record]:
@@ -616,10 +600,9 @@ def _csv_records(
     except (csv.Error, _LineTooLong) as problem:
         raise InputError(_csv_problem(problem, config), path, 1) from None
     if config.text_field not in fieldnames:
+        columns = ", ".join(name.replace("\r", "\\r").replace("\n", "\\n") for name in fieldnames)
         raise InputError(
-            f"no {config.text_field!r} column (columns: {', '.join(fieldnames)}; use --text-field)",
-            path,
-            1,
+            f"no {config.text_field!r} column (columns: {columns}; use --text-field)", path, 1
         )
     if len(set(fieldnames)) < len(fieldnames):  # a row's cells would be lost under one name
         twice = next(name for name in fieldnames if fieldnames.count(name) > 1)
