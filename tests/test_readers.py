@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bz2
+import csv
 import gzip
 import io
 import json
@@ -377,6 +378,31 @@ def test_a_bad_csv_row_with_a_quote_inside_a_field_loses_only_itself(workdir: Pa
     Path("e.csv").write_bytes(b'id,text\n1,good one\n2,a 5" screen \xff\n3,good three\n4,four\n')
     reader = DocumentReader(["e.csv"], ReadConfig(skip_bad=True))
     assert [d.id for d in reader] == ["1", "3", "4"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    rows=st.lists(
+        st.lists(st.text(alphabet='ab ,"\n\r5', max_size=8), min_size=1, max_size=3),
+        min_size=1,
+        max_size=4,
+    ),
+    cut=st.integers(min_value=0),
+    piece=st.integers(min_value=1, max_value=7),
+)
+def test_csv_quoting_follows_the_csv_module(rows: list[list[str]], cut: int, piece: int) -> None:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    text = buffer.getvalue()[: cut % (len(buffer.getvalue()) + 1)]
+    quoting = readers._CsvQuoting(",")
+    for start in range(0, len(text), piece):  # fed in pieces, as lines and parts of lines
+        quoting.feed(text[start : start + piece])
+    try:  # the strict parser says whether the text ends inside a quoted field
+        list(csv.reader(io.StringIO(text, newline=""), strict=True))
+        inside = False
+    except csv.Error as error:
+        inside = "unexpected end of data" in str(error)
+    assert (quoting.inside and not quoting._quote_pending) == inside
 
 
 def test_a_csv_row_may_be_longer_than_its_text(workdir: Path) -> None:

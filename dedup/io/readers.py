@@ -745,18 +745,35 @@ class _CsvQuoting:
         self._quote_pending = False  # inside, a quote that may be the first of a pair
 
     def feed(self, text: str) -> None:
-        for char in text:
-            if self._quote_pending:
+        """Go on with ``text``, from quote to quote (a record passed over may be megabytes)."""
+        ends = (self._delimiter, "\n", "\r")
+        pos, size = 0, len(text)
+        while pos < size:
+            if self._quote_pending:  # inside, a quote ended the last piece
                 self._quote_pending = False
-                if char == '"':
-                    continue  # a doubled quote: still inside
-                self.inside = False  # the quote closed the field
+                if text[pos] == '"':
+                    pos += 1
+                    continue
+                self.inside, self._field_start = False, False
+            quote = text.find('"', pos)
             if self.inside:
-                self._quote_pending = char == '"'
-            elif char == '"' and self._field_start:
-                self.inside = True
-            else:
-                self._field_start = char in (self._delimiter, "\n", "\r")
+                if quote < 0:
+                    return
+                if quote + 1 == size:
+                    self._quote_pending = True
+                    return
+                if text[quote + 1] == '"':  # a doubled quote: still inside
+                    pos = quote + 2
+                    continue
+                self.inside, self._field_start = False, False
+                pos = quote + 1
+                continue
+            if quote < 0:
+                self._field_start = text[-1] in ends
+                return
+            self.inside = text[quote - 1] in ends if quote > 0 else self._field_start
+            self._field_start = False
+            pos = quote + 1
 
 
 def csv_header(path: str) -> bytes:
