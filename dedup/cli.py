@@ -232,16 +232,12 @@ class _Group(click.Group):
     ) -> click.Context:
         try:
             return super().make_context(info_name, args, parent, **extra)
-        except click.exceptions.NoArgsIsHelpError:
-            raise  # "dedup" alone shows the help
         except click.UsageError as error:
             _usage_error(error)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except click.exceptions.NoArgsIsHelpError:
-            raise
         except click.UsageError as error:
             _usage_error(error)
         except DedupError as error:
@@ -259,7 +255,13 @@ class _Group(click.Group):
             ctx.exit(130)
 
 
+# click 8.2+ raises this for "dedup" alone, to show the help; 8.1 shows it without raising.
+_SHOW_HELP: type[Exception] | None = getattr(click.exceptions, "NoArgsIsHelpError", None)
+
+
 def _usage_error(error: click.UsageError) -> NoReturn:
+    if _SHOW_HELP is not None and isinstance(error, _SHOW_HELP):
+        raise error  # "dedup" alone shows the help
     where = error.ctx.command_path if error.ctx else "dedup"
     click.echo(f"dedup: error: {error.format_message()} (see '{where} --help')", err=True)
     raise click.exceptions.Exit(EXIT_ERROR)

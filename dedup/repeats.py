@@ -56,6 +56,10 @@ def find_repeats(document: Document, analysis: TextAnalysis, config: RepeatConfi
     eligible = [i for i in range(len(paragraphs)) if counts[i] >= config.min_tokens]
     hashes = analysis.normalized.hashes.tolist()
     text_of = _LazyParagraphs(analysis)
+
+    def numbers_of(paragraph: Paragraph) -> frozenset[str]:  # figures as written
+        return numbers_in(document.text[paragraph.start : paragraph.end])
+
     candidates = _candidate_pairs(analysis, eligible)
     first_exact: dict[int, int] = {}
     pairs: dict[int, tuple[int, RepeatKind, dict[str, float]]] = {}
@@ -67,7 +71,8 @@ def find_repeats(document: Document, analysis: TextAnalysis, config: RepeatConfi
         for i, overlap in sorted(candidates.get(j, {}).items()):
             if overlap < MIN_OVERLAP:
                 continue
-            verdict = _compare(text_of[i], text_of[j], overlap, config)
+            numbers = (numbers_of(paragraphs[i]), numbers_of(paragraphs[j]))
+            verdict = _compare(text_of[i], text_of[j], overlap, numbers, config)
             if verdict is not None:
                 pairs[j] = (i, *verdict)
                 break
@@ -159,17 +164,25 @@ def _candidate_pairs(analysis: TextAnalysis, eligible: list[int]) -> dict[int, d
 
 
 def _compare(
-    first: str, later: str, overlap: float, config: RepeatConfig
+    first: str,
+    later: str,
+    overlap: float,
+    numbers: tuple[frozenset[str], frozenset[str]],
+    config: RepeatConfig,
 ) -> tuple[RepeatKind, dict[str, float]] | None:
+    """How a later paragraph repeats a first (both normalized), given the figures of each."""
     similarity = round(fuzz.ratio(first, later), 2)
     scores = {"similarity": similarity, "containment": round(overlap, 4)}
-    short, long = (first, later) if len(first) <= len(later) else (later, first)
+    first_numbers, later_numbers = numbers
+    shorter_first = len(first) <= len(later)
+    short, long = (first, later) if shorter_first else (later, first)
     if long.endswith(short) and len(long) - len(short) <= config.max_prefix_chars:
         return "prefixed", {"similarity": similarity, "containment": 1.0}
     # Clean removes the later copy of an edited repeat, the smaller side of a contained one
     # (dedup.clean): only where the text it keeps holds every figure of the one it removes.
-    if similarity >= config.min_similarity and numbers_in(later) <= numbers_in(first):
+    if similarity >= config.min_similarity and later_numbers <= first_numbers:
         return "edited", scores
-    if overlap >= config.min_containment and numbers_in(short) <= numbers_in(long):
+    short_numbers, long_numbers = numbers if shorter_first else numbers[::-1]
+    if overlap >= config.min_containment and short_numbers <= long_numbers:
         return "contained", scores
     return None

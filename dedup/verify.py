@@ -31,7 +31,7 @@ from dedup.config import MatchConfig
 from dedup.model import MatchKind, Paragraph
 from dedup.text.analyze import TextAnalysis, analyze
 from dedup.text.batch import _grow, analyze_batch
-from dedup.text.normalize import _ASCII_TABLE, normalize, normalize_codepoints
+from dedup.text.normalize import _ASCII_TABLE, normalize_codepoints
 from dedup.text.numbers import numbers_in
 from dedup.text.segment import _is_space
 from dedup.text.shingle import Shingles, paragraph_overlaps
@@ -819,7 +819,7 @@ def _overlap(
 def _shared_numbers(a: str, b: str) -> tuple[float, float]:
     """The share of each text's figures (:mod:`dedup.text.numbers`) found in the other (1.0
     for a text without any)."""
-    numbers_a, numbers_b = numbers_in(normalize(a)), numbers_in(normalize(b))
+    numbers_a, numbers_b = numbers_in(a), numbers_in(b)
     shared = len(numbers_a & numbers_b)
     return (
         round(shared / len(numbers_a), 4) if numbers_a else 1.0,

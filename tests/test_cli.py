@@ -752,6 +752,11 @@ def test_clean_never_replaces_a_folder_it_did_not_write(workdir: Path, invoke: I
             "a later run would read it as a document; write it elsewhere",
         ),
         (
+            ["scan", "corpus", "--glob", "**/*.jsonl", "--report", "corpus/r.jsonl"],
+            "corpus/r.jsonl is inside the input folder corpus and matches --glob '**/*.jsonl': "
+            "a later run would read it as a document; write it elsewhere",
+        ),
+        (
             ["index", "add", "corpus/ix.db", "corpus", "--glob", "*"],
             "corpus/ix.db is inside the input folder corpus and matches --glob '*': "
             "a later run would read it as a document; write it elsewhere",

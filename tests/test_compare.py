@@ -31,6 +31,15 @@ def test_compare_shows_the_figures_of_two_short_texts(workdir: Path, invoke: Inv
     same = invoke("compare", "a.txt", "b.txt").stdout.splitlines()
     assert same[2] == "verdict: near_duplicate"
     assert "  figures of A in B       1.000" in same
+    # A copy may drop a figure: "2024, 300" holds 300, not a number 2024300.
+    Path("d.txt").write_text(
+        "By the end of 2024, 300 new schools had opened in the north.", "utf-8"
+    )
+    Path("e.txt").write_text(
+        "By the end of the year, 300 new schools had opened in the north.", "utf-8"
+    )
+    dropped = invoke("compare", "d.txt", "e.txt").stdout.splitlines()
+    assert dropped[2] == "verdict: near_duplicate"
     other = invoke("compare", "a.txt", "c.txt").stdout.splitlines()
     assert other[2] == "verdict: not a copy"
     assert "  figures of A in B       0.000" in other and "  figures of B in A       0.000" in other

@@ -296,6 +296,53 @@ def test_a_json_element_too_large_is_passed_over(workdir: Path) -> None:
     ]
 
 
+def test_skipping_a_large_element_across_reads_keeps_in_step(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Escapes fall on every read boundary: the elements after the large one are all read.
+    big = json.dumps({"id": "big", "text": "\\n" * 3000 + 'x"y' * 300})
+    small = [json.dumps({"id": f"s{i}", "text": "ok"}) for i in range(50)]
+    data = ("[" + ",".join([big, *small]) + "]").encode()
+    monkeypatch.setattr(readers, "_most_record_chars", lambda config: 500)
+    for chunk in (97, 98, 99, 100, 101):
+        monkeypatch.setattr(readers, "_JSON_CHUNK", chunk)
+        records = list(readers._json_records("a.json", io.BytesIO(data), ReadConfig()))
+        assert [r.fields.get("id") for r in records] == [None] + [f"s{i}" for i in range(50)]
+
+
+def test_a_small_truncated_compressed_json_array_keeps_its_whole_elements(
+    workdir: Path,
+) -> None:
+    data = gzip.compress(
+        json.dumps([{"id": f"d{i}", "text": "word " * 20} for i in range(100)]).encode()
+    )
+    Path("cut.json.gz").write_bytes(data[: len(data) // 2])
+    reader = DocumentReader(["cut.json.gz"], ReadConfig(skip_bad=True))
+    assert sum(1 for _ in reader) > 10
+
+
+def test_the_element_before_a_nul_is_kept(workdir: Path) -> None:
+    Path("nul.json").write_bytes(
+        b'[{"id": "a", "text": "one"},\n{"id": "b", "text": "two"}\x00\x00'
+    )
+    reader = DocumentReader(["nul.json"], ReadConfig(skip_bad=True))
+    assert [d.id for d in reader] == ["a", "b"]
+
+
+def test_an_integer_wider_than_any_float_is_read_in_jsonl(workdir: Path) -> None:
+    Path("wide.jsonl").write_text('{"id": "a", "text": "one", "n": ' + "9" * 400 + "}\n")
+    assert [d.id for d in read("wide.jsonl")] == ["a"]
+
+
+def test_glob_patterns_match_as_rglob_does(workdir: Path) -> None:
+    for name in ("top.txt", "sub/b.txt", "sub/deep/c.txt", "other/d.txt"):
+        Path("in", name).parent.mkdir(parents=True, exist_ok=True)
+        Path("in", name).write_text(name, "utf-8")
+    for glob in ("*.txt", "**/*.txt", "sub/**/*.txt", "sub/*.txt", "deep/*.txt"):
+        expected = sorted(str(p) for p in Path("in").rglob(glob) if p.is_file())
+        assert readers._files_in("in", glob) == expected, glob
+
+
 def test_deeply_nested_fields_are_read(workdir: Path) -> None:
     deep = "[" * 400 + "]" * 400
     Path("deep.jsonl").write_text('{"id": "a", "text": "hi", "m": ' + deep + "}\n", "utf-8")

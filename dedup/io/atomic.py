@@ -89,8 +89,10 @@ def _check_file_place(
         return
     for source in sources:
         inside = Path(os.path.realpath(source))
+        from dedup.io.readers import matches_glob  # readers import this module
+
         read_there = source.is_dir() and real.is_relative_to(inside)
-        if read_there and PurePath(os.path.relpath(real, inside)).match(glob):
+        if read_there and matches_glob(PurePath(os.path.relpath(real, inside)), glob):
             raise ConfigError(
                 f"{path} is inside the input folder {source} and matches --glob "
                 f"{glob!r}: a later run would read it as a document; write it elsewhere"

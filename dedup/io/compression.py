@@ -43,11 +43,13 @@ def compression_of(path: str | Path) -> Compression:
 
 
 class Replay(io.RawIOBase):
-    """A stream whose first bytes, already read, are handed over again."""
+    """A stream whose first bytes, already read, are handed over again (and the error that
+    stopped that read, if one did, after them)."""
 
-    def __init__(self, head: bytes, rest: IO[bytes]) -> None:
+    def __init__(self, head: bytes, rest: IO[bytes], failure: BaseException | None = None) -> None:
         self._head = memoryview(head)
         self._read = getattr(rest, "read1", rest.read)  # what is there, not a full buffer
+        self._failure = failure  # met reading the head: raised once it is handed over
 
     def readable(self) -> bool:
         return True
@@ -58,6 +60,8 @@ class Replay(io.RawIOBase):
             buffer[:size] = self._head[:size]
             self._head = self._head[size:]
             return size
+        if self._failure is not None:
+            raise self._failure
         data = self._read(len(buffer))
         buffer[: len(data)] = data
         return len(data)

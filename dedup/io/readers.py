@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import fnmatch
 import gzip
 import io
 import json
@@ -122,18 +123,32 @@ def _files_in(folder: str, glob: str) -> list[str]:
         where = printable(error.filename or folder)
         raise InputError(f"cannot read this folder ({error.strerror or error})", where)
 
-    pattern = glob
-    while pattern.startswith("**/"):  # the search is recursive already: "**/*.txt" is "*.txt"
-        pattern = pattern[3:]
-    pattern = pattern if pattern not in ("", "**") else "*"
     found = []
     for directory, _, names in os.walk(folder, onerror=unreadable):
         for name in names:
             path = os.path.join(directory, name)
             below = PurePath(os.path.relpath(path, folder))
-            if name != FOLDER_MARK and below.match(pattern) and os.path.isfile(path):
+            if name != FOLDER_MARK and matches_glob(below, glob) and os.path.isfile(path):
                 found.append(path)
     return sorted(found)
+
+
+def matches_glob(below: PurePath, glob: str) -> bool:
+    """Whether a path below a folder input is one ``--glob`` reads, as :meth:`Path.rglob`
+    matches: anywhere below the folder, with ``**`` for any number of folders."""
+    return _parts_match(below.parts, ("**", *PurePath(glob).parts))
+
+
+def _parts_match(parts: tuple[str, ...], pattern: tuple[str, ...]) -> bool:
+    if not pattern:
+        return not parts
+    if pattern[0] == "**":
+        return any(_parts_match(parts[skip:], pattern[1:]) for skip in range(len(parts) + 1))
+    return (
+        bool(parts)
+        and fnmatch.fnmatchcase(parts[0], pattern[0])
+        and _parts_match(parts[1:], pattern[1:])
+    )
 
 
 def iter_records(path: str, config: ReadConfig) -> Iterator[Record]:
@@ -325,8 +340,13 @@ def _parse_json_object(raw: bytes, path: str, line: int) -> dict[str, Any]:
     try:
         value = orjson.loads(raw)
     except orjson.JSONDecodeError:
-        _decode(raw, path, line)  # names binary data or bad UTF-8 precisely
-        raise InputError(f"invalid JSON ({_json_problem(raw)})", path, line) from None
+        text = _decode(raw, path, line)  # names binary data or bad UTF-8 precisely
+        try:  # what orjson refuses and JSON allows: an integer too wide even for a float
+            value = _STRICT_JSON.decode(text)
+        except (ValueError, RecursionError):
+            value = None
+        if value is None or _holds_surrogate(value):
+            raise InputError(f"invalid JSON ({_json_problem(raw)})", path, line) from None
     if not isinstance(value, dict):
         raise InputError(f"expected a JSON object, got {type(value).__name__}", path, line)
     for field in value.values():  # most are strings: a loop, not a call per field
@@ -350,17 +370,21 @@ def _json_records(path: str, stream: IO[bytes], config: ReadConfig) -> Iterator[
     scraper's multi-gigabyte export is read in the memory of one element. A record's line is
     the line where its element begins.
     """
-    head = stream.read(_JSON_CHUNK)
-    while not head.removeprefix(_BOM).lstrip(b" \t\r\n"):
-        more = stream.read(_JSON_CHUNK)  # white space so far
+    head, failure = _read_some(stream, _JSON_CHUNK)
+    while not head.removeprefix(_BOM).lstrip(b" \t\r\n") and failure is None:
+        more, failure = _read_some(stream, _JSON_CHUNK)  # white space so far
         if not more:
-            raise InputError("empty file: no JSON records", path)
+            break
         head += more
+    if not head.removeprefix(_BOM).lstrip(b" \t\r\n"):
+        if failure is not None:
+            raise failure
+        raise InputError("empty file: no JSON records", path)
     if not head.removeprefix(_BOM).lstrip(b" \t\r\n").startswith(b"["):
-        replayed = io.BufferedReader(Replay(head, stream), buffer_size=1 << 20)
+        replayed = io.BufferedReader(Replay(head, stream, failure), buffer_size=1 << 20)
         yield from _jsonl_records(path, replayed, config)
         return
-    source = _JsonText(stream, path, head.removeprefix(_BOM))
+    source = _JsonText(stream, path, head.removeprefix(_BOM), failure)
     most_chars = _most_record_chars(config)
     decoder = _STRICT_JSON
     pos = source.skip_space(0) + 1
@@ -379,7 +403,7 @@ def _json_records(path: str, stream: IO[bytes], config: ReadConfig) -> Iterator[
         while True:
             try:
                 value, end = decoder.raw_decode(source.text, pos)
-                if end < len(source.text) or source.eof:
+                if end < len(source.text) or source.eof or source.failed:
                     break  # else a number or word may go on past what is read
             except json.JSONDecodeError as error:
                 if source.eof or not _cut_short(error, source.text):
@@ -441,8 +465,10 @@ class _JsonText:
     what lies past it.
     """
 
-    def __init__(self, stream: IO[bytes], path: str, head: bytes) -> None:
-        self._read1 = getattr(stream, "read1", stream.read)
+    def __init__(
+        self, stream: IO[bytes], path: str, head: bytes, failure: BaseException | None = None
+    ) -> None:
+        self._stream = stream
         self._path = path
         self._decoder = codecs.getincrementaldecoder("utf-8")()
         self.text = ""
@@ -454,6 +480,12 @@ class _JsonText:
         self._bytes_read = 0
         self._last_newline = -1  # where in the file the last newline read is
         self._append(head)
+        self._failure = self._failure or failure
+
+    @property
+    def failed(self) -> bool:
+        """Whether a read failed: nothing is read past the text held."""
+        return self._failure is not None
 
     def at(self, pos: int) -> str:
         """The character at ``pos`` as returned by :meth:`skip_space`: "" at the end of the file."""
@@ -498,7 +530,8 @@ class _JsonText:
                 if depth <= 0:
                     return pos
             if pos > len(self.text) and not self.eof:  # an escaped character not read yet
-                pos = self.read_more(len(self.text)) + pos - len(self.text)
+                past = pos - len(self.text)
+                pos = self.read_more(len(self.text)) + past
 
     def line_at(self, pos: int) -> int:
         """The line of ``text[pos]``; positions asked for only grow (between reads)."""
@@ -525,22 +558,10 @@ class _JsonText:
         return 0
 
     def _read(self, size: int) -> bytes:
-        """Up to ``size`` bytes, gathered one read at a time, so that what came before a
-        failing read is kept (the failure waits for the next call)."""
-        parts: list[bytes] = []
-        got = 0
-        try:
-            while got < size:
-                piece = self._read1(size - got)
-                if not piece:
-                    break
-                parts.append(piece)
-                got += len(piece)
-        except _READ_ERRORS as error:
-            if not parts:
-                raise
-            self._failure = error
-        return b"".join(parts)
+        data, self._failure = _read_some(self._stream, size)
+        if not data and self._failure is not None:
+            raise self._failure
+        return data
 
     def _append(self, data: bytes) -> None:
         if not data and self._failure is None:
@@ -575,6 +596,24 @@ class _JsonText:
     def _line_of(self, data: bytes, index: int) -> int:
         """The line of byte ``index`` of ``data``, read after the text held."""
         return self._line + self.text.count("\n", self._counted) + data.count(b"\n", 0, index)
+
+
+def _read_some(stream: IO[bytes], size: int) -> tuple[bytes, BaseException | None]:
+    """Up to ``size`` bytes, gathered one read at a time, and the error that stopped the
+    reads, if one did: what came before a failing read is kept (a plain ``read`` drops it)."""
+    read1 = getattr(stream, "read1", stream.read)
+    parts: list[bytes] = []
+    got = 0
+    try:
+        while got < size:
+            piece = read1(size - got)
+            if not piece:
+                break
+            parts.append(piece)
+            got += len(piece)
+    except _READ_ERRORS as error:
+        return b"".join(parts), error
+    return b"".join(parts), None
 
 
 _STRUCTURE = re.compile(r'["\[\]{}]')
@@ -781,7 +820,7 @@ def csv_header(path: str) -> bytes:
     that keeps no row)."""
     delimiter = "\t" if format_of(path) == "tsv" else ","
     with open_compressed(path, compression_of(path)) as stream:
-        lines = _CsvLines(stream, path, 1 << 20, delimiter)
+        lines = _CsvLines(stream, path, 1 << 40, delimiter)  # a header of any width
         next(csv.reader(lines, delimiter=delimiter), None)
         return lines.take()
 
