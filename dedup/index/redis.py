@@ -253,7 +253,7 @@ class RedisIndex(ArchiveIndex):
             if int(exact or 0):
                 pipe.srem(self._exact_key(int(exact)), number)
             pipe.delete(self._key("d:", number))
-            bins.append(bins_of(decompress_text(text, self.url)))
+            bins.append(bins_of(decompress_text(text, self.where)))
         for key, left in rewrites.items():
             if left is None:
                 pipe.delete(key)
@@ -433,7 +433,7 @@ class RedisIndex(ArchiveIndex):
                 continue  # removed between the two reads
             archived = ArchivedDocument(
                 doc_id.decode("utf-8", "surrogatepass"),
-                decompress_text(text, self.url),
+                decompress_text(text, self.where),
                 source.decode() if has_source == b"1" else None,
                 date.decode() if has_date == b"1" else None,
                 int(exact),

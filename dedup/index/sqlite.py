@@ -221,7 +221,7 @@ class SqliteIndex(ArchiveIndex):
                 f"SELECT number, segment, text FROM documents WHERE number IN ({marks})", chunk
             ):
                 segments.setdefault(segment, []).append(number)
-                bins.append(bins_of(decompress_text(text, self.path)))
+                bins.append(bins_of(decompress_text(text, self.where)))
             db.execute(f"DELETE FROM documents WHERE number IN ({marks})", chunk)
         for segment, gone in segments.items():
             row = db.execute(
@@ -354,7 +354,7 @@ class SqliteIndex(ArchiveIndex):
                 chunk,
             ):
                 result[doc_id] = ArchivedDocument(
-                    doc_id, decompress_text(text, self.path), source, date, exact_key, tokens
+                    doc_id, decompress_text(text, self.where), source, date, exact_key, tokens
                 )
         return result
 

@@ -33,7 +33,13 @@ _SUFFIXES = {".gz": "gzip", ".gzip": "gzip", ".bz2": "bz2", ".zst": "zstd", ".zs
 def compression_of(path: str | Path) -> Compression:
     """The compression of a file, by its first bytes (an empty file holds no compressed data)."""
     with open(path, "rb") as handle:
-        head = handle.read(10)
+        return _compression_of_head(handle.read(_HEAD))
+
+
+_HEAD = 10  # bytes enough to tell every compression apart
+
+
+def _compression_of_head(head: bytes) -> Compression:
     for magic, name in _MAGIC:
         if head.startswith(magic):
             return name  # type: ignore[return-value]
@@ -70,15 +76,13 @@ class Replay(io.RawIOBase):
 def decompressing(stream: IO[bytes]) -> IO[bytes]:
     """``stream`` (stdin) decompressed if its first bytes say it is compressed."""
     head = b""
-    while len(head) < 10:  # a pipe may hand over fewer bytes than asked at first
-        piece = stream.read(10 - len(head))
+    while len(head) < _HEAD:  # a pipe may hand over fewer bytes than asked at first
+        piece = stream.read(_HEAD - len(head))
         if not piece:
             break
         head += piece
     stream = io.BufferedReader(Replay(head, stream), buffer_size=1 << 20)
-    compression = next((name for magic, name in _MAGIC if head.startswith(magic)), None)
-    if compression is None and _BZIP2.match(head):
-        compression = "bz2"
+    compression = _compression_of_head(head)
     if compression == "gzip":
         return gzip.GzipFile(fileobj=stream, mode="rb")  # type: ignore[return-value]
     if compression == "bz2":

@@ -681,7 +681,7 @@ def _csv_records(
         held = Record(path, start, _row_fields(fieldnames, row), raw, header=header)
     if held is None:
         raise InputError("empty file: no rows below the header", path)
-    if held.raw is not None and _quote_left_open(held.raw, delimiter):
+    if held.raw is not None and _quote_left_open(held.raw.decode(), delimiter):
         message = (
             "invalid CSV (a quote opened in this row is never closed: "
             "the rest of the file is inside it)"
@@ -815,6 +815,13 @@ class _CsvQuoting:
             pos = quote + 1
 
 
+def _quote_left_open(text: str, delimiter: str) -> bool:
+    """Whether a (last) row ends inside a quoted field: a quote that ends the text closes one."""
+    quoting = _CsvQuoting(delimiter)
+    quoting.feed(text)
+    return quoting.inside and not quoting._quote_pending
+
+
 def csv_header(path: str) -> bytes:
     """The bytes of a CSV or TSV file's header row, as read (for a clean copy of the file
     that keeps no row)."""
@@ -840,19 +847,6 @@ def _row_fields(fieldnames: list[str], row: list[str]) -> dict[str, Any]:
     for name in fieldnames[len(row) :]:
         fields[name] = None
     return fields
-
-
-def _quote_left_open(raw: bytes, delimiter: str) -> bool:
-    """Whether a (last) row ends inside a quoted field, as only the strict parser says."""
-    rows = csv.reader(
-        io.StringIO(raw.decode("utf-8"), newline=""), delimiter=delimiter, strict=True
-    )
-    try:
-        for _ in rows:
-            pass
-    except csv.Error as error:
-        return "unexpected end of data" in str(error)
-    return False
 
 
 def _parquet_records(path: str, config: ReadConfig) -> Iterator[Record]:
