@@ -17,6 +17,7 @@ import orjson
 from dedup.check import CheckConfig
 from dedup.check import add as add_to_index
 from dedup.check import check as check_batch
+from dedup.check import rebuild as rebuild_index
 from dedup.clean import clean as clean_corpus
 from dedup.config import MatchConfig, ReadConfig, RepeatConfig, ScanConfig
 from dedup.corpus import Progress
@@ -516,22 +517,44 @@ def index_remove(index_url: str, ids: tuple[str, ...]) -> None:
 @click.argument("index_url", metavar="INDEX")
 def index_recount(index_url: str) -> None:
     """Count again, from the stored texts, how many archived documents hold each 3-gram (what
-    tells a shared formula from a copy). Brings an index of format version 3, which has no
-    such counts, to this version, and repairs damaged counts. Writers wait (SQLite) or make
+    tells a shared formula from a copy): repairs damaged counts. Writers wait (SQLite) or make
     it start over (Redis) while it reads.
 
     \b
     Example:
       dedup index recount archive.db
     """
-    with (
-        _sqlite_errors(index_url),
-        open_index(index_url, create=False, upgrade=True) as archive,
-    ):
+    with _sqlite_errors(index_url), open_index(index_url, create=False) as archive:
         documents = archive.recount()
+    click.echo(f"counted the 3-grams of {documents} documents in {index_url}")
+
+
+@index.command("rebuild")
+@click.argument("old_url", metavar="OLD")
+@click.argument("new_url", metavar="NEW")
+@click.option(
+    "--batch-size",
+    type=click.IntRange(min=1),
+    default=256,
+    show_default=True,
+    help="Documents read and written at a time.",
+)
+def index_rebuild(old_url: str, new_url: str, batch_size: int) -> None:
+    """Build the index NEW from the documents stored in OLD, with OLD's settings: brings an
+    index of an older format version to this one (OLD is only read), or moves an index to the
+    other backend. NEW must not exist; a rebuild that fails leaves none. Documents added to
+    OLD while it runs may be missed: run it when no writer is busy.
+
+    \b
+    Examples:
+      dedup index rebuild archive.db archive-v5.db && mv archive-v5.db archive.db
+      dedup index rebuild archive.db redis://localhost:6379/0
+    """
+    with _sqlite_errors(old_url):
+        result = rebuild_index(old_url, new_url, batch_size)
     click.echo(
-        f"counted the 3-grams of {documents} documents; {index_url} is at format version "
-        f"{FORMAT_VERSION}"
+        f"rebuilt {result.index_documents} documents from {old_url} into {new_url} "
+        f"(format version {FORMAT_VERSION})"
     )
 
 

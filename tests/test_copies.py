@@ -493,3 +493,43 @@ def test_an_item_inside_a_digest_without_paragraph_breaks_is_a_partial_copy() ->
 def test_without_passages_the_item_inside_a_digest_is_not_proposed() -> None:
     # One passage per document (a block longer than any text): the digest is not found.
     assert _digest_with_passage(100_000).matches == []
+
+
+SORANI = (
+    "هەولێر (کوردستان24)- سەرۆکی حکومەتی هەرێمی کوردستان ئەمڕۆ لە کۆبوونەوەیەکدا لەگەڵ "
+    "شاندێکی بازرگانی باسی لە گرنگی بەهێزکردنی پەیوەندییە ئابوورییەکان کرد.\n\n"
+    "لە کۆبوونەوەکەدا هەردوولا جەختیان لەسەر فراوانکردنی هاوکاری لە بوارەکانی وزە، کشتوکاڵ "
+    "و گەشتوگوزار کردەوە، و سەرۆکی حکومەت ڕایگەیاند کە هەرێمی کوردستان ئامادەیە ئاسانکاری "
+    "بۆ وەبەرهێنەرانی بیانی بکات.\n\n"
+    "هەروەها باس لە پڕۆژەکانی ژێرخان و دروستکردنی ڕێگاوبان و پردەکان کرا، کە بەشێکن لە "
+    "پلانی حکومەت بۆ ساڵی داهاتوو، و شاندەکەش دەستخۆشی لە هەنگاوەکانی حکومەت کرد."
+)
+SORANI_OTHER = (
+    "سلێمانی (کوردستان24)- بەڕێوەبەرایەتی کەشناسی ئاگاداری دا کە لە ماوەی سێ ڕۆژی داهاتوودا "
+    "باران و بەفر لە ناوچە شاخاوییەکانی هەرێمەکە دەبارێت و پلەی گەرما دادەبەزێت.\n\n"
+    "بەرپرسێکی بەڕێوەبەرایەتییەکە ڕایگەیاند کە شۆفێران دەبێت ئاگاداری ڕێگا شاخاوییەکان بن، "
+    "چونکە ئەگەری داخستنی هەندێک لەو ڕێگایانە هەیە بەهۆی کەڵەکەبوونی بەفرەوە.\n\n"
+    "هەروەها داوا لە هاووڵاتیان کرا خۆیان لە گەشتی نەپێویست بەدوور بگرن تا ئەو کاتەی "
+    "کەشوهەوا ئاسایی دەبێتەوە و ڕێگاکان کراوە دەبن."
+)
+
+
+def _legacy_sorani(text: str) -> str:
+    """``text`` as a keyboard without ە and ھ types it: ه and a ZWNJ for the vowel, ه for h,
+    Arabic kaf and yeh."""
+    return text.replace("ە", "ه\u200c").replace("ھ", "ه").replace("ک", "ك").replace("ی", "ي")
+
+
+def test_sorani_typed_with_and_without_its_own_letters_is_one_story() -> None:
+    documents = [
+        Document("modern", SORANI, ordinal=0),
+        Document("legacy", _legacy_sorani(SORANI), ordinal=1),
+        Document("other", SORANI_OTHER, ordinal=2),
+        Document("other-legacy", _legacy_sorani(SORANI_OTHER), ordinal=3),
+    ]
+    report = scan_documents(documents, ScanConfig(find_repeats=False), workers=1)
+    assert sorted(sorted(c.members) for c in report.clusters) == [
+        ["legacy", "modern"],
+        ["other", "other-legacy"],
+    ]
+    assert {m.kind for m in report.matches} == {"near_duplicate"}

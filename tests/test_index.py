@@ -260,8 +260,8 @@ def test_an_unknown_format_version_is_refused(
     result = invoke("index", "stats", index_url)
     assert result.exit_code == 2
     assert result.stderr == (
-        f"dedup: error: {index_url}: index format version 99, this dedup reads version 4: "
-        "rebuild the index with this version\n"
+        f"dedup: error: {index_url}: index format version 99, this dedup reads version 5: "
+        "add its documents to a new index with `dedup index add`\n"
     )
 
 
@@ -281,7 +281,7 @@ def test_index_commands(index_url: str, workdir: Path, invoke: Invoke) -> None:
     removed = invoke("index", "remove", index_url, "a-1", "a-9")
     assert removed.stdout == "removed 1 documents (1 not found); 5 documents in the index\n"
     stats = orjson.loads(invoke("index", "stats", index_url, "--json").stdout)
-    assert stats["documents"] == 5 and stats["format_version"] == 4
+    assert stats["documents"] == 5 and stats["format_version"] == 5
 
 
 def test_github_format_exact_output(index_url: str, workdir: Path, invoke: Invoke) -> None:
@@ -745,39 +745,126 @@ def test_a_redis_fold_keeps_what_another_writer_logs_meanwhile(
         assert np.array_equal(index.shingle_counts(), expected)
 
 
-def _as_version_3(url: str) -> None:
-    """Make ``url`` look as dedup's format version 3 left it: no 3-gram counts."""
+def _as_older_version(url: str, version: str) -> None:
+    """Make ``url`` look as dedup's format ``version`` left it (version 3: no 3-gram counts)."""
     if url.startswith("redis://"):
         import redis
 
         client = redis.Redis.from_url(url)
-        client.delete("dedup:cb", "dedup:cl", "dedup:cn")
-        client.hset("dedup:meta", "format_version", "3")
+        if version == "3":
+            client.delete("dedup:cb", "dedup:cl", "dedup:cn")
+        client.hset("dedup:meta", "format_version", version)
     else:
         with sqlite3.connect(url) as db:
-            db.execute("DROP TABLE shingle_counts")
-            db.execute("UPDATE meta SET value = '3' WHERE key = 'format_version'")
+            if version == "3":
+                db.execute("DROP TABLE shingle_counts")
+            db.execute("UPDATE meta SET value = ? WHERE key = 'format_version'", (version,))
 
 
-def test_recount_brings_a_version_3_index_up_to_date(index_url: str, invoke: Invoke) -> None:
+def _stored(url: str) -> list[tuple[str, str, str | None, str | None, int, int]]:
+    with open_index(url, create=False, to_rebuild=True) as index:
+        return [
+            (d.id, d.text, d.source, d.date, d.exact_key, d.tokens)
+            for batch in index.stored_documents(4)
+            for d in batch
+        ]
+
+
+def _flush_unless_in_use(index_url: str, redis_url: str) -> None:
+    """Empty the Redis database when ``index_url`` is not in it (its fixture emptied it)."""
+    import redis
+
+    if not index_url.startswith("redis://"):
+        redis.Redis.from_url(redis_url).flushdb()
+
+
+@pytest.mark.parametrize("version", ["3", "4"])
+def test_an_older_index_is_rebuilt_to_what_a_fresh_add_gives(
+    index_url: str, version: str, workdir: Path, invoke: Invoke, redis_url: str
+) -> None:
+    _flush_unless_in_use(index_url, redis_url)
     _archive(index_url)
-    _as_version_3(index_url)
+    _as_older_version(index_url, version)
     refused = invoke("index", "stats", index_url)
     assert refused.exit_code == 2
     assert refused.stderr == (
-        f"dedup: error: {index_url}: index format version 3, this dedup reads version 4: "
-        "bring it to this version with `dedup index recount`\n"
+        f"dedup: error: {index_url}: index format version {version}, this dedup reads "
+        "version 5: rebuild it into a new index with `dedup index rebuild OLD NEW`\n"
     )
-    result = invoke("index", "recount", index_url)
-    assert result.exit_code == 0, result.stderr
-    assert result.stdout == (
-        f"counted the 3-grams of {len(ARCHIVE)} documents; {index_url} is at format version 4\n"
-    )
-    with open_index(index_url, create=False) as index:
-        assert index.stats().documents == len(ARCHIVE)
-        assert np.array_equal(
-            index.shingle_counts(), _expected_counts([r["text"] for r in ARCHIVE])
+    assert invoke("index", "recount", index_url).exit_code == 2
+    fresh = str(workdir / "fresh.db")
+    _archive(fresh)
+    for new in (str(workdir / "rebuilt.db"), f"{redis_url}?prefix=rebuilt:"):
+        result = invoke("index", "rebuild", index_url, new, "--batch-size", "4")
+        assert result.exit_code == 0, result.stderr
+        assert result.stdout == (
+            f"rebuilt {len(ARCHIVE)} documents from {index_url} into {new} (format version 5)\n"
         )
+        assert _stored(new) == _stored(fresh)
+        with open_index(new, create=False) as rebuilt, open_index(fresh) as added:
+            assert rebuilt.stats().format_version == 5
+            assert np.array_equal(rebuilt.shingle_counts(), added.shingle_counts())
+            bins = np.arange(1 << 12, dtype=np.int64)
+            assert np.array_equal(rebuilt.frequencies(bins)[0], added.frequencies(bins)[0])
+            report = check_documents(rebuilt, _documents(BATCH), CheckConfig(workers=1))
+            assert [(m.doc, m.archived, m.kind) for m in report.archive_matches] == [
+                ("copy-of-a-2", "a-2", "near_duplicate")
+            ]
+    with open_index(index_url, create=False, to_rebuild=True) as old:  # only read
+        assert old.stats().format_version == int(version)
+
+
+def test_a_rebuild_into_an_existing_index_is_refused(
+    index_url: str, workdir: Path, invoke: Invoke
+) -> None:
+    _archive(index_url)
+    taken = str(workdir / "taken.db")
+    _archive(taken)
+    result = invoke("index", "rebuild", index_url, taken)
+    assert result.exit_code == 2
+    assert result.stderr == f"dedup: error: {taken}: already exists; rebuild into a new file\n"
+    result = invoke("index", "rebuild", taken, index_url)
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"dedup: error: {index_url}: already holds an index; rebuild into a new one\n"
+        if index_url.startswith("redis://")
+        else f"dedup: error: {index_url}: already exists; rebuild into a new file\n"
+    )
+    missing = invoke("index", "rebuild", str(workdir / "missing.db"), str(workdir / "n.db"))
+    assert missing.exit_code == 2
+    assert "no index there" in missing.stderr
+    assert not (workdir / "n.db").exists()
+
+
+def test_a_failed_rebuild_leaves_no_new_index(
+    index_url: str, workdir: Path, monkeypatch: pytest.MonkeyPatch, redis_url: str
+) -> None:
+    import redis
+
+    from dedup import check as check_module
+    from dedup.check import rebuild
+
+    _flush_unless_in_use(index_url, redis_url)
+    _archive(index_url)
+    client = redis.Redis.from_url(redis_url)
+    before = sorted(client.keys())
+    files = sorted(p.name for p in workdir.iterdir())
+    stored = _stored(index_url)
+    assert [d[:2] for d in stored] == [(r["id"], r["text"]) for r in ARCHIVE]
+    original = check_module.add_documents
+
+    def fails_after_a_batch(index, documents, *args, **kwargs):  # type: ignore[no-untyped-def]
+        original(index, list(documents)[:4], *args, **kwargs)
+        assert index.stats().documents == 4  # something was written before the failure
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(check_module, "add_documents", fails_after_a_batch)
+    for new in (str(workdir / "rebuilt.db"), f"{redis_url}?prefix=rebuilt:"):
+        with pytest.raises(KeyboardInterrupt):
+            rebuild(index_url, new, batch_size=2, workers=1)
+        assert sorted(p.name for p in workdir.iterdir()) == files
+        assert sorted(client.keys()) == before
+    assert _stored(index_url) == stored  # the old index is only read
 
 
 def test_recount_repairs_damaged_counts(tmp_path: Path, invoke: Invoke) -> None:

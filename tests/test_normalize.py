@@ -78,6 +78,14 @@ def test_presentation_forms_normalize_in_one_pass(char: str) -> None:
         ("مدرسة جميلة", "مدرسه جميله"),
         # Persian and Kurdish kaf and yeh
         ("کتاب یک", "كتاب يك"),
+        # the forms of heh: Sorani typed with and without ە and ھ (the vowel as ه + ZWNJ),
+        # Persian ۀ and هٔ, Urdu ہ
+        ("هەواڵی کوردستانەوە", "ههواڵي كوردستانهوه"),
+        ("هه\u200cواڵی كوردستانه\u200cوه\u200c", "ههواڵي كوردستانهوه"),
+        ("ھەولێر", "ههولێر"),
+        ("خانۀ ما", "خانه ما"),
+        ("خانهٔ ما", "خانه ما"),
+        ("پاکستان ہے", "پاكستان هے"),
         # Arabic-Indic and Persian digits
         ("١٢٣٤٥٦٧٨٩٠", "1234567890"),
         ("۱۲۳۴۵۶۷۸۹۰", "1234567890"),

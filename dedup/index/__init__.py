@@ -39,16 +39,16 @@ def open_index(
     url: str,
     config: MatchConfig | None = None,
     create: bool = True,
-    upgrade: bool = False,
+    to_rebuild: bool = False,
     empty_if_absent: bool = False,
 ) -> ArchiveIndex:
     """Open (or, with ``create``, create) the index at ``url``.
 
     ``config`` gives the signature and banding settings of a new index; an existing index keeps
-    its own (see :meth:`ArchiveIndex.check_params`). With ``upgrade``, an index of an older
-    format version that :meth:`ArchiveIndex.recount` brings up to date opens too, for that
-    only. With ``empty_if_absent``, a SQLite file that does not exist opens as an empty index
-    in memory, and no file is created.
+    its own (see :meth:`ArchiveIndex.check_params`). With ``to_rebuild``, an index of an older
+    format version that :func:`dedup.check.rebuild` reads opens too, for that only. With
+    ``empty_if_absent``, a SQLite file that does not exist opens as an empty index in memory,
+    and no file is created.
     """
     scheme = urlsplit(url).scheme if "://" in url else ""
     if scheme in ("", "sqlite"):
@@ -59,11 +59,13 @@ def open_index(
             raise ConfigError(f"{url}: no file named; use sqlite:///path/to/index.db or a path")
         if empty_if_absent and not Path(path).exists():
             return SqliteIndex(":memory:", config)
-        return SqliteIndex(path, config, create, upgrade=upgrade)
+        return SqliteIndex(path, config, create, to_rebuild=to_rebuild)
     if scheme in ("redis", "rediss", "unix"):
         from dedup.index.redis import RedisIndex
 
-        return RedisIndex(url, config, create, upgrade=upgrade, empty_if_absent=empty_if_absent)
+        return RedisIndex(
+            url, config, create, to_rebuild=to_rebuild, empty_if_absent=empty_if_absent
+        )
     raise ConfigError(
         f"{url}: unknown index URL scheme {scheme!r}: use a path, sqlite:/// or redis://"
     )

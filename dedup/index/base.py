@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import TracebackType
 
 import numpy as np
@@ -37,7 +37,7 @@ from dedup.unique import unique_values
 
 __all__ = [
     "FORMAT_VERSION",
-    "UPGRADABLE_VERSIONS",
+    "REBUILDABLE_VERSIONS",
     "ArchiveEntry",
     "ArchiveIndex",
     "ArchivedDocument",
@@ -52,9 +52,12 @@ __all__ = [
 # 3: passage band keys (windows of 3-grams) where version 2 stored paragraph band keys.
 # 4: the archive's 3-gram counts (dedup.index.counts). Removing a document re-analyzes its
 # stored text to find what it counted: a change to the text analysis needs a new version.
-FORMAT_VERSION = 4
-# Versions `dedup index recount` brings to this one (version 3 lacks only the 3-gram counts).
-UPGRADABLE_VERSIONS = ("3",)
+# 5: the forms of heh (Kurdish, Persian, Urdu) normalize to one letter: signatures, keys and
+# counts of texts holding them changed.
+FORMAT_VERSION = 5
+# Versions whose stored documents `dedup index rebuild` reads into a new index of this one
+# (their documents are stored as version 5 stores them; what is derived from them is not).
+REBUILDABLE_VERSIONS = ("3", "4")
 
 U8 = npt.NDArray[np.uint8]
 U32 = npt.NDArray[np.uint32]
@@ -89,6 +92,19 @@ class IndexParams:
             config.passage_bands,
             config.passage_rows,
             config.passage_block,
+        )
+
+    def matching(self, config: MatchConfig) -> MatchConfig:
+        """``config`` with these settings (an index built with it has them, bins aside)."""
+        return replace(
+            config,
+            num_perm=self.num_perm,
+            seed=self.seed,
+            bands=self.bands,
+            rows=self.rows,
+            passage_bands=self.passage_bands,
+            passage_rows=self.passage_rows,
+            passage_block=self.passage_block,
         )
 
     def to_meta(self) -> dict[str, str]:
@@ -164,6 +180,7 @@ class ArchiveIndex(ABC):
 
     url: str
     params: IndexParams
+    format_version: int = FORMAT_VERSION  # as stored: older when opened to be rebuilt
     created: bool = False  # whether opening it created it (a first `index add`, `check --add`)
 
     @property
@@ -191,6 +208,10 @@ class ArchiveIndex(ABC):
     def drop_if_empty(self) -> bool:
         """Delete the index, and close it, if it holds no document: a first add that failed
         before any batch was committed leaves nothing behind. Returns whether it was dropped."""
+
+    @abstractmethod
+    def drop(self) -> None:
+        """Delete the whole index, documents and all, and close it (a rebuild that failed)."""
 
     def candidates(
         self,
@@ -262,10 +283,14 @@ class ArchiveIndex(ABC):
         """How many documents hold each counted 3-gram bin (see :mod:`dedup.index.counts`)."""
 
     @abstractmethod
+    def stored_documents(self, batch_size: int) -> Iterator[list[ArchivedDocument]]:
+        """Every stored document in the order they were added, ``batch_size`` at a time (what
+        a rebuild reads: an index of a version in ``REBUILDABLE_VERSIONS`` reads too)."""
+
+    @abstractmethod
     def recount(self) -> int:
-        """Count the 3-grams again from the stored texts, replacing the counts, and bring an
-        index of an upgradable version to this one (see ``open_index(upgrade=True)``);
-        returns how many documents were counted."""
+        """Count the 3-grams again from the stored texts, replacing the counts; returns how
+        many documents were counted."""
 
     @abstractmethod
     def close(self) -> None:
@@ -413,15 +438,15 @@ def count_changes(
     return words, grams
 
 
-def version_error(where: str, version: str | None, upgrade: bool) -> BackendError | None:
-    """The error opening an index of format ``version`` raises, if any (``upgrade``: opened
-    to be recounted)."""
-    if version == str(FORMAT_VERSION) or (upgrade and version in UPGRADABLE_VERSIONS):
+def version_error(where: str, version: str | None, to_rebuild: bool) -> BackendError | None:
+    """The error opening an index of format ``version`` raises, if any (``to_rebuild``: opened
+    only to read its stored documents)."""
+    if version == str(FORMAT_VERSION) or (to_rebuild and version in REBUILDABLE_VERSIONS):
         return None
     how = (
-        "bring it to this version with `dedup index recount`"
-        if version in UPGRADABLE_VERSIONS
-        else "rebuild the index with this version"
+        "rebuild it into a new index with `dedup index rebuild OLD NEW`"
+        if version in REBUILDABLE_VERSIONS
+        else "add its documents to a new index with `dedup index add`"
     )
     return BackendError(
         f"{where}: index format version {version}, this dedup reads version {FORMAT_VERSION}: "

@@ -1,6 +1,7 @@
 """The shared archive index: keys in a Redis server (``pip install 'dedup[redis]'``).
 
-Keys (format version 4), all under a prefix (default ``dedup:``, ``?prefix=NAME:`` in the URL)::
+Keys (format version 5, laid out as versions 3 and 4 were), all under a prefix (default
+``dedup:``, ``?prefix=NAME:`` in the URL)::
 
     meta                 hash: format_version and the IndexParams
     next                 counter handing out document numbers
@@ -87,7 +88,7 @@ class RedisIndex(ArchiveIndex):
         url: str,
         config: MatchConfig | None = None,
         create: bool = True,
-        upgrade: bool = False,
+        to_rebuild: bool = False,
         empty_if_absent: bool = False,
     ) -> None:
         try:
@@ -110,7 +111,7 @@ class RedisIndex(ArchiveIndex):
                 self._client: Any = redis.Redis.from_url(plain, socket_timeout=60)
             except ValueError as error:  # a port that is no port, a socket path missing
                 raise ConfigError(f"{url}: not a Redis URL ({error})") from None
-            self.params = self._open(config or MatchConfig(), create, upgrade, empty_if_absent)
+            self.params = self._open(config or MatchConfig(), create, to_rebuild, empty_if_absent)
 
     @contextmanager
     def _errors(self) -> Iterator[None]:
@@ -123,7 +124,7 @@ class RedisIndex(ArchiveIndex):
         return self.prefix + b"".join(p.encode() if isinstance(p, str) else p for p in parts)
 
     def _open(
-        self, config: MatchConfig, create: bool, upgrade: bool, empty_if_absent: bool
+        self, config: MatchConfig, create: bool, to_rebuild: bool, empty_if_absent: bool
     ) -> IndexParams:
         meta_key = self._key("meta")
         raw = self._client.hgetall(meta_key)
@@ -140,9 +141,10 @@ class RedisIndex(ArchiveIndex):
                     self.created = True
             raw = self._client.hgetall(meta_key)
         meta = {k.decode(): v.decode() for k, v in raw.items()}
-        error = version_error(self.url, meta.get("format_version"), upgrade)
+        error = version_error(self.url, meta.get("format_version"), to_rebuild)
         if error is not None:
             raise error
+        self.format_version = int(meta["format_version"])
         return IndexParams.from_meta(meta, self.url)
 
     def _exact_key(self, key: int) -> bytes:
@@ -347,7 +349,6 @@ class RedisIndex(ArchiveIndex):
                         pipe.set(self._key("cb"), encode_table(table))
                         pipe.delete(self._key("cl"))
                         pipe.set(self._key("cn"), 0)
-                        pipe.hset(self._key("meta"), "format_version", str(FORMAT_VERSION))
                         pipe.execute()
                         return documents
                     except self._redis.WatchError:
@@ -371,7 +372,7 @@ class RedisIndex(ArchiveIndex):
     def stats(self) -> IndexStats:
         with self._errors():
             count = int(self._client.get(self._key("count")) or 0)
-        return IndexStats(self.url, "redis", FORMAT_VERSION, count, self.params)
+        return IndexStats(self.url, "redis", self.format_version, count, self.params)
 
     def _segments(self) -> Iterator[Segment]:
         with self._errors():
@@ -419,19 +420,24 @@ class RedisIndex(ArchiveIndex):
             return {}
         with self._errors():
             numbers = self._client.mget([self._key("i:", doc_id) for doc_id in unique])
-            present = [n for n in numbers if n is not None]
-            rows = self._pipelined(
-                lambda pipe: [
-                    pipe.hmget(self._key("d:", n), *_FIELDS, b"has_source", b"has_date")
-                    for n in present
-                ]
-            )
-        result: dict[str, ArchivedDocument] = {}
-        for row in rows:
-            doc_id, source, date, exact, tokens, text, has_source, has_date = row
-            if doc_id is None:
-                continue  # removed between the two reads
-            archived = ArchivedDocument(
+            found = self._archived([n for n in numbers if n is not None])
+        return {archived.id: archived for archived in found}
+
+    def _archived(self, numbers: Sequence[bytes | int]) -> list[ArchivedDocument]:
+        """The stored documents numbered ``numbers`` (removed ones left out)."""
+        rows = self._pipelined(
+            lambda pipe: [
+                pipe.hmget(
+                    self._key("d:", str(n) if isinstance(n, int) else n),
+                    *_FIELDS,
+                    b"has_source",
+                    b"has_date",
+                )
+                for n in numbers
+            ]
+        )
+        return [
+            ArchivedDocument(
                 doc_id.decode("utf-8", "surrogatepass"),
                 decompress_text(text, self.where),
                 source.decode() if has_source == b"1" else None,
@@ -439,8 +445,17 @@ class RedisIndex(ArchiveIndex):
                 int(exact),
                 int(tokens),
             )
-            result[archived.id] = archived
-        return result
+            for doc_id, source, date, exact, tokens, text, has_source, has_date in rows
+            if doc_id is not None
+        ]
+
+    def stored_documents(self, batch_size: int) -> Iterator[list[ArchivedDocument]]:
+        with self._errors():
+            last = int(self._client.get(self._key("next")) or 0)
+            for start in range(1, last + 1, batch_size):
+                found = self._archived(range(start, min(start + batch_size, last + 1)))
+                if found:
+                    yield found
 
     def frequencies(self, bins: I64) -> tuple[npt.NDArray[np.int64], int]:
         values = bins.tolist()
@@ -466,6 +481,32 @@ class RedisIndex(ArchiveIndex):
             self._client.delete(*(self._key(name) for name in _SINGLETONS))
         self.close()
         return True
+
+    def drop(self) -> None:
+        # Every key is found from the index's own records, never by pattern (another index's
+        # prefix may begin with this one's).
+        with self._errors():
+            last = int(self._client.get(self._key("next")) or 0)
+            for start in range(1, last + 1, _TEXTS_PER_READ):
+                numbers = range(start, min(start + _TEXTS_PER_READ, last + 1))
+                rows = self._pipelined(
+                    lambda pipe, numbers=numbers: [
+                        pipe.hmget(self._key("d:", str(n)), b"id", b"exact") for n in numbers
+                    ]
+                )
+                keys = [self._key("d:", str(n)) for n in numbers]
+                for doc_id, exact in rows:
+                    if doc_id is not None:
+                        keys.append(self._key("i:", doc_id))
+                        if int(exact):
+                            keys.append(self._exact_key(int(exact)))
+                self._client.delete(*keys)
+            segments = self._client.smembers(self._key("segs"))
+            keys = [self._key("s:", n) for n in segments]
+            for start in range(0, len(keys), _TEXTS_PER_READ):
+                self._client.delete(*keys[start : start + _TEXTS_PER_READ])
+            self._client.delete(*(self._key(name) for name in _SINGLETONS))
+        self.close()
 
     def close(self) -> None:
         client = getattr(self, "_client", None)

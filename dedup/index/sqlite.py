@@ -1,6 +1,6 @@
 """The embedded archive index: one SQLite file, no server.
 
-Schema (format version 4)::
+Schema (format version 5; versions 3 and 4 differ only in what is derived from the texts)::
 
     meta(key TEXT PRIMARY KEY, value TEXT)           format_version and the IndexParams
     documents(number INTEGER PRIMARY KEY, id TEXT UNIQUE, segment, length, tokens, source,
@@ -89,7 +89,7 @@ class SqliteIndex(ArchiveIndex):
         config: MatchConfig | None = None,
         create: bool = True,
         timeout_s: float = 120.0,
-        upgrade: bool = False,
+        to_rebuild: bool = False,
     ) -> None:
         self.path = path
         self.url = f"sqlite:///{path}"
@@ -101,7 +101,7 @@ class SqliteIndex(ArchiveIndex):
         except sqlite3.Error as error:
             raise BackendError(f"{path}: cannot open the index: {error}") from None
         try:
-            self.params = self._open(config or MatchConfig(), create, upgrade)
+            self.params = self._open(config or MatchConfig(), create, to_rebuild)
         except sqlite3.DatabaseError as error:
             self._db.close()
             raise BackendError(f"{path}: not a dedup index ({error})") from None
@@ -109,7 +109,7 @@ class SqliteIndex(ArchiveIndex):
             self._db.close()
             raise
 
-    def _open(self, config: MatchConfig, create: bool, upgrade: bool) -> IndexParams:
+    def _open(self, config: MatchConfig, create: bool, to_rebuild: bool) -> IndexParams:
         db = self._db
         tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
         if "meta" not in tables:
@@ -131,9 +131,10 @@ class SqliteIndex(ArchiveIndex):
                 meta = {"format_version": str(FORMAT_VERSION), **IndexParams.of(config).to_meta()}
                 db.executemany("INSERT OR IGNORE INTO meta VALUES (?, ?)", meta.items())
         meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
-        error = version_error(self.path, meta.get("format_version"), upgrade)
+        error = version_error(self.path, meta.get("format_version"), to_rebuild)
         if error is not None:
             raise error
+        self.format_version = int(meta["format_version"])
         return IndexParams.from_meta(meta, self.path)
 
     @contextmanager
@@ -273,16 +274,30 @@ class SqliteIndex(ArchiveIndex):
 
     def recount(self) -> int:
         with self._transaction() as db:  # writers wait: none is lost from the new counts
-            db.execute(_SCHEMA_COUNTS)  # version 3 had none
             table, documents = count_texts(
                 (text for (text,) in db.execute("SELECT text FROM documents")), self.path
             )
             db.execute("DELETE FROM shingle_counts")
             db.execute("INSERT INTO shingle_counts VALUES (0, 0, ?)", (encode_table(table),))
-            db.execute(
-                "UPDATE meta SET value = ? WHERE key = 'format_version'", (str(FORMAT_VERSION),)
-            )
         return documents
+
+    def stored_documents(self, batch_size: int) -> Iterator[list[ArchivedDocument]]:
+        after = 0
+        while True:
+            rows = self._db.execute(
+                "SELECT number, id, source, date, exact_key, tokens, text FROM documents "
+                "WHERE number > ? ORDER BY number LIMIT ?",
+                (after, batch_size),
+            ).fetchall()
+            if not rows:
+                return
+            after = rows[-1][0]
+            yield [
+                ArchivedDocument(
+                    doc_id, decompress_text(text, self.where), source, date, exact_key, tokens
+                )
+                for _, doc_id, source, date, exact_key, tokens, text in rows
+            ]
 
     def remove(self, ids: Iterable[str]) -> int:
         with self._transaction() as db:
@@ -293,7 +308,7 @@ class SqliteIndex(ArchiveIndex):
 
     def stats(self) -> IndexStats:
         (count,) = self._db.execute("SELECT COUNT(*) FROM documents").fetchone()
-        return IndexStats(self.url, "sqlite", FORMAT_VERSION, int(count), self.params)
+        return IndexStats(self.url, "sqlite", self.format_version, int(count), self.params)
 
     def _segments(self) -> Iterator[Segment]:
         # A snapshot would hold the writers' checkpoint back for the whole read; segments are
@@ -383,14 +398,21 @@ class SqliteIndex(ArchiveIndex):
         (count,) = self._db.execute("SELECT COUNT(*) FROM documents").fetchone()
         if count:
             return False
+        if self._existed:
+            self._unlink_journals()
+            Path(self.path).write_bytes(b"")  # as it was: empty
+        else:
+            self.drop()
+        return True
+
+    def drop(self) -> None:
+        self._unlink_journals()
+        Path(self.path).unlink(missing_ok=True)
+
+    def _unlink_journals(self) -> None:
         self._db.close()
         for leftover in ("-wal", "-shm", "-journal"):
             Path(self.path + leftover).unlink(missing_ok=True)
-        if self._existed:
-            Path(self.path).write_bytes(b"")  # as it was: empty
-        else:
-            Path(self.path).unlink(missing_ok=True)
-        return True
 
     def close(self) -> None:
         self._db.close()

@@ -6,7 +6,8 @@ The steps, in order:
 2. NFKC, case-fold, NFKC again (case-folding can leave text that is not NFKC), and remove the
    marks of step 1 again (Arabic presentation forms decompose into letters with harakat);
 3. unify letter variants: alef forms (أ إ آ ٱ → ا), ى → ي, ة → ه, Persian and Kurdish
-   ک → ك and ی → ي; Arabic-Indic and Persian digits → ASCII;
+   ک → ك and ی → ي, the forms of heh (Kurdish ە ھ, Persian ۀ, Urdu ہ ۂ ۃ) → ه; Arabic-Indic
+   and Persian digits → ASCII;
 4. punctuation, symbols and control characters → space;
 5. collapse white space.
 
@@ -66,6 +67,16 @@ _LETTERS = {
     "ة": "ه",
     "ک": "ك",
     "ی": "ي",
+    # Heh is written many ways: Sorani keyboards without ە and ھ type ه (the vowel as ه plus a
+    # ZWNJ, which step 1 deletes), Persian writes ۀ or ه‌ی, Urdu ہ or ه. One letter for all, as
+    # ة → ه does for Arabic: a word differing only in its heh is the same word far more often
+    # than another one.
+    "ە": "ه",
+    "ھ": "ه",
+    "ۀ": "ه",
+    "ہ": "ه",
+    "ۂ": "ه",
+    "ۃ": "ه",
 }
 
 _DELETE_TABLE: dict[int, int | None] = dict.fromkeys(_DELETE)
@@ -200,7 +211,7 @@ _MAX_EXPANSION = 4
 _HANGUL_JAMO = ((0x1100, 0x11FF), (0x3130, 0x318F), (0xA960, 0xA97F), (0xD7B0, 0xD7FF))
 
 
-_TABLE_VERSION = 3
+_TABLE_VERSION = 4
 
 
 @cache
