@@ -138,6 +138,8 @@ def rebuild(
         new_path = sqlite_path(new_url)
         if new_path is not None and (Path(new_path).exists() or new_path == ":memory:"):
             raise ConfigError(f"{new_path}: already exists; rebuild into a new file")
+        if new_path is not None and not Path(new_path).parent.is_dir():
+            raise ConfigError(f"{new_path}: the folder to write it in does not exist")
         building = (
             new_url
             if new_path is None

@@ -830,6 +830,11 @@ def test_a_rebuild_into_an_existing_index_is_refused(
         if index_url.startswith("redis://")
         else f"dedup: error: {index_url}: already exists; rebuild into a new file\n"
     )
+    nowhere = invoke("index", "rebuild", index_url, "no/such/folder/n.db")
+    assert nowhere.exit_code == 2
+    assert nowhere.stderr == (
+        "dedup: error: no/such/folder/n.db: the folder to write it in does not exist\n"
+    )
     missing = invoke("index", "rebuild", str(workdir / "missing.db"), str(workdir / "n.db"))
     assert missing.exit_code == 2
     assert "no index there" in missing.stderr
