@@ -279,7 +279,7 @@ def cli() -> None:
     """
 
 
-@cli.command()
+@cli.command(short_help="Find repeats inside documents and copies across them.")
 @click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
 @read_options
 @repeat_options
@@ -358,7 +358,7 @@ def scan(
     _exit_for_limits(report, fail_on_repeats, fail_on_duplicates)
 
 
-@cli.command()
+@cli.command(short_help="Write the corpus without repeats and copies.")
 @click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
 @click.option(
     "-o",
@@ -395,7 +395,8 @@ def clean(
 
     \b
     Example:
-      dedup clean articles.jsonl -o clean.jsonl --removed removed.jsonl --keep earliest
+      dedup clean articles.jsonl -o clean.jsonl --removed removed.jsonl \\
+        --date-field date --keep earliest
     """
     result = clean_corpus(inputs, output, _scan_config(options), removed, drop_partial)
     if not quiet:
@@ -407,7 +408,7 @@ def clean(
         )
 
 
-@cli.command()
+@cli.command(short_help="Explain why two documents match, or do not.")
 @click.argument("a", metavar="A")
 @click.argument("b", metavar="B")
 @click.option(
@@ -453,13 +454,13 @@ _REPEAT_DEFAULTS = {
 }
 
 
-@cli.group()
+@cli.group(short_help="Build and inspect an archive index (SQLite or Redis).")
 def index() -> None:
     """Build and inspect an archive index: a SQLite file (a path, or sqlite:///path) or a Redis
     database (redis://host:port/db) that `dedup check` compares new batches against."""
 
 
-@index.command("add")
+@index.command("add", short_help="Add documents to an index.")
 @click.argument("index_url", metavar="INDEX")
 @click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
 @read_options
@@ -494,7 +495,7 @@ def index_add(index_url: str, inputs: tuple[str, ...], batch_size: int, **option
     )
 
 
-@index.command("remove")
+@index.command("remove", short_help="Remove documents from an index by id.")
 @click.argument("index_url", metavar="INDEX")
 @click.argument("ids", nargs=-1, required=True, metavar="ID...")
 def index_remove(index_url: str, ids: tuple[str, ...]) -> None:
@@ -513,7 +514,7 @@ def index_remove(index_url: str, ids: tuple[str, ...]) -> None:
     )
 
 
-@index.command("recount")
+@index.command("recount", short_help="Count the archive's 3-grams again from its stored texts.")
 @click.argument("index_url", metavar="INDEX")
 def index_recount(index_url: str) -> None:
     """Count again, from the stored texts, how many archived documents hold each 3-gram (what
@@ -529,7 +530,7 @@ def index_recount(index_url: str) -> None:
     click.echo(f"counted the 3-grams of {documents} documents in {index_url}")
 
 
-@index.command("rebuild")
+@index.command("rebuild", short_help="Build a new index from the documents stored in another.")
 @click.argument("old_url", metavar="OLD")
 @click.argument("new_url", metavar="NEW")
 @click.option(
@@ -558,7 +559,7 @@ def index_rebuild(old_url: str, new_url: str, batch_size: int) -> None:
     )
 
 
-@index.command("stats")
+@index.command("stats", short_help="Print an index's size, format version and settings.")
 @click.argument("index_url", metavar="INDEX")
 @click.option("--json", "as_json", is_flag=True, help="Print the statistics as JSON.")
 def index_stats(index_url: str, as_json: bool) -> None:
@@ -568,7 +569,11 @@ def index_stats(index_url: str, as_json: bool) -> None:
     Example:
       dedup index stats archive.db
     """
-    with _sqlite_errors(index_url), open_index(index_url, create=False) as archive:
+    # An index of an older version shows its version: the reason it needs a rebuild.
+    with (
+        _sqlite_errors(index_url),
+        open_index(index_url, create=False, to_rebuild=True) as archive,
+    ):
         stats = archive.stats().to_dict()
     if as_json:
         click.echo(orjson.dumps(stats, option=orjson.OPT_INDENT_2).decode())
@@ -576,7 +581,7 @@ def index_stats(index_url: str, as_json: bool) -> None:
         click.echo("".join(f"{key}: {value}\n" for key, value in stats.items()), nl=False)
 
 
-@cli.command()
+@cli.command(short_help="Check a new batch against an archive index and itself.")
 @click.option(
     "--index",
     "index_url",

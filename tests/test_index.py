@@ -785,13 +785,15 @@ def test_an_older_index_is_rebuilt_to_what_a_fresh_add_gives(
     _flush_unless_in_use(index_url, redis_url)
     _archive(index_url)
     _as_older_version(index_url, version)
-    refused = invoke("index", "stats", index_url)
+    refused = invoke("index", "recount", index_url)
     assert refused.exit_code == 2
     assert refused.stderr == (
         f"dedup: error: {index_url}: index format version {version}, this dedup reads "
         "version 5: rebuild it into a new index with `dedup index rebuild OLD NEW`\n"
     )
-    assert invoke("index", "recount", index_url).exit_code == 2
+    stats = invoke("index", "stats", index_url, "--json")
+    assert stats.exit_code == 0, stats.stderr
+    assert orjson.loads(stats.stdout)["format_version"] == int(version)
     fresh = str(workdir / "fresh.db")
     _archive(fresh)
     for new in (str(workdir / "rebuilt.db"), f"{redis_url}?prefix=rebuilt:"):
