@@ -24,6 +24,7 @@ from rapidfuzz import fuzz
 from dedup.config import RepeatConfig
 from dedup.model import Document, Paragraph, Repeat, RepeatKind
 from dedup.text.analyze import TextAnalysis, analyze
+from dedup.text.normalize import normalize, tokenize
 from dedup.text.numbers import numbers_in
 from dedup.text.shingle import MAX_COMPARED_PARAGRAPHS, paragraph_overlaps
 
@@ -60,6 +61,10 @@ def find_repeats(document: Document, analysis: TextAnalysis, config: RepeatConfi
     def numbers_of(paragraph: Paragraph) -> frozenset[str]:  # figures as written
         return numbers_in(document.text[paragraph.start : paragraph.end])
 
+    def head_of(paragraph: Paragraph) -> str:  # where a dateline would stand, as written
+        end = min(paragraph.end, paragraph.start + 4 * config.max_prefix_chars)
+        return document.text[paragraph.start : end]
+
     candidates = _candidate_pairs(analysis, eligible)
     first_exact: dict[int, int] = {}
     pairs: dict[int, tuple[int, RepeatKind, dict[str, float]]] = {}
@@ -72,7 +77,8 @@ def find_repeats(document: Document, analysis: TextAnalysis, config: RepeatConfi
             if overlap < MIN_OVERLAP:
                 continue
             numbers = (numbers_of(paragraphs[i]), numbers_of(paragraphs[j]))
-            verdict = _compare(text_of[i], text_of[j], overlap, numbers, config)
+            heads = (head_of(paragraphs[i]), head_of(paragraphs[j]))
+            verdict = _compare(text_of[i], text_of[j], overlap, numbers, heads, config)
             if verdict is not None:
                 pairs[j] = (i, *verdict)
                 break
@@ -168,21 +174,52 @@ def _compare(
     later: str,
     overlap: float,
     numbers: tuple[frozenset[str], frozenset[str]],
+    heads: tuple[str, str],
     config: RepeatConfig,
 ) -> tuple[RepeatKind, dict[str, float]] | None:
-    """How a later paragraph repeats a first (both normalized), given the figures of each."""
+    """How a later paragraph repeats a first (both normalized), given the figures of each and
+    the head of each as written."""
     similarity = round(fuzz.ratio(first, later), 2)
     scores = {"similarity": similarity, "containment": round(overlap, 4)}
     first_numbers, later_numbers = numbers
     shorter_first = len(first) <= len(later)
     short, long = (first, later) if shorter_first else (later, first)
+    short_numbers, long_numbers = numbers if shorter_first else numbers[::-1]
     if long.endswith(short) and len(long) - len(short) <= config.max_prefix_chars:
-        return "prefixed", {"similarity": similarity, "containment": 1.0}
+        prefix = long[: len(long) - len(short)]
+        if _a_dateline(prefix, heads[1] if shorter_first else heads[0]):
+            return "prefixed", {"similarity": similarity, "containment": 1.0}
+        # Other words before the copy may turn what it says ("The ministry denied that …"):
+        # the paragraph that has them is the one a clean corpus keeps.
+        if short_numbers <= long_numbers:
+            return "contained", {"similarity": similarity, "containment": 1.0}
+        return None
     # Clean removes the later copy of an edited repeat, the smaller side of a contained one
     # (dedup.clean): only where the text it keeps holds every figure of the one it removes.
     if similarity >= config.min_similarity and later_numbers <= first_numbers:
         return "edited", scores
-    short_numbers, long_numbers = numbers if shorter_first else numbers[::-1]
     if overlap >= config.min_containment and short_numbers <= long_numbers:
         return "contained", scores
     return None
+
+
+# What closes a dateline or a credit line: "LONDON (Reuters) -", "اربيل (كوردستان24)-", "UPDATE:".
+_DATELINE_ENDS = frozenset("-‐‑–—:)）]】|")
+
+
+def _a_dateline(prefix: str, head: str) -> bool:
+    """Whether ``prefix`` (normalized words before a copy) stands as a dateline or a joining
+    word does: one word ("و", "And"), or words that a dash, colon or closing bracket ends in
+    ``head``, the longer paragraph as written."""
+    words = len(tokenize(prefix))
+    if words <= 1:
+        return True
+    seen = 0
+    for chunk in head.split():
+        chunk_words = len(tokenize(normalize(chunk)))
+        if seen >= words and chunk_words:
+            return False  # into the copy, and no dateline closed before it
+        if not _DATELINE_ENDS.isdisjoint(chunk):
+            return True
+        seen += chunk_words
+    return False

@@ -23,6 +23,7 @@ from texts import (
 )
 
 from dedup import Document, RepeatConfig, find_repeats_in, normalize, shingle_paragraphs
+from dedup.repeats import removed_side
 from dedup.text.shingle import paragraph_overlaps
 
 
@@ -105,6 +106,30 @@ def test_english_dateline_prefixed_lead() -> None:
 def test_english_and_prefixed_lead() -> None:
     text = doc(EN_HEAD, EN_LEAD, EN_OTHER, "And " + EN_LEAD[0].lower() + EN_LEAD[1:])
     assert found(text) == [(1, 3, "prefixed")]
+
+
+@pytest.mark.parametrize(
+    "dateline",
+    ["LONDON (Reuters) - ", "TOKYO, March 9 - ", "WASHINGTON — ", "UPDATE: ", "Officials said: "],
+)
+def test_words_a_dash_colon_or_bracket_closes_are_a_dateline(dateline: str) -> None:
+    assert found(doc(EN_HEAD, EN_LEAD, EN_OTHER, dateline + EN_LEAD)) == [(1, 3, "prefixed")]
+
+
+@pytest.mark.parametrize(
+    ("lead", "turned"),
+    [
+        (EN_LEAD, "The mayor denied reports that " + EN_LEAD[0].lower() + EN_LEAD[1:]),
+        (AR_LEAD, "ونفت الحكومة صحة ما تم تداوله بأن " + AR_LEAD),
+    ],
+    ids=["en", "ar"],
+)
+def test_words_that_turn_a_copy_keep_it(lead: str, turned: str) -> None:
+    # No dateline: the later paragraph contains the earlier and says more, so it is a
+    # contained repeat whose earlier side a clean corpus drops, not a prefixed one it drops.
+    [repeat] = find_repeats_in(Document(id="d", text=doc(EN_HEAD, lead, EN_OTHER, turned)))
+    assert (repeat.first.index, repeat.repeat.index, repeat.kind) == (1, 3, "contained")
+    assert removed_side(repeat)[0] == repeat.first
 
 
 def test_old_mac_line_endings() -> None:
