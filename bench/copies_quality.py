@@ -179,6 +179,7 @@ def main() -> None:
         "template_df",
         "template_ratio",
         "template_weighted",
+        "min_figures_shared",
     ):
         parser.add_argument(
             "--" + name.replace("_", "-"), type=float, default=getattr(defaults, name)
@@ -211,6 +212,7 @@ def main() -> None:
         template_df=args.template_df,
         template_ratio=args.template_ratio,
         template_weighted=args.template_weighted,
+        min_figures_shared=args.min_figures_shared,
         bands=args.bands,
         rows=args.rows,
         min_tokens=args.min_tokens,

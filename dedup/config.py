@@ -124,7 +124,10 @@ class MatchConfig:
     times more than the contained text's 3-grams as a whole, shares only a formula (a cable, a
     notice): it is no partial copy, and no near-duplicate either unless it shares at least
     ``template_weighted`` of the smaller text's rarer words, the names a formula is wrapped
-    around (:mod:`dedup.commonness`).
+    around (:mod:`dedup.commonness`). Two longer texts that each hold a few figures are no
+    copies when neither has more than ``min_figures_shared`` of its figures in the other (by
+    their leading digits): the same report on another day, its wording a formula around new
+    figures.
     """
 
     num_perm: int = 128
@@ -148,6 +151,7 @@ class MatchConfig:
     template_df: float = 25.0
     template_ratio: float = 1.6
     template_weighted: float = 0.9
+    min_figures_shared: float = 0.2
     keep: KeepPolicy = "first"
     source_priority: tuple[str, ...] = ()
     window_days: float | None = None
@@ -176,6 +180,7 @@ class MatchConfig:
             "partial_weighted",
             "partial_sentences",
             "template_weighted",
+            "min_figures_shared",
         ):
             value = getattr(self, name)
             _require(0.0 <= value <= 1.0, f"{name} must be between 0 and 1, got {value}")

@@ -82,6 +82,10 @@ _PARTIAL_MIN_CONTAINMENT = 0.1
 # changes what they say. A short pair is a copy only when one text's figures are all in the
 # other (``numbers_a``, ``numbers_b``): a copy may drop a figure, not change one.
 _SHORT_WORDS = 50
+# Longer texts that each hold this many figures are no copies when neither has more than
+# ``MatchConfig.min_figures_shared`` of its figures in the other: the same report on another
+# day (closing prices, temperatures, scores), its wording a formula around new figures.
+_COUNTED_FIGURES = 4
 # Paragraphs aligned per document, at most (a dense count table of their pairs).
 _MAX_ALIGNED = 1000
 # Texts longer than this are profiled in a batch of their own (see profiles_of).
@@ -109,6 +113,13 @@ class Profile:
     token_set: U64
     _sentence_runs: SentenceRuns | None = None
     _sentence_words: SentenceWords | None = None
+    _numbers: frozenset[str] | None = None
+
+    def numbers(self) -> frozenset[str]:
+        """The figures of the text (:mod:`dedup.text.numbers`), read on first use."""
+        if self._numbers is None:
+            self._numbers = numbers_in(self.text)
+        return self._numbers
 
     def sentence_runs(self) -> SentenceRuns:
         if self._sentence_runs is None:
@@ -757,8 +768,15 @@ def measure(
             scores["containment_a"] >= scores["containment_b"],
         )
         scores["shared_df"], scores["own_df"] = round(shared_df, 1), round(own_df, 1)
+    numbers_a, numbers_b = a.numbers(), b.numbers()
     if max(len(a.token_set), len(b.token_set)) < _SHORT_WORDS:
-        scores["numbers_a"], scores["numbers_b"] = _shared_numbers(a.text, b.text)
+        scores["numbers_a"], scores["numbers_b"] = _shared_numbers(numbers_a, numbers_b)
+    else:
+        figures_a, figures_b = _leading_figures(numbers_a), _leading_figures(numbers_b)
+        if min(len(figures_a), len(figures_b)) >= _COUNTED_FIGURES:
+            scores["figures_shared"] = max(
+                _matched_share(figures_a, figures_b), _matched_share(figures_b, figures_a)
+            )
     if config is None or _sentences_decide(scores, config):
         sentence_a, sentence_b = a.sentence_runs().sentence, b.sentence_runs().sentence
         words_a, words_b = a.sentence_words(), b.sentence_words()
@@ -816,10 +834,35 @@ def _overlap(
     return shared, shared_weight, weight_a, weight_b
 
 
-def _shared_numbers(a: str, b: str) -> tuple[float, float]:
-    """The share of each text's figures (:mod:`dedup.text.numbers`) found in the other (1.0
-    for a text without any)."""
-    numbers_a, numbers_b = numbers_in(a), numbers_in(b)
+def _leading_figures(numbers: frozenset[str]) -> frozenset[str]:
+    """The first three significant digits of each figure, list numbers and counts under ten
+    left out: copies write one amount "197.000.000", "197 million" or "197.0" (and one writes
+    "53.7 million" where the other has "53,715,000"), while another day's report has other
+    leading digits."""
+    leading = set()
+    for number in numbers:
+        digits = number.replace(".", "").lstrip("0")
+        if len(digits) > 1 or "." in number:
+            leading.add(digits[:3])
+    return frozenset(leading)
+
+
+def _matched_share(figures: frozenset[str], others: frozenset[str]) -> float:
+    """The share of ``figures`` (leading digits) that ``others`` hold, or that agree with one of
+    them as far as the shorter goes: "13" (rounded, "13 million") is "137" ("13,738,630")."""
+    prefixes = {other[:k] for other in others for k in range(2, len(other) + 1)}
+    matched = sum(
+        figure in others
+        or (
+            len(figure) > 1 and (figure in prefixes or figure[:2] in others or figure[:3] in others)
+        )
+        for figure in figures
+    )
+    return round(matched / len(figures), 4)
+
+
+def _shared_numbers(numbers_a: frozenset[str], numbers_b: frozenset[str]) -> tuple[float, float]:
+    """The share of each text's figures found in the other (1.0 for a text without any)."""
     shared = len(numbers_a & numbers_b)
     return (
         round(shared / len(numbers_a), 4) if numbers_a else 1.0,
@@ -953,10 +996,13 @@ def classify(
     3-grams: words alone are a topic). Neither when what the two share is a formula many
     documents hold (``shared_df``, ``own_df``), unless, for a near-duplicate, the smaller text's
     rarer words are nearly all shared too; nor when two short texts each hold a figure the
-    other lacks (``numbers_a``, ``numbers_b``: "vitamin b12" and "vitamin b2").
+    other lacks (``numbers_a``, ``numbers_b``: "vitamin b12" and "vitamin b2"), or two longer
+    ones share few of their figures (``figures_shared``: Monday's closing prices and Tuesday's).
     """
     if max(scores.get("numbers_a", 1.0), scores.get("numbers_b", 1.0)) < 1.0:
         return None  # short texts, each with a figure the other lacks, say other things
+    if scores.get("figures_shared", 1.0) < config.min_figures_shared:
+        return None  # the same wording around other figures: another day's report
     weighted_small = max(scores["weighted_a"], scores["weighted_b"])
     sentences_a, sentences_b = scores.get("sentences_a", 0.0), scores.get("sentences_b", 0.0)
     sentences_small = max(sentences_a, sentences_b)

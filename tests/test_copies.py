@@ -533,3 +533,79 @@ def test_sorani_typed_with_and_without_its_own_letters_is_one_story() -> None:
         ["other", "other-legacy"],
     ]
     assert {m.kind for m in report.matches} == {"near_duplicate"}
+
+
+def _closing_report(day: str, figures: tuple[str, ...], riser: str, faller: str) -> str:
+    index, change, up, down, pound, euro, oil, gold = figures
+    return "\n\n".join(
+        [
+            f"FTSE 100 closes higher on {day}",
+            f"London's FTSE 100 index closed at {index} points on {day}, a rise of {change} per "
+            "cent, as investors weighed fresh data on inflation and the outlook for interest "
+            "rates.",
+            f"The biggest riser was {riser}, which gained {up} per cent after a broker upgrade, "
+            f"while {faller} fell {down} per cent following a profit warning.",
+            f"The pound traded at {pound} dollars and {euro} euros, while Brent crude stood at "
+            f"{oil} dollars a barrel and gold at {gold} dollars an ounce.",
+            "Analysts said markets would remain cautious until the Bank of England's next policy "
+            "meeting, with traders pricing in a small chance of a cut before the summer.",
+        ]
+    )
+
+
+def _weather_report(day: str, region: str, figures: tuple[int, ...]) -> str:
+    high, low, wind, humidity = figures
+    return "\n\n".join(
+        [
+            f"حالة الطقس المتوقعة ليوم {day}",
+            "توقع المركز الوطني للأرصاد أن تكون الأجواء غائمة جزئيا على أجزاء من منطقة "
+            f"{region} مع فرصة لهطول أمطار رعدية متوسطة إلى غزيرة قد تكون مصحوبة برياح نشطة "
+            "مثيرة للأتربة والغبار.",
+            f"وأوضح المركز في تقريره اليومي أن درجة الحرارة العظمى في الرياض ستبلغ {high} درجة "
+            f"مئوية والصغرى {low} درجة، فيما تصل سرعة الرياح إلى {wind} كيلومترا في الساعة "
+            f"وتبلغ الرطوبة النسبية {humidity} في المائة.",
+            "ودعا المركز الجميع إلى توخي الحيطة والحذر والابتعاد عن مجاري السيول وعدم المجازفة "
+            "بعبورها، ومتابعة التحديثات عبر حسابات المركز الرسمية في مواقع التواصل الاجتماعي.",
+        ]
+    )
+
+
+def test_the_same_report_on_another_day_is_no_copy() -> None:
+    # Each day's report is the wording of the last around new figures: no two are the same
+    # article, though a syndicated copy of one (retitled, credited) still is.
+    monday = _closing_report(
+        "Monday 4 March",
+        ("7640.33", "0.42", "3.10", "2.25", "1.27", "1.17", "82.10", "2115"),
+        "Barclays",
+        "Ocado",
+    )
+    tuesday = _closing_report(
+        "Tuesday 5 March",
+        ("7682.91", "0.56", "4.80", "3.40", "1.26", "1.16", "83.45", "2128"),
+        "Rolls-Royce",
+        "Burberry",
+    )
+    texts = {
+        "ftse-monday": monday,
+        "ftse-tuesday": tuesday,
+        "ftse-monday-copy": "Markets: London stocks gain\n\n"
+        + monday.split("\n\n", 1)[1]
+        + "\n\n(Wire)",
+        # Figures written another way are the same figures.
+        "ftse-monday-rounded": monday.replace("7640.33", "7,640.3")
+        .replace("2115", "2,115.00")
+        .replace("82.10", "82.1"),
+        "weather-monday": _weather_report("الاثنين", "عسير", (41, 27, 35, 20)),
+        "weather-tuesday": _weather_report("الثلاثاء", "جازان", (43, 29, 40, 15)),
+        "weather-wednesday": _weather_report("الأربعاء", "الباحة", (39, 26, 30, 25)),
+    }
+    documents = [Document(i, t, ordinal=k) for k, (i, t) in enumerate(texts.items())]
+    report = scan_documents(documents, ScanConfig(find_repeats=False), workers=1)
+    assert [sorted(c.members) for c in report.clusters] == [
+        ["ftse-monday", "ftse-monday-copy", "ftse-monday-rounded"]
+    ]
+    assert {(m.a, m.b) for m in report.matches} == {
+        ("ftse-monday", "ftse-monday-copy"),
+        ("ftse-monday", "ftse-monday-rounded"),
+        ("ftse-monday-copy", "ftse-monday-rounded"),
+    }

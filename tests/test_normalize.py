@@ -257,10 +257,26 @@ def test_numbers_are_the_runs_of_digits_of_any_script() -> None:
         "9",
         "140",
     }
-    # A figure is one number however its thousands are written; decimals are two runs.
+    # A figure is one number however its thousands are written, and so is a decimal.
     for written in ("1,500,000", "1.500.000", "1\u00a0500\u00a0000", "1500000", "١٬٥٠٠٬٠٠٠"):
         assert numbers_in(f"{written} people") == {"1500000"}, written
-    assert numbers_in("3.5 and １２") == {"3", "5", "12"}
+    assert numbers_in("3.5 and １２") == {"3.5", "12"}
+    for written in ("7640.33", "7,640.33", "7640,33", "٧٦٤٠٫٣٣", "7640.3300"):
+        assert numbers_in(f"closed at {written} points") == {"7640.33"}, written
+    # Dates and times are their parts, without leading zeros, however they are written.
+    for written in ("15.10.2015", "15/10/2015", "2015-10-15", "١٥/١٠/٢٠١٥"):
+        assert numbers_in(written) == {"15", "10", "2015"}, written
+    assert (
+        numbers_in("05/09/2024 at 07:00")
+        == numbers_in("5/9/2024 at 7:00")
+        == {
+            "5",
+            "9",
+            "2024",
+            "7",
+            "0",
+        }
+    )
     # Separate numbers stay separate, though normalized text would join them.
     assert numbers_in("By the end of 2024, 300 schools; scores 1, 200, 300") == {
         "2024",

@@ -93,6 +93,8 @@ def render_comparison(comparison: Comparison, passages: int = 10) -> str:
     if "numbers_a" in scores:  # two short texts: a figure of one missing in the other decides
         lines.append(f"  figures of A in B       {scores['numbers_a']:.3f}")
         lines.append(f"  figures of B in A       {scores['numbers_b']:.3f}")
+    if "figures_shared" in scores:  # longer texts with figures: none shared is another report
+        lines.append(f"  figures shared          {scores['figures_shared']:.3f}")
     if "shared_df" in scores:  # with a corpus (--in) to count 3-grams in
         lines.append(f"  docs per shared 3-gram  {scores['shared_df']:.0f}")
         lines.append(f"  docs per own 3-gram     {scores['own_df']:.0f}")
