@@ -19,32 +19,40 @@ import unicodedata
 __all__ = ["numbers_in"]
 
 # Digits joined by separators that may stand inside one number: thousands (a comma, a dot, the
-# Arabic separator, a no-break space) or decimals (a dot, a comma, the Arabic decimal point).
-# A separator followed by a space is none ("2024, 300" is two numbers).
-_RUN = re.compile(r"\d+(?:[,.\u066b\u066c\u00a0\u202f]\d+)*")
-_SEPARATOR = re.compile(r"[,.\u066b\u066c\u00a0\u202f]")
+# Arabic separator, a no-break space) or decimals (a dot, a comma, the Arabic decimal point;
+# Saudi wire style writes "ر" with the fraction first: "5ر1" is 1.5). A separator followed by
+# anything but a digit is none ("2024, 300" is two numbers).
+_SEPARATORS = ",.\u066b\u066c\u00a0\u202f"
+_RUN = re.compile(f"\\d[\\d{_SEPARATORS}\u0631]*")
+_SEPARATOR = re.compile(f"[{_SEPARATORS}]")
 _DECIMAL_POINTS = frozenset(",.\u066b")
-
-
-# Saudi wire style writes a decimal with "ر" and its fraction first: "5ر1" is 1.5.
-_RA_DECIMAL = re.compile(r"(\d+)\u0631(\d+)")
+_RA = "\u0631"
 
 
 def numbers_in(text: str) -> frozenset[str]:
     """The distinct numbers of a text as written (not normalized), in ASCII digits (Arabic-Indic,
     Persian and full-width ones too)."""
     found: set[str] = set()
-    if "\u0631" in text:
-        text = _RA_DECIMAL.sub(lambda m: f"{m[2]}.{m[1]}", text)
-    for run in _RUN.findall(text):
-        found.update(_numbers_of_run(run))
+    for run in set(_RUN.findall(text)):
+        if run.isdigit():  # most runs: one plain number
+            found.add(_integer(run))
+        else:
+            found.update(_numbers_of_run(run.rstrip(_SEPARATORS + _RA)))
     return frozenset(found)
 
 
 def _numbers_of_run(run: str) -> list[str]:
+    if _RA in run:
+        pieces = run.split(_RA)
+        if len(pieces) == 2 and pieces[0].isdigit() and pieces[1].isdigit():
+            run = f"{pieces[1]}.{pieces[0]}"
+        else:
+            return [number for piece in pieces if piece for number in _numbers_of_run(piece)]
     parts = _SEPARATOR.split(run)
     if len(parts) == 1:
         return [_integer(run)]
+    if "" in parts:  # separators side by side ("1,,2"): each number alone
+        return [_integer(part) for part in parts if part]
     separators = _SEPARATOR.findall(run)
     if all(len(part) == 3 for part in parts[1:]):  # 1,500,000
         return [_integer("".join(parts))]
