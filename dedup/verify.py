@@ -115,10 +115,11 @@ class Profile:
     _sentence_words: SentenceWords | None = None
     _numbers: frozenset[str] | None = None
 
-    def numbers(self) -> frozenset[str]:
-        """The figures of the text (:mod:`dedup.text.numbers`), read on first use."""
+    def figures(self) -> frozenset[str]:
+        """The figures of the text written in digits (:mod:`dedup.text.numbers`), read on
+        first use: what tells two longer texts' figures apart."""
         if self._numbers is None:
-            self._numbers = numbers_in(self.text)
+            self._numbers = numbers_in(self.text, spelled=False)
         return self._numbers
 
     def sentence_runs(self) -> SentenceRuns:
@@ -768,11 +769,12 @@ def measure(
             scores["containment_a"] >= scores["containment_b"],
         )
         scores["shared_df"], scores["own_df"] = round(shared_df, 1), round(own_df, 1)
-    numbers_a, numbers_b = a.numbers(), b.numbers()
     if max(len(a.token_set), len(b.token_set)) < _SHORT_WORDS:
-        scores["numbers_a"], scores["numbers_b"] = _shared_numbers(numbers_a, numbers_b)
-    else:
-        figures_a, figures_b = _leading_figures(numbers_a), _leading_figures(numbers_b)
+        scores["numbers_a"], scores["numbers_b"] = _shared_numbers(
+            numbers_in(a.text), numbers_in(b.text)
+        )
+    else:  # the counts that words spell are under ten, or tens: they say little here
+        figures_a, figures_b = _leading_figures(a.figures()), _leading_figures(b.figures())
         if min(len(figures_a), len(figures_b)) >= _COUNTED_FIGURES:
             scores["figures_shared"] = max(
                 _matched_share(figures_a, figures_b), _matched_share(figures_b, figures_a)

@@ -285,4 +285,13 @@ def test_numbers_are_the_runs_of_digits_of_any_script() -> None:
         "200",
     }
     assert numbers_in("价格为5元") == {"5"}
+    # Counts spelled out are numbers too, in English, Arabic (behind its particles) and Chinese.
+    assert numbers_in("Three dead, seven injured and twenty-one missing; one of them") == {
+        "3",
+        "7",
+        "20",
+    }
+    assert numbers_in("قتل ثلاثة أشخاص وأصيب سبعة وبالخمسين، لست أدري") == {"3", "7", "50"}
+    assert numbers_in("三人死亡，五人受伤，二十五名，两辆") == {"3", "5", "25", "2"}
+    assert numbers_in("three and ثلاثة", spelled=False) == frozenset()
     assert numbers_in("no figures here") == frozenset()

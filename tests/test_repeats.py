@@ -132,6 +132,28 @@ def test_words_that_turn_a_copy_keep_it(lead: str, turned: str) -> None:
     assert removed_side(repeat)[0] == repeat.first
 
 
+@pytest.mark.parametrize(
+    ("first", "update"),
+    [
+        (
+            "The death toll from the factory fire in the northern city has risen to three, with "
+            "seven people injured, the civil defence said in a statement on Monday.",
+            "UPDATE: The death toll from the factory fire in the northern city has risen to five, "
+            "with nine people injured, the civil defence said in a statement on Monday.",
+        ),
+        (
+            "ارتفع عدد ضحايا الحريق الذي شب في مصنع بالمدينة الشمالية إلى ثلاثة قتلى وسبعة "
+            "مصابين بحسب بيان للدفاع المدني صدر اليوم الاثنين",
+            "ارتفع عدد ضحايا الحريق الذي شب في مصنع بالمدينة الشمالية إلى خمسة قتلى وتسعة "
+            "مصابين بحسب بيان للدفاع المدني صدر اليوم الاثنين",
+        ),
+    ],
+    ids=["en", "ar"],
+)
+def test_an_update_with_other_counts_in_words_is_no_repeat(first: str, update: str) -> None:
+    assert found(doc(EN_HEAD, first, EN_OTHER, update)) == []
+
+
 def test_old_mac_line_endings() -> None:
     text = "\r\r".join([EN_HEAD, EN_LEAD, EN_OTHER, EN_LEAD])
     assert found(text) == [(1, 3, "exact")]
