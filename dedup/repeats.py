@@ -24,7 +24,7 @@ from rapidfuzz import fuzz
 from dedup.config import RepeatConfig
 from dedup.model import Document, Paragraph, Repeat, RepeatKind
 from dedup.text.analyze import TextAnalysis, analyze
-from dedup.text.normalize import normalize, tokenize
+from dedup.text.normalize import has_spaceless, normalize, tokenize, word_count
 from dedup.text.numbers import numbers_in
 from dedup.text.shingle import MAX_COMPARED_PARAGRAPHS, paragraph_overlaps
 
@@ -53,10 +53,10 @@ def find_repeats(document: Document, analysis: TextAnalysis, config: RepeatConfi
     paragraphs = analysis.paragraphs
     if len(paragraphs) < 2:
         return []
-    counts = analysis.shingles.token_counts
-    eligible = [i for i in range(len(paragraphs)) if counts[i] >= config.min_tokens]
     hashes = analysis.normalized.hashes.tolist()
     text_of = _LazyParagraphs(analysis)
+    counts = _word_counts(analysis, text_of, config)
+    eligible = [i for i in range(len(paragraphs)) if counts[i] >= config.min_tokens]
 
     def numbers_of(paragraph: Paragraph) -> frozenset[str]:  # figures as written
         return numbers_in(document.text[paragraph.start : paragraph.end])
@@ -104,6 +104,23 @@ def find_repeats(document: Document, analysis: TextAnalysis, config: RepeatConfi
             )
         )
     return found
+
+
+def _word_counts(
+    analysis: TextAnalysis, text_of: _LazyParagraphs, config: RepeatConfig
+) -> npt.NDArray[np.int32]:
+    """Words per paragraph: its tokens, where a spaceless script's characters (a token each)
+    count by the characters its words take (:func:`dedup.text.normalize.word_count`), so that
+    ``min_tokens`` means words in Chinese and Thai too."""
+    counts = analysis.shingles.token_counts
+    if analysis.normalized.codepoints.max(initial=0) < 0x0E00:  # no spaceless script
+        return counts
+    counts = counts.copy()
+    for index in np.flatnonzero(counts >= config.min_block_tokens).tolist():
+        text = text_of[index]
+        if has_spaceless(text):
+            counts[index] = word_count(text)
+    return counts
 
 
 class _LazyParagraphs:

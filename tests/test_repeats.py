@@ -154,6 +154,28 @@ def test_an_update_with_other_counts_in_words_is_no_repeat(first: str, update: s
     assert found(doc(EN_HEAD, first, EN_OTHER, update)) == []
 
 
+def test_short_lines_of_spaceless_scripts_are_short() -> None:
+    # Thai and Chinese count a token per character: min_tokens still means words, so a venue
+    # line of two words, or a table row, shared by two entries is no repeat, while a lead is.
+    lead = (
+        "การแข่งขันฟุตบอลนัดแรกระหว่างทีมชาติไทยกับทีมชาติเวียดนามจะจัดขึ้นในวันเสาร์นี้"
+        "ที่สนามราชมังคลากีฬาสถานโดยคาดว่าจะมีแฟนบอลเข้าชมมากกว่าสี่หมื่นคน"
+    )
+    thai = doc(
+        "โปรแกรมการแข่งขัน",
+        "ไทย พบ เวียดนาม",
+        "สนาม: กรุงเทพมหานคร",
+        "ไทย พบ มาเลเซีย",
+        "สนาม: กรุงเทพมหานคร",
+        lead,
+        "ผู้จัดการทีมกล่าวว่านักเตะทุกคนพร้อมลงสนามและตั้งเป้าคว้าชัยชนะให้ได้",
+        lead,
+    )
+    assert found(thai) == [(5, 7, "exact")]
+    chinese = doc(ZH_HEAD, "北京：晴，最高气温25度", ZH_LEAD, "上海：晴，最高气温25度", ZH_OTHER)
+    assert found(chinese) == []
+
+
 def test_old_mac_line_endings() -> None:
     text = "\r\r".join([EN_HEAD, EN_LEAD, EN_OTHER, EN_LEAD])
     assert found(text) == [(1, 3, "exact")]

@@ -16,6 +16,7 @@ The steps, in order:
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import sys
@@ -33,12 +34,14 @@ from dedup.cache import CACHE_DIR
 
 __all__ = [
     "NormalizedParagraphs",
+    "has_spaceless",
     "is_spaceless_char",
     "normalize",
     "normalize_codepoints",
     "reference_normalize",
     "space_spaceless",
     "tokenize",
+    "word_count",
 ]
 
 _DELETE = (
@@ -148,6 +151,37 @@ def _spaceless_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
 
 
 _ASCII_TABLE = {cp: 0x20 for cp in range(128) if not chr(cp).isalnum() and not chr(cp).isspace()}
+
+
+# Characters a word of each spaceless script takes, about: Chinese and Japanese words are one to
+# three characters, Thai, Lao, Khmer and Burmese ones a syllable or more of several letters and
+# marks ("กรุงเทพมหานคร", Bangkok, is 13 code points).
+_CHARS_PER_WORD = [((0x0E00, 0x109F), 4), ((0x1780, 0x17FF), 4)]
+_CJK_CHARS_PER_WORD = 2
+
+
+def has_spaceless(normalized: str) -> bool:
+    """Whether normalized text holds a character of a script written without spaces."""
+    return not normalized.isascii() and _spaceless_patterns()[0].search(normalized) is not None
+
+
+def word_count(normalized: str) -> int:
+    """About how many words normalized text holds: its tokens, where a spaceless script's
+    characters (one token each) count by the characters its words take."""
+    tokens = tokenize(normalized)
+    if normalized.isascii():
+        return len(tokens)
+    words = 0.0
+    for token in tokens:
+        if len(token) == 1 and is_spaceless_char(token):
+            cp = ord(token)
+            per_word = next(
+                (n for (lo, hi), n in _CHARS_PER_WORD if lo <= cp <= hi), _CJK_CHARS_PER_WORD
+            )
+            words += 1 / per_word
+        else:
+            words += 1
+    return math.ceil(words - 1e-9)
 
 
 def is_spaceless_char(char: str) -> bool:
