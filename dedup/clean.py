@@ -57,7 +57,11 @@ def remove_paragraphs(text: str, paragraphs: list[Paragraph], remove: Iterable[i
     for index in sorted(removed):
         paragraph = paragraphs[index]
         if index + 1 < len(paragraphs):
-            cuts.append((paragraph.start, paragraphs[index + 1].start))
+            # From line start to line start: the indent of the paragraph cut goes with it, and
+            # the next one keeps its own.
+            cuts.append(
+                (_line_start(text, paragraph.start), _line_start(text, paragraphs[index + 1].start))
+            )
             continue
         kept_before = [p for p in paragraphs[:index] if p.index not in removed]
         start = kept_before[-1].end if kept_before else paragraph.start
@@ -70,6 +74,15 @@ def remove_paragraphs(text: str, paragraphs: list[Paragraph], remove: Iterable[i
         position = max(position, end)
     pieces.append(text[position:])
     return "".join(pieces)
+
+
+def _line_start(text: str, position: int) -> int:
+    """Where the line of ``position`` starts, when only spaces and tabs stand before it on the
+    line; else ``position``."""
+    start = position
+    while start > 0 and text[start - 1] in " \t\u00a0\u3000":
+        start -= 1
+    return start if start == 0 or text[start - 1] in "\n\r\u2028\u2029" else position
 
 
 def clean(

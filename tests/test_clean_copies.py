@@ -10,6 +10,8 @@ import orjson
 from test_copies import S1, _corpus
 
 from dedup import ScanConfig, clean
+from dedup.clean import remove_paragraphs
+from dedup.text.segment import paragraphs
 
 STORY = [
     "The national museum reopened its east wing on Friday after a two year renovation that "
@@ -112,3 +114,14 @@ def test_drop_partial_never_drops_the_only_container_of_a_dropped_copy(tmp_path:
     assert [(e["doc"], e["reason"], e["contained_in"]) for e in audit] == [
         ("B", "partial_copy", "C")
     ]
+
+
+def test_a_cut_paragraph_takes_its_indent_and_leaves_the_next_its_own() -> None:
+    text = "P1 first\n\n  P2 second\n\n\tP2 second again  \n\n  P3 third\r\n"
+    spans = paragraphs(text)
+    assert remove_paragraphs(text, spans, [2]) == "P1 first\n\n  P2 second\n\n  P3 third\r\n"
+    assert (
+        remove_paragraphs(text, spans, [0])
+        == "  P2 second\n\n\tP2 second again  \n\n  P3 third\r\n"
+    )
+    assert remove_paragraphs(text, spans, [3]) == "P1 first\n\n  P2 second\n\n\tP2 second again\r\n"
