@@ -31,6 +31,8 @@ from dedup.text.shingle import MAX_COMPARED_PARAGRAPHS, paragraph_overlaps
 __all__ = ["MIN_OVERLAP", "find_repeats", "find_repeats_in", "removed_side"]
 
 _EXCERPT_CHARS = 160
+# A first paragraph of fewer words may be the headline (see _a_headline_restated).
+_HEADLINE_WORDS = 30
 # Pairs sharing less than this share of the smaller paragraph's 3-grams are not compared.
 MIN_OVERLAP = 0.3
 
@@ -79,6 +81,8 @@ def find_repeats(document: Document, analysis: TextAnalysis, config: RepeatConfi
             numbers = (numbers_of(paragraphs[i]), numbers_of(paragraphs[j]))
             heads = (head_of(paragraphs[i]), head_of(paragraphs[j]))
             verdict = _compare(text_of[i], text_of[j], overlap, numbers, heads, config)
+            if verdict is not None and _a_headline_restated(i, j, verdict[0], counts, text_of):
+                continue
             if verdict is not None:
                 pairs[j] = (i, *verdict)
                 break
@@ -121,6 +125,26 @@ def _word_counts(
         if has_spaceless(text):
             counts[index] = word_count(text)
     return counts
+
+
+def _a_headline_restated(
+    first: int,
+    later: int,
+    kind: RepeatKind,
+    counts: npt.NDArray[np.int32],
+    text_of: _LazyParagraphs,
+) -> bool:
+    """Whether a first paragraph short enough to be a headline is restated by the lead right
+    after it, with more (wire style: "LONDON (Reuters) - " + the headline + the rest of the
+    lead): no defect, and a clean corpus would lose its title. The same lead twice, one behind
+    a dateline and nothing more, stays a repeat."""
+    return (
+        first == 0
+        and later == 1
+        and kind == "contained"
+        and counts[0] < _HEADLINE_WORDS
+        and len(text_of[1]) > len(text_of[0])
+    )
 
 
 class _LazyParagraphs:

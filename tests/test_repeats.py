@@ -176,6 +176,21 @@ def test_short_lines_of_spaceless_scripts_are_short() -> None:
     assert found(chinese) == []
 
 
+def test_a_headline_the_lead_restates_is_no_repeat() -> None:
+    headline = (
+        "City council approves a new budget that raises spending on public transport and road "
+        "repairs by ten percent"
+    )
+    lead = (
+        "LONDON (Reuters) - " + headline + ", after a debate that lasted late into the night and "
+        "split the ruling coalition over the cost of the new tram line."
+    )
+    assert found(doc(headline, lead, EN_OTHER)) == []
+    # Not a headline: a teaser of the same length further down, or the lead printed twice.
+    assert found(doc(EN_HEAD, headline, lead)) == [(1, 2, "contained")]
+    assert found(doc(EN_LEAD, "LONDON (Reuters) - " + EN_LEAD, EN_OTHER)) == [(0, 1, "prefixed")]
+
+
 def test_old_mac_line_endings() -> None:
     text = "\r\r".join([EN_HEAD, EN_LEAD, EN_OTHER, EN_LEAD])
     assert found(text) == [(1, 3, "exact")]
