@@ -24,7 +24,7 @@ from rapidfuzz import fuzz
 from dedup.config import RepeatConfig
 from dedup.model import Document, Paragraph, Repeat, RepeatKind
 from dedup.text.analyze import TextAnalysis, analyze
-from dedup.text.normalize import has_spaceless, normalize, tokenize, word_count
+from dedup.text.normalize import has_spaceless, tokenize, word_count
 from dedup.text.numbers import numbers_in
 from dedup.text.shingle import MAX_COMPARED_PARAGRAPHS, paragraph_overlaps
 
@@ -63,10 +63,6 @@ def find_repeats(document: Document, analysis: TextAnalysis, config: RepeatConfi
     def numbers_of(paragraph: Paragraph) -> frozenset[str]:  # figures as written
         return numbers_in(document.text[paragraph.start : paragraph.end])
 
-    def head_of(paragraph: Paragraph) -> str:  # where a dateline would stand, as written
-        end = min(paragraph.end, paragraph.start + 4 * config.max_prefix_chars)
-        return document.text[paragraph.start : end]
-
     candidates = _candidate_pairs(analysis, eligible)
     first_exact: dict[int, int] = {}
     pairs: dict[int, tuple[int, RepeatKind, dict[str, float]]] = {}
@@ -79,8 +75,7 @@ def find_repeats(document: Document, analysis: TextAnalysis, config: RepeatConfi
             if overlap < MIN_OVERLAP:
                 continue
             numbers = (numbers_of(paragraphs[i]), numbers_of(paragraphs[j]))
-            heads = (head_of(paragraphs[i]), head_of(paragraphs[j]))
-            verdict = _compare(text_of[i], text_of[j], overlap, numbers, heads, config)
+            verdict = _compare(text_of[i], text_of[j], overlap, numbers, config)
             if verdict is not None and _a_headline_restated(i, j, verdict[0], counts, text_of):
                 continue
             if verdict is not None:
@@ -215,11 +210,9 @@ def _compare(
     later: str,
     overlap: float,
     numbers: tuple[frozenset[str], frozenset[str]],
-    heads: tuple[str, str],
     config: RepeatConfig,
 ) -> tuple[RepeatKind, dict[str, float]] | None:
-    """How a later paragraph repeats a first (both normalized), given the figures of each and
-    the head of each as written."""
+    """How a later paragraph repeats a first (both normalized), given the figures of each."""
     similarity = round(fuzz.ratio(first, later), 2)
     scores = {"similarity": similarity, "containment": round(overlap, 4)}
     first_numbers, later_numbers = numbers
@@ -228,7 +221,7 @@ def _compare(
     short_numbers, long_numbers = numbers if shorter_first else numbers[::-1]
     if long.endswith(short) and len(long) - len(short) <= config.max_prefix_chars:
         prefix = long[: len(long) - len(short)]
-        if _a_dateline(prefix, heads[1] if shorter_first else heads[0]):
+        if _a_dateline(prefix):
             return "prefixed", {"similarity": similarity, "containment": 1.0}
         # Other words before the copy may turn what it says ("The ministry denied that …"):
         # the paragraph that has them is the one a clean corpus keeps.
@@ -244,23 +237,28 @@ def _compare(
     return None
 
 
-# What closes a dateline or a credit line: "LONDON (Reuters) -", "اربيل (كوردستان24)-", "UPDATE:".
-_DATELINE_ENDS = frozenset("-‐‑–—:)）]】|")
+# Words that make what follows them another statement: reported speech ("… denied that"), a
+# negation, a denial, a rumour (normalized, as the prefix is). Any of them in the words before
+# a copy, or a complementizer ending them, and the copy is no mere repeat behind a dateline.
+_COMPLEMENTIZERS = frozenset(("that", "whether", "if", "ان", "بان", "انه", "بانه", "انها", "بانها"))
+_TURNING_WORDS = frozenset((
+    "not", "no", "never", "nor", "denied", "denies", "deny", "denying", "refuted", "rejected",
+    "false", "untrue", "rumour", "rumor", "rumours", "rumors", "alleged", "allegedly", "claimed",
+    "claims", "لا", "لم", "لن", "ليس", "ليست", "غير", "عدم", "نفت", "نفي", "ينفي", "تنفي", "نافيا",
+    "نافيه", "كذبت", "تكذيب", "شائعات", "شائعه", "مزاعم", "ادعاءات", "زعم", "زعمت",
+))  # fmt: skip
+_TURNING_CHARACTERS = frozenset("否不没非未假谣")
 
 
-def _a_dateline(prefix: str, head: str) -> bool:
-    """Whether ``prefix`` (normalized words before a copy) stands as a dateline or a joining
-    word does: one word ("و", "And"), or words that a dash, colon or closing bracket ends in
-    ``head``, the longer paragraph as written."""
-    words = len(tokenize(prefix))
-    if words <= 1:
+def _a_dateline(prefix: str) -> bool:
+    """Whether ``prefix`` (the normalized words before a copy) leaves the copy saying what it
+    said: a dateline, a credit line, a joining word ("LONDON (Reuters) -", "و", "UPDATE:").
+    Not when it turns it into another statement: "The ministry denied that …"."""
+    tokens = tokenize(prefix)
+    if not tokens:
         return True
-    seen = 0
-    for chunk in head.split():
-        chunk_words = len(tokenize(normalize(chunk)))
-        if seen >= words and chunk_words:
-            return False  # into the copy, and no dateline closed before it
-        if not _DATELINE_ENDS.isdisjoint(chunk):
-            return True
-        seen += chunk_words
-    return False
+    return not (
+        tokens[-1] in _COMPLEMENTIZERS
+        or not _TURNING_WORDS.isdisjoint(tokens)
+        or not _TURNING_CHARACTERS.isdisjoint(tokens)
+    )

@@ -110,19 +110,36 @@ def test_english_and_prefixed_lead() -> None:
 
 @pytest.mark.parametrize(
     "dateline",
-    ["LONDON (Reuters) - ", "TOKYO, March 9 - ", "WASHINGTON — ", "UPDATE: ", "Officials said: "],
+    [
+        "LONDON (Reuters) - ",
+        "TOKYO, March 9 - ",
+        "WASHINGTON — ",
+        "UPDATE: ",
+        "Officials said: ",
+        "RIYADH, July 26 ",
+    ],
 )
-def test_words_a_dash_colon_or_bracket_closes_are_a_dateline(dateline: str) -> None:
+def test_datelines_and_credit_lines_make_a_prefixed_repeat(dateline: str) -> None:
     assert found(doc(EN_HEAD, EN_LEAD, EN_OTHER, dateline + EN_LEAD)) == [(1, 3, "prefixed")]
+
+
+def test_arabic_and_chinese_datelines_without_punctuation_make_a_prefixed_repeat() -> None:
+    spa = "الرياض 10 شوال 1436 هـ الموافق 26 يوليو 2015 م واس "
+    assert found(doc(AR_HEAD, AR_LEAD, AR_OTHER, spa + AR_LEAD)) == [(1, 3, "prefixed")]
+    xinhua = "新华社北京3月9日电 "
+    assert found(doc(ZH_HEAD, ZH_LEAD, ZH_OTHER, xinhua + ZH_LEAD)) == [(1, 3, "prefixed")]
 
 
 @pytest.mark.parametrize(
     ("lead", "turned"),
     [
         (EN_LEAD, "The mayor denied reports that " + EN_LEAD[0].lower() + EN_LEAD[1:]),
+        (EN_LEAD, "The Saudi-led coalition denied that " + EN_LEAD[0].lower() + EN_LEAD[1:]),
+        (EN_LEAD, "The Ministry of Health (MoH) said that " + EN_LEAD[0].lower() + EN_LEAD[1:]),
         (AR_LEAD, "ونفت الحكومة صحة ما تم تداوله بأن " + AR_LEAD),
+        (ZH_LEAD, "有专家否认" + ZH_LEAD),
     ],
-    ids=["en", "ar"],
+    ids=["en", "en-hyphen", "en-bracket", "ar", "zh"],
 )
 def test_words_that_turn_a_copy_keep_it(lead: str, turned: str) -> None:
     # No dateline: the later paragraph contains the earlier and says more, so it is a
