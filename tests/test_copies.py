@@ -609,3 +609,19 @@ def test_the_same_report_on_another_day_is_no_copy() -> None:
         ("ftse-monday", "ftse-monday-rounded"),
         ("ftse-monday-copy", "ftse-monday-rounded"),
     }
+
+
+def test_a_short_copy_may_spell_its_counts() -> None:
+    spelled = (
+        "Twenty-three people were injured on Monday when a bus overturned on the coastal "
+        "highway north of the city, the civil defence said, adding that three were in a "
+        "serious condition."
+    )
+    texts = {
+        "spelled": spelled,
+        "digits": spelled.replace("Twenty-three", "23").replace("three were", "3 were"),
+        "other-count": spelled.replace("Twenty-three", "Thirty-one"),
+    }
+    documents = [Document(i, t, ordinal=k) for k, (i, t) in enumerate(texts.items())]
+    report = scan_documents(documents, ScanConfig(find_repeats=False), workers=1)
+    assert [sorted(c.members) for c in report.clusters] == [["digits", "spelled"]]

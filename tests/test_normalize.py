@@ -289,9 +289,19 @@ def test_numbers_are_the_runs_of_digits_of_any_script() -> None:
     assert numbers_in("Three dead, seven injured and twenty-one missing; one of them") == {
         "3",
         "7",
-        "20",
+        "21",
     }
     assert numbers_in("قتل ثلاثة أشخاص وأصيب سبعة وبالخمسين، لست أدري") == {"3", "7", "50"}
     assert numbers_in("三人死亡，五人受伤，二十五名，两辆") == {"3", "5", "25", "2"}
     assert numbers_in("three and ثلاثة", spelled=False) == frozenset()
+    # Compounds are one number; a count before a scale word is not read ("a figure missing is
+    # safer than a wrong one"), nor Monday (الاثنين).
+    for words, value in [
+        ("Twenty-three people", "23"),
+        ("twenty one people", "21"),
+        ("ثلاثة وعشرين شخصا", "23"),
+    ]:
+        assert numbers_in(words) == {value}, words
+    for words in ("Two hundred people", "ثلاثة آلاف ريال", "يوم الاثنين المقبل"):
+        assert numbers_in(words) == frozenset(), words
     assert numbers_in("no figures here") == frozenset()

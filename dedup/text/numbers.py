@@ -18,6 +18,7 @@ it is a pronoun as often as a count.
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 
@@ -41,6 +42,8 @@ _TENS = ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ni
 _ENGLISH = {word: value for value, word in enumerate(_UNITS, start=2)} | {
     word: 10 * tens for tens, word in enumerate(_TENS, start=2)
 }
+_ENGLISH_UNITS = {"one": 1} | {word: value for word, value in _ENGLISH.items() if value < 10}
+_ENGLISH_TENS = frozenset(range(20, 100, 10))
 # Arabic: the count, then its tens ("ثلاث", "ثلاثة"; "ثلاثون", "ثلاثين"), in the forms keyboards
 # give them (alef with or without hamza, ta marbuta as ة or ه), behind the particles and the
 # article that Arabic writes on the word ("و", "ب", "ل", "ال": "وبالثلاثة").
@@ -59,6 +62,9 @@ _ARABIC_STEMS = {
         for value, stems in _ARABIC_UNITS.items()
     },
 }
+_ARABIC_TENS = {
+    form: value for value, forms in _ARABIC_STEMS.items() if value >= 20 for form in forms
+}
 _ARABIC_PREFIXES = [
     conjunction + preposition + article
     for conjunction in ("", "و", "ف")
@@ -72,7 +78,15 @@ _SPELLED = _ENGLISH | {
     for form in forms
     for prefix in _ARABIC_PREFIXES
     if prefix + form not in _NOT_SPELLED
+    and not (value == 2 and "ال" in prefix)  # "الاثنين" is Monday far more often than "the two"
 }
+# A count before one of these is part of a larger number ("two hundred", "ثلاثة آلاف"): not
+# read, as a figure missing is safer than a wrong one.
+_SCALES = frozenset((
+    "hundred", "hundreds", "thousand", "thousands", "million", "millions", "billion",
+    "billions", "trillion", "مئة", "مائة", "مئات", "ألف", "الف", "آلاف", "الاف", "ألفا", "الفا",
+    "ألفاً", "مليون", "ملايين", "مليار", "مليارات",
+))  # fmt: skip
 _PUNCTUATION = "\"'“”‘’«»()[]{}<>.,;:!?،؛؟…-–—/\\*"
 _CHINESE = re.compile("([二三四五六七八九十两]+)(?=[人名个位次年天座辆架艘起件项家所条只岁])")
 _CHINESE_DIGITS = {c: v for v, c in enumerate("零一二三四五六七八九")} | {"两": 2}
@@ -90,16 +104,38 @@ def numbers_in(text: str, spelled: bool = True) -> frozenset[str]:
             found.update(_numbers_of_run(run.rstrip(_SEPARATORS + _RA)))
     if not spelled:
         return frozenset(found)
-    for token in text.split():
-        word = token.strip(_PUNCTUATION)
-        value = _SPELLED.get(word) or _SPELLED.get(word.lower())
-        if value is None and "-" in word:  # twenty-one
-            value = _SPELLED.get(word.split("-", 1)[0].lower())
-        if value is not None:
-            found.add(str(value))
+    words = [token.strip(_PUNCTUATION) for token in text.split()]
+    words.append("")
+    skip = False
+    for word, following in itertools.pairwise(words):
+        if skip:  # the units of "twenty three", the tens of "ثلاثة وعشرين": read already
+            skip = False
+            continue
+        value = _spelled(word)
+        if value is None or following.lower() in _SCALES:
+            continue
+        if value in _ENGLISH_TENS and following.lower() in _ENGLISH_UNITS:
+            value, skip = value + _ENGLISH_UNITS[following.lower()], True  # twenty three
+        elif value < 10 and following[:1] == "و" and following[1:] in _ARABIC_TENS:
+            value, skip = value + _ARABIC_TENS[following[1:]], True  # ثلاثة وعشرين: 3 and 20
+        found.add(str(value))
     if _CHINESE.search(text):
         found.update(str(_chinese(word)) for word in _CHINESE.findall(text))
     return frozenset(found)
+
+
+def _spelled(word: str) -> int | None:
+    """The count a word spells, if any ("three", "وثلاثة", "twenty-one")."""
+    value = _SPELLED.get(word)
+    if value is not None:
+        return value
+    lower = word.lower()
+    value = _SPELLED.get(lower)
+    if value is None and "-" in lower:  # twenty-one
+        tens, _, units = lower.partition("-")
+        if tens in _TENS and units in _ENGLISH_UNITS:
+            value = _ENGLISH[tens] + _ENGLISH_UNITS[units]
+    return value
 
 
 def _chinese(word: str) -> int:
