@@ -151,7 +151,7 @@ class MatchConfig:
     template_df: float = 25.0
     template_ratio: float = 1.6
     template_weighted: float = 0.9
-    min_figures_shared: float = 0.2
+    min_figures_shared: float = 0.25
     keep: KeepPolicy = "first"
     source_priority: tuple[str, ...] = ()
     window_days: float | None = None

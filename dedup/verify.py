@@ -86,6 +86,11 @@ _SHORT_WORDS = 50
 # ``MatchConfig.min_figures_shared`` of its figures in the other: the same report on another
 # day (closing prices, temperatures, scores), its wording a formula around new figures.
 _COUNTED_FIGURES = 4
+# Sharing fewer still, they are no partial copy either. Lower than the near-duplicate bar: a
+# digest that reuses a figure-poor lead shares few of the story's figures (0.16 in a BBC
+# business digest), while SaudiNewsNet's box-office, market and earnings reports of other days
+# share none or one in ten.
+_PARTIAL_MIN_FIGURES = 0.15
 # Paragraphs aligned per document, at most (a dense count table of their pairs).
 _MAX_ALIGNED = 1000
 # Texts longer than this are profiled in a batch of their own (see profiles_of).
@@ -836,29 +841,36 @@ def _overlap(
     return shared, shared_weight, weight_a, weight_b
 
 
-def _leading_figures(numbers: frozenset[str]) -> frozenset[str]:
-    """The first three significant digits of each figure, list numbers and counts under ten
-    left out: copies write one amount "197.000.000", "197 million" or "197.0" (and one writes
-    "53.7 million" where the other has "53,715,000"), while another day's report has other
-    leading digits."""
-    leading = set()
+def _leading_figures(numbers: frozenset[str]) -> dict[str, bool]:
+    """The first three significant digits of each figure, and whether it is a large one (five
+    digits or more before any decimal point). Left out: list numbers and counts under ten, and
+    years (Gregorian and Hijri), which another day's report shares. Copies write one amount
+    "197.000.000", "197 million" or "197.0", and one writes "53.7 million" where the other has
+    "53,715,000"; another day's report has other leading digits."""
+    leading: dict[str, bool] = {}
     for number in numbers:
+        whole = number.partition(".")[0]
+        if "." not in number and (len(whole) < 2 or _a_year(whole)):
+            continue
         digits = number.replace(".", "").lstrip("0")
-        if len(digits) > 1 or "." in number:
-            leading.add(digits[:3])
-    return frozenset(leading)
+        key = digits[:3]
+        leading[key] = leading.get(key, False) or len(whole) >= 5
+    return leading
 
 
-def _matched_share(figures: frozenset[str], others: frozenset[str]) -> float:
-    """The share of ``figures`` (leading digits) that ``others`` hold, or that agree with one of
-    them as far as the shorter goes: "13" (rounded, "13 million") is "137" ("13,738,630")."""
-    prefixes = {other[:k] for other in others for k in range(2, len(other) + 1)}
+def _a_year(whole: str) -> bool:
+    return len(whole) == 4 and (1900 <= int(whole) <= 2100 or 1350 <= int(whole) <= 1500)
+
+
+def _matched_share(figures: dict[str, bool], others: dict[str, bool]) -> float:
+    """The share of ``figures`` (:func:`_leading_figures`) that ``others`` hold, or that a
+    rounded figure and a large one agree on as far as the rounded one goes: "13" ("13 million")
+    is "137" ("13,738,630"); "11" (a day) is not "112" (a count)."""
+    rounded = {key for key, large in others.items() if len(key) == 2}
+    large_prefixes = {key[:2] for key, large in others.items() if large}
     matched = sum(
-        figure in others
-        or (
-            len(figure) > 1 and (figure in prefixes or figure[:2] in others or figure[:3] in others)
-        )
-        for figure in figures
+        key in others or (large and key[:2] in rounded) or (len(key) == 2 and key in large_prefixes)
+        for key, large in figures.items()
     )
     return round(matched / len(figures), 4)
 
@@ -999,18 +1011,23 @@ def classify(
     documents hold (``shared_df``, ``own_df``), unless, for a near-duplicate, the smaller text's
     rarer words are nearly all shared too; nor when two short texts each hold a figure the
     other lacks (``numbers_a``, ``numbers_b``: "vitamin b12" and "vitamin b2"), or two longer
-    ones share few of their figures (``figures_shared``: Monday's closing prices and Tuesday's).
+    ones share almost none of their figures (``figures_shared``: Monday's closing prices and
+    Tuesday's); and no near-duplicate when they share few.
     """
     if max(scores.get("numbers_a", 1.0), scores.get("numbers_b", 1.0)) < 1.0:
         return None  # short texts, each with a figure the other lacks, say other things
-    if scores.get("figures_shared", 1.0) < config.min_figures_shared:
+    figures_shared = scores.get("figures_shared", 1.0)
+    if figures_shared < _PARTIAL_MIN_FIGURES:
         return None  # the same wording around other figures: another day's report
+    # Few figures in common: a digest may still reuse part of the text (a partial copy), but it
+    # is no copy of the whole.
+    other_figures = figures_shared < config.min_figures_shared
     weighted_small = max(scores["weighted_a"], scores["weighted_b"])
     sentences_a, sentences_b = scores.get("sentences_a", 0.0), scores.get("sentences_b", 0.0)
     sentences_small = max(sentences_a, sentences_b)
     sentences_large = min(sentences_a, sentences_b)
     contained_a, contained_b = scores["containment_a"], scores["containment_b"]
-    if _obvious_copy(scores, config):
+    if _obvious_copy(scores, config) and not other_figures:
         lopsided = abs(contained_a - contained_b) >= _LOPSIDED
         return "near_duplicate", (
             "a_in_b" if contained_a > contained_b else "b_in_a"
@@ -1025,6 +1042,7 @@ def classify(
         and sentences_large >= config.near_sentences_large
         # A formula's sentences match around other names: its rarer words do not.
         and not (formula and weighted_small < config.template_weighted)
+        and not other_figures
     ):
         lopsided = sentences_small - sentences_large >= _LOPSIDED
         return "near_duplicate", direction if lopsided else None

@@ -217,3 +217,21 @@ def test_table_counts_saturate_and_a_saturated_bin_stays() -> None:
     add_to_table(table, np.array([0, 1, 2]), np.array([-4, -10, -3]))
     # 0 and 2 come back exactly; 1 saturated: how many documents are left is not known.
     assert table.tolist() == [250, 255, 0, 0]
+
+
+@pytest.mark.parametrize(
+    ("figures_shared", "verdict"),
+    [
+        (None, ("near_duplicate", None)),  # too few figures to count
+        (0.6, ("near_duplicate", None)),
+        (0.2, ("partial", "a_in_b")),  # a digest reusing a figure-poor lead: part, not whole
+        (0.1, None),  # another day's report in the same words
+    ],
+)
+def test_figures_shared_decide_what_the_words_cannot(
+    figures_shared: float | None, verdict: tuple[str, str | None] | None
+) -> None:
+    scores = dict(SCORES, sentences_a=1.0, sentences_b=0.9, weighted_a=0.9)
+    if figures_shared is not None:
+        scores["figures_shared"] = figures_shared
+    assert classify(scores, MatchConfig()) == verdict

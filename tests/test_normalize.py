@@ -261,7 +261,15 @@ def test_numbers_are_the_runs_of_digits_of_any_script() -> None:
     for written in ("1,500,000", "1.500.000", "1\u00a0500\u00a0000", "1500000", "١٬٥٠٠٬٠٠٠"):
         assert numbers_in(f"{written} people") == {"1500000"}, written
     assert numbers_in("3.5 and １２") == {"3.5", "12"}
-    for written in ("7640.33", "7,640.33", "7640,33", "٧٦٤٠٫٣٣", "7640.3300"):
+    for written in (
+        "7640.33",
+        "7,640.33",
+        "7640,33",
+        "٧٦٤٠٫٣٣",
+        "7640.3300",
+        "33ر7640",
+        "33.\u200f7640",
+    ):
         assert numbers_in(f"closed at {written} points") == {"7640.33"}, written
     # Dates and times are their parts, without leading zeros, however they are written.
     for written in ("15.10.2015", "15/10/2015", "2015-10-15", "١٥/١٠/٢٠١٥"):

@@ -29,10 +29,11 @@ __all__ = ["numbers_in"]
 # Saudi wire style writes "ر" with the fraction first: "5ر1" is 1.5). A separator followed by
 # anything but a digit is none ("2024, 300" is two numbers).
 _SEPARATORS = ",.\u066b\u066c\u00a0\u202f"
-_RUN = re.compile(f"\\d[\\d{_SEPARATORS}\u0631]*")
+_RUN = re.compile(f"\\d[\\d{_SEPARATORS}\u0631\u200f]*")
 _SEPARATOR = re.compile(f"[{_SEPARATORS}]")
 _DECIMAL_POINTS = frozenset(",.\u066b")
 _RA = "\u0631"
+_RLM = "\u200f"  # Asharq Al-Awsat writes 0.2 as "2.", a right-to-left mark, "0"
 
 
 _UNITS = ("two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
@@ -101,7 +102,7 @@ def numbers_in(text: str, spelled: bool = True) -> frozenset[str]:
         if run.isdigit():  # most runs: one plain number
             found.add(_integer(run))
         else:
-            found.update(_numbers_of_run(run.rstrip(_SEPARATORS + _RA)))
+            found.update(_numbers_of_run(run.rstrip(_SEPARATORS + _RA + _RLM)))
     if not spelled:
         return frozenset(found)
     words = [token.strip(_PUNCTUATION) for token in text.split()]
@@ -147,11 +148,12 @@ def _chinese(word: str) -> int:
 
 
 def _numbers_of_run(run: str) -> list[str]:
-    if _RA in run:
-        pieces = run.split(_RA)
-        if len(pieces) == 2 and pieces[0].isdigit() and pieces[1].isdigit():
-            run = f"{pieces[1]}.{pieces[0]}"
-        else:
+    for mark in (_RLM, _RA):  # decimals written fraction first: "2.", RLM, "0"; "5ر1"
+        if mark in run:
+            pieces = run.split(mark)
+            fraction = pieces[0][:-1] if mark == _RLM and pieces[0][-1:] == "." else pieces[0]
+            if len(pieces) == 2 and fraction.isdigit() and pieces[1].isdigit():
+                return [_decimal(pieces[1], fraction)]
             return [number for piece in pieces if piece for number in _numbers_of_run(piece)]
     parts = _SEPARATOR.split(run)
     if len(parts) == 1:
@@ -168,10 +170,14 @@ def _numbers_of_run(run: str) -> list[str]:
         and all(len(part) == 3 for part in whole[1:])
         and last not in separators[:-1]
     ):  # 3.5, 7640.33, 1,500.25
-        fraction = _ascii(parts[-1]).rstrip("0")
-        integer = _integer("".join(whole))
-        return [f"{integer}.{fraction}" if fraction else integer]
+        return [_decimal("".join(whole), parts[-1])]
     return [_integer(part) for part in parts]  # a date 15.10.2015, a list 1,2,3
+
+
+def _decimal(whole: str, fraction: str) -> str:
+    significant = _ascii(fraction).rstrip("0")
+    integer = _integer(whole)
+    return f"{integer}.{significant}" if significant else integer
 
 
 def _integer(digits: str) -> str:
