@@ -18,7 +18,6 @@ from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from multiprocessing import get_context
-from pathlib import Path
 from typing import Literal
 
 import numpy as np
@@ -30,7 +29,7 @@ from dedup.corpus import scan_documents
 from dedup.dates import parse_date, within_window
 from dedup.digest import WORD_BINS_LOG2, Digest, digest_stream
 from dedup.errors import ConfigError
-from dedup.index import open_index, sqlite_path
+from dedup.index import open_index
 from dedup.index.base import ArchivedDocument, ArchiveIndex, bin_deltas, entries_of, signed64
 from dedup.io.readers import DocumentReader
 from dedup.lsh import band_key_matrix
@@ -56,7 +55,6 @@ __all__ = [
     "add_documents",
     "check",
     "check_documents",
-    "rebuild",
 ]
 
 _FETCH_CHUNK = 256
@@ -119,52 +117,6 @@ def add_documents(
             result.written += written
             result.unchanged += unchanged
     result.index_documents = index.stats().documents
-    return result
-
-
-def rebuild(
-    old_url: str, new_url: str, batch_size: int = 256, workers: int | None = None
-) -> AddResult:
-    """Build a new index at ``new_url`` from the documents stored in ``old_url``, with its
-    settings, deriving everything else (signatures, keys, counts) as this version does.
-
-    ``old_url`` may be of an older format version (``REBUILDABLE_VERSIONS``) and is only read;
-    ``new_url`` must hold no index, and may be of the other backend. A failed rebuild leaves no
-    new index: a SQLite one is written to a temporary file and renamed whole, a Redis one is
-    deleted again.
-    """
-    with open_index(old_url, create=False, to_rebuild=True) as old:
-        matches = old.params.matching(ScanConfig().matches)
-        new_path = sqlite_path(new_url)
-        if new_path is not None and (Path(new_path).exists() or new_path == ":memory:"):
-            raise ConfigError(f"{new_path}: already exists; rebuild into a new file")
-        if new_path is not None and not Path(new_path).parent.is_dir():
-            raise ConfigError(f"{new_path}: the folder to write it in does not exist")
-        building = (
-            new_url
-            if new_path is None
-            else str(Path(new_path).with_name(f".{Path(new_path).name}.{os.getpid()}.rebuild"))
-        )
-        new = open_index(building, matches)
-        if not new.created:
-            new.close()
-            raise ConfigError(f"{new_url}: already holds an index; rebuild into a new one")
-        try:
-            documents = (
-                Document(
-                    stored.id, stored.text, ordinal=ordinal, source=stored.source, date=stored.date
-                )
-                for ordinal, stored in enumerate(
-                    stored for batch in old.stored_documents(batch_size) for stored in batch
-                )
-            )
-            result = add_documents(new, documents, ScanConfig(matches=matches), batch_size, workers)
-            new.close()
-            if new_path is not None:
-                os.replace(building, new_path)
-        except BaseException:
-            new.drop()
-            raise
     return result
 
 

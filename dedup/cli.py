@@ -17,7 +17,6 @@ import orjson
 from dedup.check import CheckConfig
 from dedup.check import add as add_to_index
 from dedup.check import check as check_batch
-from dedup.check import rebuild as rebuild_index
 from dedup.clean import clean as clean_corpus
 from dedup.config import MatchConfig, ReadConfig, RepeatConfig, ScanConfig
 from dedup.corpus import Progress
@@ -27,6 +26,7 @@ from dedup.explain import compare_files, compare_in_corpus
 from dedup.index import FORMAT_VERSION, ArchiveIndex, open_index, sqlite_path
 from dedup.io.atomic import check_outputs
 from dedup.model import CheckReport, Report
+from dedup.rebuild import rebuild as rebuild_index
 from dedup.report import (
     REPORT_FORMATS,
     check_report_path,

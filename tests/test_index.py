@@ -26,7 +26,7 @@ from texts import formula_corpus
 
 from dedup.check import CheckConfig, add, add_documents, check_documents
 from dedup.config import MatchConfig, ScanConfig
-from dedup.errors import BackendError
+from dedup.errors import BackendError, ConfigError
 from dedup.index import open_index
 from dedup.index.postings import Segment
 from dedup.model import Document
@@ -848,8 +848,8 @@ def test_a_failed_rebuild_leaves_no_new_index(
 ) -> None:
     import redis
 
-    from dedup import check as check_module
-    from dedup.check import rebuild
+    from dedup import rebuild as rebuild_module
+    from dedup.rebuild import rebuild
 
     _flush_unless_in_use(index_url, redis_url)
     _archive(index_url)
@@ -858,14 +858,14 @@ def test_a_failed_rebuild_leaves_no_new_index(
     files = sorted(p.name for p in workdir.iterdir())
     stored = _stored(index_url)
     assert [d[:2] for d in stored] == [(r["id"], r["text"]) for r in ARCHIVE]
-    original = check_module.add_documents
+    original = rebuild_module.add_documents
 
     def fails_after_a_batch(index, documents, *args, **kwargs):  # type: ignore[no-untyped-def]
         original(index, list(documents)[:4], *args, **kwargs)
         assert index.stats().documents == 4  # something was written before the failure
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(check_module, "add_documents", fails_after_a_batch)
+    monkeypatch.setattr(rebuild_module, "add_documents", fails_after_a_batch)
     for new in (str(workdir / "rebuilt.db"), f"{redis_url}?prefix=rebuilt:"):
         with pytest.raises(KeyboardInterrupt):
             rebuild(index_url, new, batch_size=2, workers=1)
@@ -903,3 +903,54 @@ def test_a_check_within_small_profile_budgets_finds_the_same(
     assert [m.to_dict() for m in small.archive_matches] == [
         m.to_dict() for m in default.archive_matches
     ]
+
+
+def test_a_rebuild_never_replaces_a_file_that_appears_meanwhile(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dedup import rebuild as rebuild_module
+
+    old, new = str(tmp_path / "old.db"), tmp_path / "new.db"
+    _archive(old)
+    copy = rebuild_module._copy
+
+    def another_writer_comes_first(*args, **kwargs):  # type: ignore[no-untyped-def]
+        result = copy(*args, **kwargs)
+        new.write_bytes(b"someone else's")
+        return result
+
+    monkeypatch.setattr(rebuild_module, "_copy", another_writer_comes_first)
+    with pytest.raises(ConfigError, match="appeared while the index was rebuilt"):
+        rebuild_module.rebuild(old, str(new), workers=1)
+    assert new.read_bytes() == b"someone else's"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["new.db", "old.db"]
+
+
+def test_redis_keys_of_an_index_without_its_metadata_are_refused(
+    redis_url: str, workdir: Path, invoke: Invoke
+) -> None:
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    client.flushdb()
+    client.set("left:next", 5)  # what an interrupted drop can leave
+    write_jsonl(workdir / "batch.jsonl", BATCH)
+    result = invoke("index", "add", f"{redis_url}?prefix=left:", "batch.jsonl")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"dedup: error: {redis_url}?prefix=left:: holds keys of an index without its metadata "
+        "(an interrupted rebuild?): delete the keys under 'left:' first\n"
+    )
+    assert client.keys() == [b"left:next"]
+
+
+def test_stored_documents_include_those_replaced_while_they_are_read(index_url: str) -> None:
+    _archive(index_url)
+    with open_index(index_url) as index:
+        batches = index.stored_documents(2)
+        first = next(batches)
+        add_documents(index, [Document("a-0", "a new text for a-0", ordinal=0)], workers=1)
+        read = [d.id for d in first] + [d.id for batch in batches for d in batch]
+    assert read[:2] == ["a-0", "a-1"]
+    assert sorted(set(read)) == sorted(r["id"] for r in ARCHIVE)
+    assert read[-1] == "a-0"  # the replacement, read at its new number

@@ -46,7 +46,7 @@ def open_index(
 
     ``config`` gives the signature and banding settings of a new index; an existing index keeps
     its own (see :meth:`ArchiveIndex.check_params`). With ``to_rebuild``, an index of an older
-    format version that :func:`dedup.check.rebuild` reads opens too, for that only. With
+    format version that :func:`dedup.rebuild.rebuild` reads opens too, for that only. With
     ``empty_if_absent``, a SQLite file that does not exist opens as an empty index in memory,
     and no file is created.
     """

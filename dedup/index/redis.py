@@ -135,6 +135,11 @@ class RedisIndex(ArchiveIndex):
                 raise BackendError(
                     f"{self.url}: no index there (create one with `dedup index add`)"
                 )
+            if self._client.exists(*(self._key(name) for name in _SINGLETONS)):
+                raise BackendError(
+                    f"{self.url}: holds keys of an index without its metadata (an interrupted "
+                    f"rebuild?): delete the keys under {self.prefix.decode()!r} first"
+                )
             meta = {"format_version": str(FORMAT_VERSION), **IndexParams.of(config).to_meta()}
             for name, value in meta.items():  # HSETNX: a concurrent creator's values win whole
                 if self._client.hsetnx(meta_key, name, value) and name == "format_version":
@@ -450,12 +455,16 @@ class RedisIndex(ArchiveIndex):
         ]
 
     def stored_documents(self, batch_size: int) -> Iterator[list[ArchivedDocument]]:
+        # Read up to the last number handed out, then again up to the new last: a document
+        # replaced meanwhile left its old number for a new one.
         with self._errors():
-            last = int(self._client.get(self._key("next")) or 0)
-            for start in range(1, last + 1, batch_size):
-                found = self._archived(range(start, min(start + batch_size, last + 1)))
-                if found:
-                    yield found
+            start, last = 1, int(self._client.get(self._key("next")) or 0)
+            while start <= last:
+                for first in range(start, last + 1, batch_size):
+                    found = self._archived(range(first, min(first + batch_size, last + 1)))
+                    if found:
+                        yield found
+                start, last = last + 1, int(self._client.get(self._key("next")) or 0)
 
     def frequencies(self, bins: I64) -> tuple[npt.NDArray[np.int64], int]:
         values = bins.tolist()
@@ -484,8 +493,10 @@ class RedisIndex(ArchiveIndex):
 
     def drop(self) -> None:
         # Every key is found from the index's own records, never by pattern (another index's
-        # prefix may begin with this one's).
+        # prefix may begin with this one's). The metadata goes first: keys an interrupted drop
+        # leaves are no index, and creating one there is refused.
         with self._errors():
+            self._client.delete(self._key("meta"))
             last = int(self._client.get(self._key("next")) or 0)
             for start in range(1, last + 1, _TEXTS_PER_READ):
                 numbers = range(start, min(start + _TEXTS_PER_READ, last + 1))

@@ -19,11 +19,13 @@ on the lock (up to ``timeout_s``).
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import numpy as np
 import numpy.typing as npt
@@ -97,7 +99,12 @@ class SqliteIndex(ArchiveIndex):
         if not create and not Path(path).is_file():
             raise BackendError(f"{path}: no index there (create one with `dedup index add`)")
         try:
-            self._db = sqlite3.connect(path, timeout=timeout_s, isolation_level=None)
+            # An index opened only to be read (for a rebuild, or its stats) may lie where it
+            # cannot be written: opened read-only there. Elsewhere read-write, so that closing
+            # it removes the WAL files a reader makes.
+            read_only = to_rebuild and not _writable(path)
+            location, uri = (f"file:{quote(path)}?mode=ro", True) if read_only else (path, False)
+            self._db = sqlite3.connect(location, timeout=timeout_s, isolation_level=None, uri=uri)
         except sqlite3.Error as error:
             raise BackendError(f"{path}: cannot open the index: {error}") from None
         try:
@@ -119,8 +126,9 @@ class SqliteIndex(ArchiveIndex):
                 raise BackendError(
                     f"{self.path}: no index there (create one with `dedup index add`)"
                 )
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=FULL")
+        if not to_rebuild:  # an index opened only to be read is left as it is
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=FULL")
         db.execute(f"PRAGMA cache_size={-_CACHE_KIB}")
         if "meta" not in tables:
             self.created = True
@@ -405,6 +413,17 @@ class SqliteIndex(ArchiveIndex):
             self.drop()
         return True
 
+    def seal(self) -> None:
+        """Move every committed page into the database file and leave WAL mode, so that the
+        file alone is the index (before it is renamed); a failure is a BackendError."""
+        try:
+            busy, _, _ = self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            (mode,) = self._db.execute("PRAGMA journal_mode=DELETE").fetchone()
+        except sqlite3.Error as error:
+            raise BackendError(f"{self.path}: cannot write the index: {error}") from None
+        if busy or mode != "delete":
+            raise BackendError(f"{self.path}: cannot write the index out whole (busy)")
+
     def drop(self) -> None:
         self._unlink_journals()
         Path(self.path).unlink(missing_ok=True)
@@ -416,3 +435,8 @@ class SqliteIndex(ArchiveIndex):
 
     def close(self) -> None:
         self._db.close()
+
+
+def _writable(path: str) -> bool:
+    """Whether the index file and its folder (where SQLite puts its journals) can be written."""
+    return os.access(path, os.W_OK) and os.access(Path(path).parent, os.W_OK)
