@@ -60,8 +60,15 @@ def find_repeats(document: Document, analysis: TextAnalysis, config: RepeatConfi
     counts = _word_counts(analysis, text_of, config)
     eligible = [i for i in range(len(paragraphs)) if counts[i] >= config.min_tokens]
 
-    def numbers_of(paragraph: Paragraph) -> frozenset[str]:  # figures as written
-        return numbers_in(document.text[paragraph.start : paragraph.end])
+    figures: dict[int, frozenset[str]] = {}
+
+    def numbers_of(paragraph: Paragraph) -> frozenset[str]:  # figures as written, read once
+        found = figures.get(paragraph.index)
+        if found is None:
+            found = figures[paragraph.index] = numbers_in(
+                document.text[paragraph.start : paragraph.end]
+            )
+        return found
 
     candidates = _candidate_pairs(analysis, eligible)
     first_exact: dict[int, int] = {}
