@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -313,3 +314,15 @@ def test_numbers_are_the_runs_of_digits_of_any_script() -> None:
     for words in ("Two hundred people", "ثلاثة آلاف ريال", "يوم الاثنين المقبل"):
         assert numbers_in(words) == frozenset(), words
     assert numbers_in("no figures here") == frozenset()
+
+
+_NUMBER_PIECES = [
+    *"0123456789٠١٢٣٤٥٦٧٨٩,.٫٬ \u00a0\u202f\u200fرa-",
+    *("twenty", "three", "ثلاثة", "وعشرين", "三人", "十五名", "hundred", "ألف", " "),
+]
+
+
+@given(st.lists(st.sampled_from(_NUMBER_PIECES), max_size=40).map("".join))
+def test_numbers_are_plain_decimal_strings_whatever_the_text(text: str) -> None:
+    for number in numbers_in(text):
+        assert re.fullmatch(r"(0|[1-9][0-9]*)(\.[0-9]*[1-9])?", number), number
