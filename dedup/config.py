@@ -125,8 +125,9 @@ class MatchConfig:
     notice): it is no partial copy, and no near-duplicate either unless it shares at least
     ``template_weighted`` of the smaller text's rarer words, the names a formula is wrapped
     around (:mod:`dedup.commonness`). Two longer texts that each hold a few figures are no
-    copies when neither has more than ``min_figures_shared`` of its figures in the other (by
-    their leading digits): the same report on another day, its wording a formula around new
+    near-duplicates when each has less than ``min_figures_shared`` of its figures in the other
+    (by their leading digits), and no copy at all under 0.15 (or ``min_figures_shared`` if
+    lower; 0 turns both off): the same report on another day, its wording a formula around new
     figures.
     """
 

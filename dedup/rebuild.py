@@ -77,6 +77,9 @@ def _into_file(
     except OSError as error:
         raise BackendError(f"{new_path}: cannot write there ({error.strerror})") from None
     os.close(handle)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(building, 0o666 & ~umask)  # as any new file, not mkstemp's owner-only mode
     try:
         with _named(building, new_path):
             new = open_index(building, matches)

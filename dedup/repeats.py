@@ -24,7 +24,7 @@ from rapidfuzz import fuzz
 from dedup.config import RepeatConfig
 from dedup.model import Document, Paragraph, Repeat, RepeatKind
 from dedup.text.analyze import TextAnalysis, analyze
-from dedup.text.normalize import has_spaceless, tokenize, word_count
+from dedup.text.normalize import has_spaceless, tokenize, word_counts
 from dedup.text.numbers import numbers_in
 from dedup.text.shingle import MAX_COMPARED_PARAGRAPHS, paragraph_overlaps
 
@@ -57,7 +57,8 @@ def find_repeats(document: Document, analysis: TextAnalysis, config: RepeatConfi
         return []
     hashes = analysis.normalized.hashes.tolist()
     text_of = _LazyParagraphs(analysis)
-    counts = _word_counts(analysis, text_of, config)
+    # Words, in scripts without spaces too: min_tokens means words in Chinese and Thai.
+    counts = word_counts(analysis.normalized, analysis.shingles.token_counts)
     eligible = [i for i in range(len(paragraphs)) if counts[i] >= config.min_tokens]
 
     figures: dict[int, frozenset[str]] = {}
@@ -110,23 +111,6 @@ def find_repeats(document: Document, analysis: TextAnalysis, config: RepeatConfi
             )
         )
     return found
-
-
-def _word_counts(
-    analysis: TextAnalysis, text_of: _LazyParagraphs, config: RepeatConfig
-) -> npt.NDArray[np.int32]:
-    """Words per paragraph: its tokens, where a spaceless script's characters (a token each)
-    count by the characters its words take (:func:`dedup.text.normalize.word_count`), so that
-    ``min_tokens`` means words in Chinese and Thai too."""
-    counts = analysis.shingles.token_counts
-    if analysis.normalized.codepoints.max(initial=0) < 0x0E00:  # no spaceless script
-        return counts
-    counts = counts.copy()
-    for index in np.flatnonzero(counts >= config.min_block_tokens).tolist():
-        text = text_of[index]
-        if has_spaceless(text):
-            counts[index] = word_count(text)
-    return counts
 
 
 def _a_headline_restated(
@@ -226,8 +210,12 @@ def _compare(
     shorter_first = len(first) <= len(later)
     short, long = (first, later) if shorter_first else (later, first)
     short_numbers, long_numbers = numbers if shorter_first else numbers[::-1]
-    if long.endswith(short) and len(long) - len(short) <= config.max_prefix_chars:
-        prefix = long[: len(long) - len(short)]
+    prefix = long[: len(long) - len(short)]
+    if (
+        long.endswith(short)
+        and len(prefix) <= config.max_prefix_chars
+        and _ends_a_word(prefix)  # "Unofficial results …" is no "Official results …" behind "Un"
+    ):
         if _a_dateline(prefix):
             return "prefixed", {"similarity": similarity, "containment": 1.0}
         # Other words before the copy may turn what it says ("The ministry denied that …"):
@@ -237,6 +225,8 @@ def _compare(
         return None
     # Clean removes the later copy of an edited repeat, the smaller side of a contained one
     # (dedup.clean): only where the text it keeps holds every figure of the one it removes.
+    if similarity >= config.min_similarity and _turned(first, later):
+        return None  # nearly the same words, but a negation among those that differ
     if similarity >= config.min_similarity and later_numbers <= first_numbers:
         return "edited", scores
     if overlap >= config.min_containment and short_numbers <= long_numbers:
@@ -252,9 +242,27 @@ _TURNING_WORDS = frozenset((
     "not", "no", "never", "nor", "denied", "denies", "deny", "denying", "refuted", "rejected",
     "false", "untrue", "rumour", "rumor", "rumours", "rumors", "alleged", "allegedly", "claimed",
     "claims", "لا", "لم", "لن", "ليس", "ليست", "غير", "عدم", "نفت", "نفي", "ينفي", "تنفي", "نافيا",
-    "نافيه", "كذبت", "تكذيب", "شائعات", "شائعه", "مزاعم", "ادعاءات", "زعم", "زعمت",
+    "نافيه", "كذبت", "تكذيب", "شائعات", "شائعه", "مزاعم", "ادعاءات", "زعم", "زعمت", "unconfirmed",
+    "unofficial",
 ))  # fmt: skip
+# Chinese negations and denials, as characters (the prefix is one token a character): broad, as
+# 非洲 (Africa) and 不同 (different) hold them too, and a copy then kept rather than cut is the
+# safe side.
 _TURNING_CHARACTERS = frozenset("否不没非未假谣")
+_GLUED_PARTICLES = frozenset(("و", "ف"))
+
+
+def _turned(first: str, later: str) -> bool:
+    """Whether the words one paragraph has and the other lacks turn what it says: a negation,
+    a denial ("would approve" and "would not approve" are no edit of one another)."""
+    changed = set(tokenize(first)).symmetric_difference(tokenize(later))
+    return not (_TURNING_WORDS.isdisjoint(changed) and _TURNING_CHARACTERS.isdisjoint(changed))
+
+
+def _ends_a_word(prefix: str) -> bool:
+    """Whether the copy starts a word after ``prefix``: a space ends it, or a particle Arabic
+    writes on the next word ("و", "ف"), or a character of a script without spaces."""
+    return prefix.endswith(" ") or prefix in _GLUED_PARTICLES or has_spaceless(prefix[-1:])
 
 
 def _a_dateline(prefix: str) -> bool:

@@ -866,7 +866,7 @@ def _matched_share(figures: dict[str, bool], others: dict[str, bool]) -> float:
     """The share of ``figures`` (:func:`_leading_figures`) that ``others`` hold, or that a
     rounded figure and a large one agree on as far as the rounded one goes: "13" ("13 million")
     is "137" ("13,738,630"); "11" (a day) is not "112" (a count)."""
-    rounded = {key for key, large in others.items() if len(key) == 2}
+    rounded = {key for key in others if len(key) == 2}
     large_prefixes = {key[:2] for key, large in others.items() if large}
     matched = sum(
         key in others or (large and key[:2] in rounded) or (len(key) == 2 and key in large_prefixes)
@@ -1017,7 +1017,7 @@ def classify(
     if max(scores.get("numbers_a", 1.0), scores.get("numbers_b", 1.0)) < 1.0:
         return None  # short texts, each with a figure the other lacks, say other things
     figures_shared = scores.get("figures_shared", 1.0)
-    if figures_shared < _PARTIAL_MIN_FIGURES:
+    if figures_shared < min(_PARTIAL_MIN_FIGURES, config.min_figures_shared):
         return None  # the same wording around other figures: another day's report
     # Few figures in common: a digest may still reuse part of the text (a partial copy), but it
     # is no copy of the whole.

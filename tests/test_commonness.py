@@ -235,3 +235,8 @@ def test_figures_shared_decide_what_the_words_cannot(
     if figures_shared is not None:
         scores["figures_shared"] = figures_shared
     assert classify(scores, MatchConfig()) == verdict
+
+
+def test_min_figures_shared_zero_turns_the_figures_off() -> None:
+    scores = dict(SCORES, sentences_a=1.0, sentences_b=0.9, weighted_a=0.9, figures_shared=0.1)
+    assert classify(scores, MatchConfig(min_figures_shared=0.0)) == ("near_duplicate", None)

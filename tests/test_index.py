@@ -954,3 +954,11 @@ def test_stored_documents_include_those_replaced_while_they_are_read(index_url: 
     assert read[:2] == ["a-0", "a-1"]
     assert sorted(set(read)) == sorted(r["id"] for r in ARCHIVE)
     assert read[-1] == "a-0"  # the replacement, read at its new number
+
+
+def test_a_rebuilt_file_has_the_mode_of_any_new_file(tmp_path: Path, invoke: Invoke) -> None:
+    old, new, plain = tmp_path / "old.db", tmp_path / "new.db", tmp_path / "plain"
+    _archive(str(old))
+    plain.write_bytes(b"")
+    assert invoke("index", "rebuild", str(old), str(new)).exit_code == 0
+    assert new.stat().st_mode & 0o777 == plain.stat().st_mode & 0o777

@@ -311,8 +311,21 @@ def test_numbers_are_the_runs_of_digits_of_any_script() -> None:
         ("ثلاثة وعشرين شخصا", "23"),
     ]:
         assert numbers_in(words) == {value}, words
-    for words in ("Two hundred people", "ثلاثة آلاف ريال", "يوم الاثنين المقبل"):
+    for words in (
+        "Two hundred people",
+        "ثلاثة آلاف ريال",
+        "يوم الاثنين المقبل",
+        "twenty three thousand people",
+        "ثلاثة وعشرين ألف",
+        "一百二十人",
+        "ستي قالت",
+    ):
         assert numbers_in(words) == frozenset(), words
+    # Arabic teens, and counts written with harakat or tatweel.
+    assert numbers_in("ثلاثة عشر شخصا") == {"13"}
+    assert numbers_in("ثَلاثَةُ أشخاص وخمسـة") == {"3", "5"}
+    # A right-to-left mark between two numbers is no decimal point.
+    assert numbers_in("10\u200f20") == {"10", "20"}
     assert numbers_in("no figures here") == frozenset()
 
 

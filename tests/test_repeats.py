@@ -208,6 +208,19 @@ def test_a_headline_the_lead_restates_is_no_repeat() -> None:
     assert found(doc(EN_LEAD, "LONDON (Reuters) - " + EN_LEAD, EN_OTHER)) == [(0, 1, "prefixed")]
 
 
+def test_an_edit_that_negates_is_no_repeat() -> None:
+    assert found(doc(EN_HEAD, EN_LEAD, EN_OTHER, EN_LEAD.replace("voted", "has not voted"))) == []
+    assert found(doc(EN_HEAD, EN_LEAD, EN_OTHER, EN_LEAD.replace("voted", "has voted"))) == [
+        (1, 3, "edited")
+    ]
+
+
+def test_a_prefix_inside_a_word_is_no_dateline() -> None:
+    # "Un" is no dateline before "Official results …", and "unofficial" turns what it says.
+    lead = "Official results show " + EN_LEAD[0].lower() + EN_LEAD[1:]
+    assert found(doc(EN_HEAD, lead, EN_OTHER, "Un" + lead[0].lower() + lead[1:])) == []
+
+
 def test_old_mac_line_endings() -> None:
     text = "\r\r".join([EN_HEAD, EN_LEAD, EN_OTHER, EN_LEAD])
     assert found(text) == [(1, 3, "exact")]

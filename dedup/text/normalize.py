@@ -16,7 +16,6 @@ The steps, in order:
 
 from __future__ import annotations
 
-import math
 import os
 import re
 import sys
@@ -41,7 +40,7 @@ __all__ = [
     "reference_normalize",
     "space_spaceless",
     "tokenize",
-    "word_count",
+    "word_counts",
 ]
 
 _DELETE = (
@@ -156,7 +155,8 @@ _ASCII_TABLE = {cp: 0x20 for cp in range(128) if not chr(cp).isalnum() and not c
 # Characters a word of each spaceless script takes, about: Chinese and Japanese words are one to
 # three characters, Thai, Lao, Khmer and Burmese ones a syllable or more of several letters and
 # marks ("กรุงเทพมหานคร", Bangkok, is 13 code points).
-_CHARS_PER_WORD = [((0x0E00, 0x109F), 4), ((0x1780, 0x17FF), 4)]
+_SOUTHEAST_ASIAN = [(0x0E00, 0x0EFF), (0x1000, 0x109F), (0x1780, 0x17FF)]
+_SOUTHEAST_ASIAN_CHARS_PER_WORD = 4
 _CJK_CHARS_PER_WORD = 2
 
 
@@ -165,23 +165,39 @@ def has_spaceless(normalized: str) -> bool:
     return not normalized.isascii() and _spaceless_patterns()[0].search(normalized) is not None
 
 
-def word_count(normalized: str) -> int:
-    """About how many words normalized text holds: its tokens, where a spaceless script's
-    characters (one token each) count by the characters its words take."""
-    tokens = tokenize(normalized)
-    if normalized.isascii():
-        return len(tokens)
-    words = 0.0
-    for token in tokens:
-        if len(token) == 1 and is_spaceless_char(token):
-            cp = ord(token)
-            per_word = next(
-                (n for (lo, hi), n in _CHARS_PER_WORD if lo <= cp <= hi), _CJK_CHARS_PER_WORD
-            )
-            words += 1 / per_word
-        else:
-            words += 1
-    return math.ceil(words - 1e-9)
+def word_counts(
+    paragraphs: NormalizedParagraphs, token_counts: npt.NDArray[np.int32]
+) -> npt.NDArray[np.int32]:
+    """About how many words each paragraph holds: its tokens (``token_counts``), where the
+    characters of a script without spaces, a token each, count by the characters its words
+    take."""
+    codepoints = paragraphs.codepoints
+    southeast = _in_ranges(codepoints, _SOUTHEAST_ASIAN)
+    cjk = _in_ranges(codepoints, _SPACELESS_RANGES) & ~southeast
+    if not cjk.any() and not southeast.any():
+        return token_counts
+    n_cjk, n_southeast = (
+        _per_paragraph(mask, paragraphs.starts, paragraphs.ends) for mask in (cjk, southeast)
+    )
+    words = n_cjk / _CJK_CHARS_PER_WORD + n_southeast / _SOUTHEAST_ASIAN_CHARS_PER_WORD
+    return (token_counts - n_cjk - n_southeast + np.ceil(words - 1e-9)).astype(np.int32)
+
+
+def _per_paragraph(
+    mask: npt.NDArray[np.bool_], starts: npt.NDArray[np.int64], ends: npt.NDArray[np.int64]
+) -> npt.NDArray[np.int64]:
+    totals = np.concatenate([[0], np.cumsum(mask)])
+    result: npt.NDArray[np.int64] = totals[ends] - totals[starts]
+    return result
+
+
+def _in_ranges(
+    codepoints: npt.NDArray[np.uint32], ranges: list[tuple[int, int]]
+) -> npt.NDArray[np.bool_]:
+    found = np.zeros(len(codepoints), dtype=np.bool_)
+    for lo, hi in ranges:
+        found |= (codepoints >= lo) & (codepoints <= hi)
+    return found
 
 
 def is_spaceless_char(char: str) -> bool:

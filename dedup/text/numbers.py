@@ -18,7 +18,6 @@ it is a pronoun as often as a count.
 
 from __future__ import annotations
 
-import itertools
 import re
 import unicodedata
 
@@ -66,13 +65,16 @@ _ARABIC_STEMS = {
 _ARABIC_TENS = {
     form: value for value, forms in _ARABIC_STEMS.items() if value >= 20 for form in forms
 }
+_ARABIC_TEEN_TENS = frozenset(("عشر", "عشرة", "عشره"))
+# Harakat and tatweel, which keyboards add to a word without making it another.
+_MARKS = dict.fromkeys([*range(0x064B, 0x0660), 0x0670, 0x0640])
 _ARABIC_PREFIXES = [
     conjunction + preposition + article
     for conjunction in ("", "و", "ف")
     for preposition in ("", "ب", "ك")
     for article in ("", "ال")
 ] + ["ل", "لل", "ول", "ولل", "فل", "فلل"]
-_NOT_SPELLED = {"لست", "ولست", "فلست"}  # "I am not"
+_NOT_SPELLED = {"لست", "ولست", "فلست", "ستي", "الست"}  # "I am not", "my grandmother", "the lady"
 _SPELLED = _ENGLISH | {
     prefix + form: value
     for value, forms in _ARABIC_STEMS.items()
@@ -89,7 +91,10 @@ _SCALES = frozenset((
     "ألفاً", "مليون", "ملايين", "مليار", "مليارات",
 ))  # fmt: skip
 _PUNCTUATION = "\"'“”‘’«»()[]{}<>.,;:!?،؛؟…-–—/\\*"
-_CHINESE = re.compile("([二三四五六七八九十两]+)(?=[人名个位次年天座辆架艘起件项家所条只岁])")
+# Chinese numerals under a hundred before a measure word; part of a larger one (一百二十人) not.
+_CHINESE = re.compile(
+    "(?<![一二三四五六七八九十两百千万亿零])([二三四五六七八九十两]+)(?=[人名个位次年天座辆架艘起件项家所条只岁])"
+)
 _CHINESE_DIGITS = {c: v for v, c in enumerate("零一二三四五六七八九")} | {"两": 2}
 
 
@@ -105,24 +110,34 @@ def numbers_in(text: str, spelled: bool = True) -> frozenset[str]:
             found.update(_numbers_of_run(run.rstrip(_SEPARATORS + _RA + _RLM)))
     if not spelled:
         return frozenset(found)
-    words = [token.strip(_PUNCTUATION) for token in text.split()]
-    words.append("")
-    skip = False
-    for word, following in itertools.pairwise(words):
-        if skip:  # the units of "twenty three", the tens of "ثلاثة وعشرين": read already
-            skip = False
-            continue
+    words = [_bare(token.strip(_PUNCTUATION)) for token in text.split()]
+    words += ["", ""]
+    position = 0
+    while position < len(words) - 2:
+        word, following = words[position], words[position + 1]
+        position += 1
         value = _spelled(word)
-        if value is None or following.lower() in _SCALES:
+        if value is None:
             continue
         if value in _ENGLISH_TENS and following.lower() in _ENGLISH_UNITS:
-            value, skip = value + _ENGLISH_UNITS[following.lower()], True  # twenty three
+            value += _ENGLISH_UNITS[following.lower()]  # twenty three
         elif value < 10 and following[:1] == "و" and following[1:] in _ARABIC_TENS:
-            value, skip = value + _ARABIC_TENS[following[1:]], True  # ثلاثة وعشرين: 3 and 20
-        found.add(str(value))
+            value += _ARABIC_TENS[following[1:]]  # ثلاثة وعشرين: three and twenty
+        elif value < 10 and following in _ARABIC_TEEN_TENS:
+            value += 10  # ثلاثة عشر: three-teen
+        else:
+            following = ""
+        if following:  # two words read as one count
+            position += 1
+        if words[position].lower() not in _SCALES:
+            found.add(str(value))
     if _CHINESE.search(text):
         found.update(str(_chinese(word)) for word in _CHINESE.findall(text))
     return frozenset(found)
+
+
+def _bare(word: str) -> str:
+    return word if word.isascii() else word.translate(_MARKS)
 
 
 def _spelled(word: str) -> int | None:
@@ -151,7 +166,9 @@ def _numbers_of_run(run: str) -> list[str]:
     for mark in (_RLM, _RA):  # decimals written fraction first: "2.", RLM, "0"; "5ر1"
         if mark in run:
             pieces = run.split(mark)
-            fraction = pieces[0][:-1] if mark == _RLM and pieces[0][-1:] == "." else pieces[0]
+            fraction = pieces[0]
+            if mark == _RLM:  # the Asharq form only: "2.", RLM, "0"
+                fraction = pieces[0][:-1] if pieces[0][-1:] == "." else ""
             if len(pieces) == 2 and fraction.isdigit() and pieces[1].isdigit():
                 return [_decimal(pieces[1], fraction)]
             return [number for piece in pieces if piece for number in _numbers_of_run(piece)]
