@@ -82,9 +82,10 @@ _PARTIAL_MIN_CONTAINMENT = 0.1
 # changes what they say. A short pair is a copy only when one text's figures are all in the
 # other (``numbers_a``, ``numbers_b``): a copy may drop a figure, not change one.
 _SHORT_WORDS = 50
-# Longer texts that each hold this many figures are no copies when neither has more than
-# ``MatchConfig.min_figures_shared`` of its figures in the other: the same report on another
-# day (closing prices, temperatures, scores), its wording a formula around new figures.
+# Longer texts that each hold this many figures are no near-duplicates when they share less
+# than ``MatchConfig.min_figures_shared`` of them (the larger of the two shares): the same
+# report on another day (closing prices, temperatures, scores), its wording a formula around
+# new figures.
 _COUNTED_FIGURES = 4
 # Sharing fewer still, they are no partial copy either. Lower than the near-duplicate bar: a
 # digest that reuses a figure-poor lead shares few of the story's figures (0.16 in a BBC
