@@ -454,6 +454,15 @@ _REPEAT_DEFAULTS = {
 }
 
 
+_batch_size_option = click.option(
+    "--batch-size",
+    type=click.IntRange(min=1),
+    default=256,
+    show_default=True,
+    help="Documents per transaction: a crash loses at most the batch being written.",
+)
+
+
 @cli.group(short_help="Build and inspect an archive index (SQLite or Redis).")
 def index() -> None:
     """Build and inspect an archive index: a SQLite file (a path, or sqlite:///path) or a Redis
@@ -464,13 +473,7 @@ def index() -> None:
 @click.argument("index_url", metavar="INDEX")
 @click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
 @read_options
-@click.option(
-    "--batch-size",
-    type=click.IntRange(min=1),
-    default=256,
-    show_default=True,
-    help="Documents per transaction: a crash loses at most the batch being written.",
-)
+@_batch_size_option
 def index_add(index_url: str, inputs: tuple[str, ...], batch_size: int, **options: Any) -> None:
     """Add the documents of INPUT... to INDEX (created if absent). An id already there is
     replaced; an unchanged document is left alone, so re-running an add is safe.
@@ -533,13 +536,7 @@ def index_recount(index_url: str) -> None:
 @index.command("rebuild", short_help="Build a new index from the documents stored in another.")
 @click.argument("old_url", metavar="OLD")
 @click.argument("new_url", metavar="NEW")
-@click.option(
-    "--batch-size",
-    type=click.IntRange(min=1),
-    default=256,
-    show_default=True,
-    help="Documents read and written at a time.",
-)
+@_batch_size_option
 def index_rebuild(old_url: str, new_url: str, batch_size: int) -> None:
     """Build the index NEW from the documents stored in OLD, with OLD's settings: brings an
     index of an older format version to this one (OLD is only read), or moves an index to the
