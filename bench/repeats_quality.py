@@ -10,28 +10,13 @@ documents are flagged.
 from __future__ import annotations
 
 import argparse
-import bisect
 import collections
 import json
-import re
-from collections.abc import Callable
 from pathlib import Path
 
 from dedup.config import RepeatConfig
 from dedup.model import Document
 from dedup.repeats import find_repeats_in
-
-_BLOCK = re.compile(r"\S[^\n]*(?:\n(?![ \t\r]*\n)[^\n]*)*")
-_BLANK_LINE = re.compile(r"\n[ \t\r]*\n")
-
-
-def _blank_line_blocks(text: str) -> Callable[[int], int] | None:
-    """Which blank-line block (0-based, empty ones not counted) holds a character offset; None
-    for a text without blank lines (the gold counts its lines, as dedup does)."""
-    if not _BLANK_LINE.search(text):
-        return None
-    blocks = [m.start() for m in _BLOCK.finditer(text)]
-    return lambda offset: bisect.bisect_right(blocks, offset) - 1
 
 
 def _load(path: Path) -> list[dict[str, object]]:
@@ -62,16 +47,8 @@ def main() -> None:
     clean_flagged = clean_total = 0
     for gold in _load(data / "planted_repeats_gold.jsonl"):
         doc = docs[gold["id"]]
-        text = str(doc["text"])
-        repeats = find_repeats_in(Document(str(doc["id"]), text), config)
-        # The gold counts blank-line blocks; dedup may split a block into its lines.
-        block_of = _blank_line_blocks(text)
-        pairs = {
-            (r.first.index, r.repeat.index)
-            if block_of is None
-            else (block_of(r.first.start), block_of(r.repeat.start))
-            for r in repeats
-        }
+        repeats = find_repeats_in(Document(str(doc["id"]), str(doc["text"])), config)
+        pairs = {(r.first.index, r.repeat.index) for r in repeats}
         if gold["kind"] == "none":
             clean_total += 1
             clean_flagged += bool(repeats)

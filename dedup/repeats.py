@@ -90,9 +90,6 @@ def find_repeats(document: Document, analysis: TextAnalysis, config: RepeatConfi
                 pairs[j] = (i, *verdict)
                 break
     _extend_blocks(pairs, hashes, counts, config)
-    for j in [j for j, (_, kind, _) in pairs.items() if kind == "exact" and j > 0]:
-        if _announced(document.text, paragraphs[j - 1]):
-            del pairs[j]  # "let me ask the question again:" then the question, word for word
     found: list[Repeat] = []
     for j in sorted(pairs):
         i, kind, scores = pairs[j]
@@ -114,12 +111,6 @@ def find_repeats(document: Document, analysis: TextAnalysis, config: RepeatConfi
             )
         )
     return found
-
-
-def _announced(text: str, before: Paragraph) -> bool:
-    """Whether the paragraph before a repeat announces it, ending with a colon: a quotation
-    given again word for word is said on purpose."""
-    return text[before.start : before.end].rstrip().endswith((":", "："))
 
 
 def _a_headline_restated(

@@ -221,21 +221,6 @@ def test_a_prefix_inside_a_word_is_no_dateline() -> None:
     assert found(doc(EN_HEAD, lead, EN_OTHER, "Un" + lead[0].lower() + lead[1:])) == []
 
 
-def test_a_repeat_in_a_body_written_a_paragraph_a_line_is_found() -> None:
-    long_lead = EN_LEAD + " " + EN_THIRD
-    body = "\n".join([long_lead, EN_OTHER + " " + EN_OTHER, "LONDON (Reuters) - " + long_lead])
-    assert found(EN_HEAD + "\n\n" + body) == [(1, 3, "prefixed")]
-
-
-def test_a_quotation_announced_by_a_colon_is_no_repeat() -> None:
-    question = EN_LEAD.replace(".", "?")
-    text = doc(EN_HEAD, question, EN_OTHER, "Let me ask the question once more:", question)
-    assert found(text) == []
-    # Not word for word: an edit after a heading that ends with a colon is still a repeat.
-    edited = doc(EN_HEAD, EN_LEAD, EN_OTHER, "3) The budget:", drop_word(EN_LEAD, 7))
-    assert found(edited) == [(1, 4, "edited")]
-
-
 def test_old_mac_line_endings() -> None:
     text = "\r\r".join([EN_HEAD, EN_LEAD, EN_OTHER, EN_LEAD])
     assert found(text) == [(1, 3, "exact")]

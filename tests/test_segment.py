@@ -13,9 +13,7 @@ _BREAK = re.compile("(\r\n|\n|\r|\u2028|\u2029)")
 
 
 def reference(text: str) -> list[str]:
-    """Paragraph texts, the obvious way: lines, grouped by blank lines if any, else one by one;
-    a group holding two lines of 100 characters or more (the group's own white space at either
-    end left out) is its lines, one by one.
+    """Paragraph texts, the obvious way: lines, grouped by blank lines if any, else one by one.
 
     A line ends at "\n", "\r\n", a lone "\r", U+2028 or U+2029. A blank line is a
     whitespace-only line with a line break on both sides.
@@ -27,22 +25,16 @@ def reference(text: str) -> list[str]:
         return [line.strip() for line in lines if line.strip()]
     found: list[str] = []
     group: list[int] = []
-    for number, is_blank in enumerate([*blank, True]):
-        if not is_blank:
+    for number, is_blank in enumerate(blank):
+        if is_blank:
+            if group:
+                found.append(_joined(lines, breaks, group))
+            group = []
+        else:
             group.append(number)
-            continue
-        if group and _of_paragraphs([lines[n] for n in group]):
-            found.extend(lines[n].strip() for n in group if lines[n].strip())
-        elif group:
-            found.append(_joined(lines, breaks, group))
-        group = []
+    if group:
+        found.append(_joined(lines, breaks, group))
     return found
-
-
-def _of_paragraphs(group: list[str]) -> bool:
-    trimmed = [*group]
-    trimmed[0], trimmed[-1] = trimmed[0].lstrip(), trimmed[-1].rstrip()
-    return sum(len(line) >= 100 for line in trimmed) >= 2
 
 
 def _joined(lines: list[str], breaks: list[str], group: list[int]) -> str:
@@ -75,27 +67,6 @@ def test_spans_map_back_into_the_text(text: str) -> None:
 @given(texts)
 def test_agrees_with_the_reference(text: str) -> None:
     assert [text[p.start : p.end] for p in paragraphs(text)] == reference(text)
-
-
-long_lines = st.lists(
-    st.lists(st.sampled_from(["a", " ", "ج", "bb" * 25, "\n", "\n\n", " \n \n"]), max_size=12).map(
-        "".join
-    ),
-    max_size=5,
-).map("\n".join)
-
-
-@settings(max_examples=500, deadline=None)
-@given(long_lines)
-def test_blocks_of_long_lines_agree_with_the_reference(text: str) -> None:
-    assert [text[p.start : p.end] for p in paragraphs(text)] == reference(text)
-
-
-def test_a_block_of_paragraph_long_lines_is_its_lines() -> None:
-    body = ["A line the length of a paragraph, " * 4 + str(k) for k in range(3)]
-    poem = "A poem\nshort line one\nshort line two"
-    text = "Headline\n\n" + "\n".join(body) + "\n\n" + poem + "\n"
-    assert [text[p.start : p.end] for p in paragraphs(text)] == ["Headline", *body, poem]
 
 
 @settings(max_examples=200, deadline=None)

@@ -1,10 +1,7 @@
 """Split a document into paragraphs, keeping character spans into the original text.
 
 Paragraphs are the blocks between blank lines (a line holding only white space counts as blank);
-a document without any blank line is split at every line break instead, and so is a block that
-holds two lines or more of paragraph length (a title, a blank line, then a body written a
-paragraph a line, as many scraped articles are; a poem's or an address's short lines stay one
-block). A line ends at "\n",
+a document without any blank line is split at every line break instead. A line ends at "\n",
 "\r\n", a lone "\r" or a Unicode line or paragraph separator. Each span excludes the
 paragraph's surrounding white space, and empty blocks are skipped, so indices count only
 paragraphs with text. A compiled scan over code points does the work (white space as Python's
@@ -69,51 +66,6 @@ def _blank_line_end(codepoints: npt.NDArray[np.uint32], newline: int) -> int:
     return j + 1 if j < size and _is_break(codepoints, j) else -1
 
 
-# A line this long is a paragraph's: two of them in one block make its lines paragraphs.
-_PARAGRAPH_LINE = 100
-
-
-@numba.njit(cache=True, nogil=True)
-def _lines_of_paragraphs(codepoints: npt.NDArray[np.uint32], first: int, last: int) -> bool:
-    """Whether the block ``[first, last)`` holds two lines of paragraph length or more."""
-    long_lines = 0
-    line_start = first
-    for i in range(first, last + 1):
-        if i == last or _is_break(codepoints, i):
-            if i - line_start >= _PARAGRAPH_LINE:
-                long_lines += 1
-                if long_lines == 2:
-                    return True
-            line_start = i + 1
-    return False
-
-
-@numba.njit(cache=True, nogil=True)
-def _add_lines(
-    codepoints: npt.NDArray[np.uint32],
-    first: int,
-    last: int,
-    spans: npt.NDArray[np.int64],
-    count: int,
-) -> int:
-    """Add the non-blank lines of ``[first, last)`` to ``spans`` from row ``count``, trimmed;
-    returns the new count."""
-    line_start = first
-    for i in range(first, last + 1):
-        if i == last or _is_break(codepoints, i):
-            a, b = line_start, i
-            while a < b and _is_space(codepoints[a]):
-                a += 1
-            while b > a and _is_space(codepoints[b - 1]):
-                b -= 1
-            if b > a:
-                spans[count, 0] = a
-                spans[count, 1] = b
-                count += 1
-            line_start = i + 1
-    return count
-
-
 @numba.njit(cache=True, nogil=True)
 def _spans_kernel(codepoints: npt.NDArray[np.uint32]) -> npt.NDArray[np.int64]:
     size = codepoints.shape[0]
@@ -147,9 +99,7 @@ def _spans_kernel(codepoints: npt.NDArray[np.uint32]) -> npt.NDArray[np.int64]:
             first += 1
         while last > first and _is_space(codepoints[last - 1]):
             last -= 1
-        if by_blank_lines and _lines_of_paragraphs(codepoints, first, last):
-            count = _add_lines(codepoints, first, last, spans, count)
-        elif last > first:
+        if last > first:
             spans[count, 0] = first
             spans[count, 1] = last
             count += 1
