@@ -15,7 +15,7 @@ scores only those. An edited or contained copy adds no figure to the paragraph i
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -225,7 +225,8 @@ def _compare(
         return None
     # Clean removes the later copy of an edited repeat, the smaller side of a contained one
     # (dedup.clean): only where the text it keeps holds every figure of the one it removes.
-    if similarity >= config.min_similarity and _turned(first, later):
+    appended = f" {short} " in f" {long} "  # all of it, word for word, inside the other
+    if similarity >= config.min_similarity and not appended and _turned(first, later):
         return None  # nearly the same words, but a negation among those that differ
     if similarity >= config.min_similarity and later_numbers <= first_numbers:
         return "edited", scores
@@ -243,7 +244,7 @@ _TURNING_WORDS = frozenset((
     "false", "untrue", "rumour", "rumor", "rumours", "rumors", "alleged", "allegedly", "claimed",
     "claims", "لا", "لم", "لن", "ليس", "ليست", "غير", "عدم", "نفت", "نفي", "ينفي", "تنفي", "نافيا",
     "نافيه", "كذبت", "تكذيب", "شائعات", "شائعه", "مزاعم", "ادعاءات", "زعم", "زعمت", "unconfirmed",
-    "unofficial",
+    "unofficial", "claiming", "hoax", "dismissed", "dismisses", "fake", "misleading", "نفى",
 ))  # fmt: skip
 # Chinese negations and denials, as characters (the prefix is one token a character): broad, as
 # 非洲 (Africa) and 不同 (different) hold them too, and a copy then kept rather than cut is the
@@ -255,8 +256,18 @@ _GLUED_PARTICLES = frozenset(("و", "ف"))
 def _turned(first: str, later: str) -> bool:
     """Whether the words one paragraph has and the other lacks turn what it says: a negation,
     a denial ("would approve" and "would not approve" are no edit of one another)."""
-    changed = set(tokenize(first)).symmetric_difference(tokenize(later))
-    return not (_TURNING_WORDS.isdisjoint(changed) and _TURNING_CHARACTERS.isdisjoint(changed))
+    return _turning(set(tokenize(first)).symmetric_difference(tokenize(later)))
+
+
+def _turning(tokens: Iterable[str]) -> bool:
+    """Whether ``tokens`` hold a turning word, written alone or behind the Arabic "و" or "ف"
+    ("ولن", "فلا")."""
+    return any(
+        token in _TURNING_WORDS
+        or token in _TURNING_CHARACTERS
+        or (token[:1] in _GLUED_PARTICLES and token[1:] in _TURNING_WORDS)
+        for token in tokens
+    )
 
 
 def _ends_a_word(prefix: str) -> bool:
@@ -272,8 +283,4 @@ def _a_dateline(prefix: str) -> bool:
     tokens = tokenize(prefix)
     if not tokens:
         return True
-    return not (
-        tokens[-1] in _COMPLEMENTIZERS
-        or not _TURNING_WORDS.isdisjoint(tokens)
-        or not _TURNING_CHARACTERS.isdisjoint(tokens)
-    )
+    return not (tokens[-1] in _COMPLEMENTIZERS or _turning(tokens))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from importlib import resources
+from pathlib import Path
 from types import ModuleType
 
 import dedup
@@ -52,6 +53,21 @@ def test_compiled_kernels_are_cached_outside_the_package() -> None:
     shown = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
     ).stdout.strip()
-    from dedup.cache import CACHE_DIR
+    from dedup.cache import CACHE_DIR, source_fingerprint
 
-    assert shown == str(CACHE_DIR / "numba")
+    assert shown == str(CACHE_DIR / "numba" / source_fingerprint())
+
+
+def test_any_change_to_the_sources_names_another_kernel_cache(tmp_path: Path) -> None:
+    # numba checks a cached kernel against its own file only: the batch kernel would keep an
+    # old paragraph splitter compiled in after segment.py changed.
+    from dedup.cache import source_fingerprint
+
+    (tmp_path / "batch.py").write_text("calls the splitter\n")
+    (tmp_path / "text").mkdir()
+    splitter = tmp_path / "text" / "segment.py"
+    splitter.write_text("splits at blank lines\n")
+    before = source_fingerprint(tmp_path)
+    assert source_fingerprint(tmp_path) == before
+    splitter.write_text("splits at blank lines and long lines\n")
+    assert source_fingerprint(tmp_path) != before

@@ -138,8 +138,9 @@ def test_arabic_and_chinese_datelines_without_punctuation_make_a_prefixed_repeat
         (EN_LEAD, "The Ministry of Health (MoH) said that " + EN_LEAD[0].lower() + EN_LEAD[1:]),
         (AR_LEAD, "ونفت الحكومة صحة ما تم تداوله بأن " + AR_LEAD),
         (ZH_LEAD, "有专家否认" + ZH_LEAD),
+        (EN_LEAD, "Officials dismissed social media posts claiming " + EN_LEAD),
     ],
-    ids=["en", "en-hyphen", "en-bracket", "ar", "zh"],
+    ids=["en", "en-hyphen", "en-bracket", "ar", "zh", "en-dismissed"],
 )
 def test_words_that_turn_a_copy_keep_it(lead: str, turned: str) -> None:
     # No dateline: the later paragraph contains the earlier and says more, so it is a
@@ -210,6 +211,17 @@ def test_a_headline_the_lead_restates_is_no_repeat() -> None:
 
 def test_an_edit_that_negates_is_no_repeat() -> None:
     assert found(doc(EN_HEAD, EN_LEAD, EN_OTHER, EN_LEAD.replace("voted", "has not voted"))) == []
+    # Arabic writes "and will not" as one word: "ولن".
+    promise = (
+        "قال مسؤول كبير إن الحكومة ستوافق على مشروع الميزانية الجديد خلال الجلسة المقبلة "
+        "للمجلس بعد مناقشات طويلة مع الكتل النيابية"
+    )
+    denied = promise.replace("ستوافق", "ولن توافق")
+    assert found(doc(AR_HEAD, promise, AR_OTHER, denied)) == []
+    # A negation only in a clause the copy adds does not turn the copy.
+    lead = EN_LEAD + " " + EN_THIRD
+    appended = lead[:-1] + ", speaking on condition they not be named."
+    assert [kind for _, _, kind in found(doc(EN_HEAD, lead, EN_OTHER, appended))] != []
     assert found(doc(EN_HEAD, EN_LEAD, EN_OTHER, EN_LEAD.replace("voted", "has voted"))) == [
         (1, 3, "edited")
     ]
