@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
-from multiprocessing import get_context
 from typing import Literal
 
 import numpy as np
@@ -35,6 +33,7 @@ from dedup.io.readers import DocumentReader
 from dedup.lsh import band_key_matrix
 from dedup.memory import trim_heap
 from dedup.model import ArchiveDirection, ArchiveMatch, CheckReport, Document
+from dedup.pool import forked_pool
 from dedup.profile_cache import ProfileCache, runs_within
 from dedup.unique import unique_values
 from dedup.verify import (
@@ -252,7 +251,7 @@ class _ArchiveCheck:
             _CHECKING = self
             trim_heap()  # the candidate search's freed heap: each worker would count it too
             try:
-                with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
+                with forked_pool(workers) as pool:
                     for found in pool.map(_verify_in_worker, chunks):
                         matches.extend(found)
             finally:

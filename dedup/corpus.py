@@ -18,10 +18,8 @@ import math
 import os
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from multiprocessing import get_context
 from typing import Literal
 
 import numpy as np
@@ -37,6 +35,7 @@ from dedup.io.spill import ColumnSpill, TextSpill
 from dedup.lsh import agreeing, candidate_pairs, pairs_sharing_keys
 from dedup.memory import concatenate_releasing, start_forked_worker, trim_heap
 from dedup.model import Cluster, Document, Match, MatchKind, Repeat, Report
+from dedup.pool import forked_pool
 from dedup.profile_cache import ProfileCache, runs_within
 from dedup.repeats import removed_side
 from dedup.unique import unique_pairs
@@ -337,9 +336,7 @@ class _Corpus:
         try:
             chunks = [pairs[k : k + _PAIRS_PER_TASK] for k in range(0, len(pairs), _PAIRS_PER_TASK)]
             results = []
-            with ProcessPoolExecutor(
-                workers, mp_context=get_context("fork"), initializer=start_forked_worker
-            ) as pool:
+            with forked_pool(workers, start_forked_worker) as pool:
                 for verdicts in pool.map(_verify_chunk, chunks):
                     results.extend(verdicts)
                     if self.progress is not None:

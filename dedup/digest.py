@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
-from multiprocessing import get_context
 
 import numba
 import numpy as np
@@ -24,6 +23,7 @@ from dedup.config import ScanConfig
 from dedup.io.spill import TextSpill
 from dedup.memory import start_forked_worker
 from dedup.model import Document, Repeat
+from dedup.pool import forked_pool
 from dedup.repeats import MIN_OVERLAP, find_repeats
 from dedup.sketch import sign_documents_and_passages
 from dedup.text.analyze import analyze
@@ -212,10 +212,7 @@ def digest_stream(
             yield batch, digest_batch(batch, config, counts)
         return
     _warm_up(config)  # load compiled kernels once here, so forked workers start with them
-    context = get_context("fork")
-    with ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, initializer=_start_worker, initargs=(counts,)
-    ) as pool:
+    with forked_pool(workers, _start_worker, (counts,)) as pool:
         pending: list[tuple[list[Document], Future[Digest]]] = []
         for batch in _chain(first, second, batches):
             if spill is None:

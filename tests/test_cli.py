@@ -894,3 +894,41 @@ def test_the_command_loads_numba_without_scipy_linalg_which_still_imports() -> N
     )
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert run.stdout.split() == ["False", "5.0"]
+
+
+def test_ctrl_c_to_the_process_group_stops_a_scan_in_one_line(tmp_path: Path) -> None:
+    # A terminal's Ctrl-C reaches every process of the group: the workers leave it to the
+    # main process, which cancels the queued work and says so once. The scan reads stdin, fed
+    # enough for its workers to start and then held, so the signal finds it mid-run.
+    import os
+    import random
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    rng = random.Random(3)
+    words = ["".join(rng.choices("abcdefghij", k=rng.randint(3, 8))) for _ in range(5000)]
+    lines = [
+        json.dumps({"id": str(k), "text": " ".join(rng.choices(words, k=300))}) + "\n"
+        for k in range(6000)
+    ]
+    report = tmp_path / "report.jsonl"
+    scan = subprocess.Popen(
+        [sys.executable, "-m", "dedup", "scan", "-", "--report", str(report), "-q"],
+        stdin=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    assert scan.stdin is not None
+    scan.stdin.write("".join(lines))
+    scan.stdin.flush()
+    time.sleep(3)  # the workers digest what came; the reader waits for more
+    os.killpg(scan.pid, signal.SIGINT)
+    started = time.monotonic()
+    _, stderr = scan.communicate(timeout=30)
+    assert time.monotonic() - started < 10
+    assert scan.returncode == 130
+    assert stderr == "dedup: interrupted\n"
+    assert not report.exists()
