@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import math
+import signal
 import sqlite3
 import sys
 import time
@@ -251,6 +252,9 @@ class _Group(click.Group):
             where = f"{error.filename}: " if error.filename else ""
             click.echo(f"dedup: error: {where}{error.strerror or error}", err=True)
             ctx.exit(EXIT_ERROR)
+        except _Terminated:
+            click.echo("dedup: terminated", err=True)
+            ctx.exit(143)
         except KeyboardInterrupt:
             click.echo("dedup: interrupted", err=True)
             ctx.exit(130)
@@ -770,8 +774,18 @@ def _styled(summary: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM (a CI runner stopping a job), raised where the run is, as Ctrl-C is: outputs
+    not yet renamed into place are removed and queued work is cancelled on the way out."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise _Terminated
+
+
 def main() -> None:
     """Entry point of the ``dedup`` console script and ``python -m dedup``."""
+    signal.signal(signal.SIGTERM, _terminate)
     _load_numba_without_blas()
     try:
         cli(prog_name="dedup")

@@ -3,7 +3,9 @@
 A terminal's Ctrl-C (or a CI runner cancelling a job) signals the whole process group. Workers
 that took it would each print a traceback, and the main process would then wait for the work
 still queued. Here the workers ignore it; the main process stops the pool: what is queued is
-cancelled, and only the tasks already running finish.
+cancelled, and only the tasks already running finish. A SIGTERM to the group ends the workers
+at once, without a word; the main process (the command turns SIGTERM into an interrupt) cleans
+up as for Ctrl-C.
 """
 
 from __future__ import annotations
@@ -41,5 +43,7 @@ def forked_pool(
 
 def _start_worker(initializer: Callable[..., None] | None, initargs: tuple[Any, ...]) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # SIGTERM ends a worker quietly, whatever handler the forking process had.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if initializer is not None:
         initializer(*initargs)

@@ -896,10 +896,17 @@ def test_the_command_loads_numba_without_scipy_linalg_which_still_imports() -> N
     assert run.stdout.split() == ["False", "5.0"]
 
 
-def test_ctrl_c_to_the_process_group_stops_a_scan_in_one_line(tmp_path: Path) -> None:
-    # A terminal's Ctrl-C reaches every process of the group: the workers leave it to the
-    # main process, which cancels the queued work and says so once. The scan reads stdin, fed
-    # enough for its workers to start and then held, so the signal finds it mid-run.
+@pytest.mark.parametrize(
+    ("signal_name", "code", "said"),
+    [("SIGINT", 130, "interrupted"), ("SIGTERM", 143, "terminated")],
+)
+def test_a_signal_to_the_process_group_stops_a_scan_in_one_line(
+    tmp_path: Path, signal_name: str, code: int, said: str
+) -> None:
+    # A terminal's Ctrl-C, or a CI runner stopping a job, reaches every process of the group:
+    # the main process cancels the queued work, removes what it had not finished writing, and
+    # says so once. The scan reads stdin, fed enough for its workers to start and then held, so
+    # the signal finds it mid-run.
     import os
     import random
     import signal
@@ -925,10 +932,10 @@ def test_ctrl_c_to_the_process_group_stops_a_scan_in_one_line(tmp_path: Path) ->
     scan.stdin.write("".join(lines))
     scan.stdin.flush()
     time.sleep(3)  # the workers digest what came; the reader waits for more
-    os.killpg(scan.pid, signal.SIGINT)
+    os.killpg(scan.pid, getattr(signal, signal_name))
     started = time.monotonic()
     _, stderr = scan.communicate(timeout=30)
     assert time.monotonic() - started < 10
-    assert scan.returncode == 130
-    assert stderr == "dedup: interrupted\n"
-    assert not report.exists()
+    assert scan.returncode == code
+    assert stderr == f"dedup: {said}\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
