@@ -119,14 +119,15 @@ class Profile:
     token_set: U64
     _sentence_runs: SentenceRuns | None = None
     _sentence_words: SentenceWords | None = None
-    _numbers: frozenset[str] | None = None
+    _figures: dict[str, bool] | None = None
 
-    def figures(self) -> frozenset[str]:
-        """The figures of the text written in digits (:mod:`dedup.text.numbers`), read on
-        first use: what tells two longer texts' figures apart."""
-        if self._numbers is None:
-            self._numbers = numbers_in(self.text, spelled=False)
-        return self._numbers
+    def figures(self) -> dict[str, bool]:
+        """The leading digits of the figures the text writes in digits (:func:`_leading_figures`),
+        read on first use (a document is often verified against several): what tells two longer
+        texts' figures apart."""
+        if self._figures is None:
+            self._figures = _leading_figures(numbers_in(self.text, spelled=False))
+        return self._figures
 
     def sentence_runs(self) -> SentenceRuns:
         if self._sentence_runs is None:
@@ -780,7 +781,7 @@ def measure(
             numbers_in(a.text), numbers_in(b.text)
         )
     else:  # the counts that words spell are under ten, or tens: they say little here
-        figures_a, figures_b = _leading_figures(a.figures()), _leading_figures(b.figures())
+        figures_a, figures_b = a.figures(), b.figures()
         if min(len(figures_a), len(figures_b)) >= _COUNTED_FIGURES:
             scores["figures_shared"] = max(
                 _matched_share(figures_a, figures_b), _matched_share(figures_b, figures_a)

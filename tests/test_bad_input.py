@@ -48,28 +48,27 @@ def huge_text(path: Path) -> None:
             handle.write(b"word " * 200_000)
 
 
-def huge_jsonl(path: Path) -> None:
+def _huge(path: Path, head: bytes, filler: bytes, tail: bytes) -> None:
+    """``head``, then ``filler`` over and over (about HUGE bytes, written a piece at a time),
+    then ``tail``."""
     with open(path, "wb") as handle:
-        handle.write(GOOD_LINE + b'{"id": "huge", "text": "')
+        handle.write(head)
         for _ in range(HUGE // 1_000_000):
-            handle.write(b"word " * 200_000)
-        handle.write(b'"}\n' + GOOD_LINE_2)
+            handle.write(filler * (1_000_000 // len(filler)))
+        handle.write(tail)
+
+
+def huge_jsonl(path: Path) -> None:
+    _huge(path, GOOD_LINE + b'{"id": "huge", "text": "', b"word ", b'"}\n' + GOOD_LINE_2)
 
 
 def huge_csv_field(path: Path) -> None:
-    with open(path, "wb") as handle:
-        handle.write(b'id,text\na,good\nb,"a ""quoted"" start\n')
-        for _ in range(HUGE // 1_000_000):
-            handle.write(b"word, word\n" * 100_000)
-        handle.write(b'end"\nc,"fine, and ""quoted"""\n')
+    head = b'id,text\na,good\nb,"a ""quoted"" start\n'
+    _huge(path, head, b"word, word\n", b'end"\nc,"fine, and ""quoted"""\n')
 
 
 def huge_tsv_line(path: Path) -> None:
-    with open(path, "wb") as handle:
-        handle.write(b"id\ttext\nb\t")
-        for _ in range(HUGE // 1_000_000):
-            handle.write(b"word " * 200_000)
-        handle.write(b"\nc\tfine\nd\talso fine\n")
+    _huge(path, b"id\ttext\nb\t", b"word ", b"\nc\tfine\nd\talso fine\n")
 
 
 def empty_parquet(path: Path) -> None:

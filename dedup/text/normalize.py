@@ -172,6 +172,8 @@ def word_counts(
     characters of a script without spaces, a token each, count by the characters its words
     take."""
     codepoints = paragraphs.codepoints
+    if codepoints.max(initial=0) < _SPACELESS_RANGES[0][0]:  # nearly every text: one pass
+        return token_counts
     southeast = _in_ranges(codepoints, _SOUTHEAST_ASIAN)
     cjk = _in_ranges(codepoints, _SPACELESS_RANGES) & ~southeast
     if not cjk.any() and not southeast.any():
