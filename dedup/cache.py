@@ -9,15 +9,21 @@ Kernels are cached in a folder named by a fingerprint of the package's sources (
 modification times). numba checks a cached kernel against its own file only, so a kernel that
 calls one from another file (the batch kernel calls the paragraph splitter) would keep running
 the old callee after that file changed; any change to the package compiles afresh instead.
+Each run marks its folder used; a run that starts a new folder removes the folders of other
+sources that no run has used lately (:func:`prune_kernel_folders`), so upgrades do not pile
+them up.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
+import shutil
+import time
 from pathlib import Path
 
-__all__ = ["CACHE_DIR", "source_fingerprint"]
+__all__ = ["CACHE_DIR", "prune_kernel_folders", "source_fingerprint"]
 
 CACHE_DIR = Path(os.environ.get("DEDUP_CACHE_DIR") or Path.home() / ".cache" / "dedup")
 
@@ -31,4 +37,46 @@ def source_fingerprint(package: Path = Path(__file__).parent) -> str:
     return digest.hexdigest()
 
 
-os.environ.setdefault("NUMBA_CACHE_DIR", str(CACHE_DIR / "numba" / source_fingerprint()))
+_FINGERPRINT = re.compile(r"[0-9a-f]{16}")
+
+
+def prune_kernel_folders(
+    root: Path, current: str, keep: int = 3, idle_seconds: float = 3600.0
+) -> list[Path]:
+    """Remove the kernel folders in ``root`` of sources other than ``current``: all but the
+    ``keep`` used last, and of those only folders no run has used for ``idle_seconds`` (another
+    install's run may be loading from one). Returns the folders removed; failures are ignored,
+    as the folders are only a cache."""
+    others = []
+    for folder in root.glob("*"):
+        if folder.name == current or not _FINGERPRINT.fullmatch(folder.name):
+            continue
+        try:
+            others.append((folder.stat().st_mtime, folder))
+        except OSError:
+            continue
+    others.sort(reverse=True)
+    now = time.time()
+    removed = []
+    for used, folder in others[keep:]:
+        if now - used > idle_seconds:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
+
+
+def _use_kernel_folder() -> None:
+    """Point numba at this source's folder, mark it used, and prune others when it is new."""
+    fingerprint = source_fingerprint()
+    folder = CACHE_DIR / "numba" / fingerprint
+    os.environ["NUMBA_CACHE_DIR"] = str(folder)
+    try:
+        os.utime(folder)
+    except FileNotFoundError:
+        prune_kernel_folders(folder.parent, fingerprint)
+    except OSError:
+        pass
+
+
+if "NUMBA_CACHE_DIR" not in os.environ:
+    _use_kernel_folder()
