@@ -225,8 +225,13 @@ def _compare(
         return None
     # Clean removes the later copy of an edited repeat, the smaller side of a contained one
     # (dedup.clean): only where the text it keeps holds every figure of the one it removes.
-    appended = f" {short} " in f" {long} "  # all of it, word for word, inside the other
-    if similarity >= config.min_similarity and not appended and _turned(first, later):
+    if f" {short} " in f" {long} ":
+        # All of it, word for word, inside the other with words around it: the longer one is
+        # kept, whatever they say ("…, a report the bank denied.", "…。日銀はこれを否定した。").
+        if short_numbers <= long_numbers:
+            return "contained", {"similarity": similarity, "containment": 1.0}
+        return None
+    if similarity >= config.min_similarity and _turned(first, later):
         return None  # nearly the same words, but a negation among those that differ
     if similarity >= config.min_similarity and later_numbers <= first_numbers:
         return "edited", scores
@@ -246,26 +251,46 @@ _TURNING_WORDS = frozenset((
     "نافيه", "كذبت", "تكذيب", "شائعات", "شائعه", "مزاعم", "ادعاءات", "زعم", "زعمت", "unconfirmed",
     "unofficial", "claiming", "hoax", "dismissed", "dismisses", "fake", "misleading", "نفى",
 ))  # fmt: skip
-# Chinese negations and denials, as characters (the prefix is one token a character): broad, as
-# 非洲 (Africa) and 不同 (different) hold them too, and a copy then kept rather than cut is the
-# safe side.
-_TURNING_CHARACTERS = frozenset("否不没非未假谣")
+# Negations, denials and rumours of scripts written without spaces (Chinese simplified and
+# traditional, Japanese, Thai), sought in the text with its spaces taken out: a token there is
+# a character. Broad, as 非洲 (Africa), 不同 (different) and 少ない (few) hold them too, and a
+# copy then kept rather than cut is the safe side.
+_TURNING_SEQUENCES = (
+    "否", "不", "没", "沒", "非", "未", "假", "谣", "謠", "传言", "傳言", "网传", "網傳",
+    "ない", "なかっ", "ません", "デマ", "誤報", "虚偽", "うそ", "噂", "事実無根",
+    "ไม่", "ปฏิเสธ", "ข่าวลือ", "เท็จ", "ข่าวปลอม",
+)  # fmt: skip
+# ... and those that end a frame of reported speech before a copy: "… said", Thai "that".
+_SPACELESS_COMPLEMENTIZERS = ("称", "稱", "表示", "说", "說", "指出", "ว่า")
+# Korean writes its particles and endings on the word: a word starting with one of these
+# negates or denies ("않았다", "부인했다", "사실무근이다"), as do "안" and "못" alone.
+_TURNING_KOREAN_STEMS = (
+    "않", "아니", "없", "부인", "사실무근", "거짓", "루머", "헛소문", "해명", "오보",
+)  # fmt: skip
+_TURNING_KOREAN_WORDS = frozenset(("안", "못"))
 _GLUED_PARTICLES = frozenset(("و", "ف"))
 
 
 def _turned(first: str, later: str) -> bool:
     """Whether the words one paragraph has and the other lacks turn what it says: a negation,
     a denial ("would approve" and "would not approve" are no edit of one another)."""
-    return _turning(set(tokenize(first)).symmetric_difference(tokenize(later)))
+    if _turning(set(tokenize(first)).symmetric_difference(tokenize(later))):
+        return True
+    if not (has_spaceless(first) or has_spaceless(later)):
+        return False
+    first, later = first.replace(" ", ""), later.replace(" ", "")
+    return any(first.count(word) != later.count(word) for word in _TURNING_SEQUENCES)
 
 
 def _turning(tokens: Iterable[str]) -> bool:
     """Whether ``tokens`` hold a turning word, written alone or behind the Arabic "و" or "ف"
-    ("ولن", "فلا")."""
+    ("ولن", "فلا"), or a Korean word that negates."""
     return any(
         token in _TURNING_WORDS
-        or token in _TURNING_CHARACTERS
         or (token[:1] in _GLUED_PARTICLES and token[1:] in _TURNING_WORDS)
+        or token in _TURNING_KOREAN_WORDS
+        or token.startswith(_TURNING_KOREAN_STEMS)
+        or (len(token) == 1 and token in _TURNING_SEQUENCES)
         for token in tokens
     )
 
@@ -283,4 +308,12 @@ def _a_dateline(prefix: str) -> bool:
     tokens = tokenize(prefix)
     if not tokens:
         return True
-    return not (tokens[-1] in _COMPLEMENTIZERS or _turning(tokens))
+    if tokens[-1] in _COMPLEMENTIZERS or _turning(tokens):
+        return False
+    if has_spaceless(prefix):
+        joined = prefix.replace(" ", "")
+        return not (
+            joined.endswith(_SPACELESS_COMPLEMENTIZERS)
+            or any(word in joined for word in _TURNING_SEQUENCES)
+        )
+    return True

@@ -259,7 +259,14 @@ def test_numbers_are_the_runs_of_digits_of_any_script() -> None:
         "140",
     }
     # A figure is one number however its thousands are written, and so is a decimal.
-    for written in ("1,500,000", "1.500.000", "1\u00a0500\u00a0000", "1500000", "١٬٥٠٠٬٠٠٠"):
+    for written in (
+        "1,500,000",
+        "1.500.000",
+        "1\u00a0500\u00a0000",
+        "1500000",
+        "١٬٥٠٠٬٠٠٠",
+        "１，５００，０００",  # full width, as Japanese papers print figures
+    ):
         assert numbers_in(f"{written} people") == {"1500000"}, written
     assert numbers_in("3.5 and １２") == {"3.5", "12"}
     for written in (
@@ -270,6 +277,7 @@ def test_numbers_are_the_runs_of_digits_of_any_script() -> None:
         "7640.3300",
         "33ر7640",
         "33.\u200f7640",
+        "７６４０．３３",
     ):
         assert numbers_in(f"closed at {written} points") == {"7640.33"}, written
     # Dates and times are their parts, without leading zeros, however they are written.
@@ -318,6 +326,7 @@ def test_numbers_are_the_runs_of_digits_of_any_script() -> None:
         "twenty three thousand people",
         "ثلاثة وعشرين ألف",
         "一百二十人",
+        "二〇二四年",  # a year, digit by digit
         "ستي قالت",
     ):
         assert numbers_in(words) == frozenset(), words

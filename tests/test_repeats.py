@@ -209,6 +209,68 @@ def test_a_headline_the_lead_restates_is_no_repeat() -> None:
     assert found(doc(EN_LEAD, "LONDON (Reuters) - " + EN_LEAD, EN_OTHER)) == [(0, 1, "prefixed")]
 
 
+JA_LEAD = (
+    "東京都は来年度から都営地下鉄の運賃を全線で平均15%引き上げる方針を固めた。"
+    "燃料費や人件費の上昇で赤字が拡大しているため。"
+)
+KO_LEAD = (
+    "서울시는 다음 달부터 지하철 기본요금을 1,400원에서 1,550원으로 150원 인상한다고 밝혔다. "
+    "시는 적자가 계속 늘어 요금 조정이 불가피하다고 설명했다."
+)
+TH_LEAD = (
+    "กรุงเทพมหานครประกาศขึ้นค่าโดยสารรถไฟฟ้าสายสีเขียวทุกสถานีเฉลี่ยร้อยละสิบห้า"
+    "ตั้งแต่เดือนหน้าเป็นต้นไปเพื่อรองรับต้นทุนการเดินรถที่สูงขึ้นอย่างต่อเนื่อง"
+)
+ZH_TRAD_LEAD = (
+    "臺北市政府今日宣布，自下個月起全面調漲公車及捷運票價，單程票價平均上漲百分之十五，"
+    "以因應營運成本持續增加。"
+)
+
+
+@pytest.mark.parametrize(
+    ("lead", "turned"),
+    [
+        (ZH_TRAD_LEAD, "市府闢謠：" + ZH_TRAD_LEAD),
+        (ZH_TRAD_LEAD, "市府澄清並沒有此事：" + ZH_TRAD_LEAD),
+        (ZH_LEAD, "外交部发言人表示，" + ZH_LEAD),
+        (JA_LEAD, "都はデマだと説明：" + JA_LEAD),
+        (KO_LEAD, '서울시 해명 "사실무근": ' + KO_LEAD),
+        (TH_LEAD, "โฆษก กทม. ปฏิเสธข่าวที่ว่า " + TH_LEAD),
+        # A denial after the copy, as Japanese, Korean and Chinese write it, or English too.
+        (JA_LEAD, JA_LEAD + "都はこれを否定した。"),
+        (KO_LEAD, KO_LEAD + " 시는 이를 부인했다."),
+        (ZH_LEAD, ZH_LEAD + "央行予以否认。"),
+        (EN_LEAD, EN_LEAD[:-1] + ", a report the council denied."),
+    ],
+    ids=[
+        "zh-hant", "zh-hant-not", "zh-said", "ja", "ko", "th",
+        "ja-after", "ko-after", "zh-after", "en-after",
+    ],
+)  # fmt: skip
+def test_words_that_turn_a_copy_keep_it_in_other_scripts(lead: str, turned: str) -> None:
+    [repeat] = find_repeats_in(Document(id="d", text=doc(EN_HEAD, lead, EN_OTHER, turned)))
+    assert (repeat.first.index, repeat.repeat.index, repeat.kind) == (1, 3, "contained")
+    assert removed_side(repeat)[0] == repeat.first
+
+
+def test_spaceless_datelines_stay_datelines() -> None:
+    assert found(doc(EN_HEAD, JA_LEAD, EN_OTHER, "【東京共同】" + JA_LEAD)) == [(1, 3, "prefixed")]
+    thai = "กรุงเทพฯ 9 มี.ค. (ไทยโพสต์) - "
+    assert found(doc(EN_HEAD, TH_LEAD, EN_OTHER, thai + TH_LEAD)) == [(1, 3, "prefixed")]
+    assert found(doc(EN_HEAD, KO_LEAD, EN_OTHER, "(서울=연합뉴스) " + KO_LEAD)) == [
+        (1, 3, "prefixed")
+    ]
+
+
+def test_an_edit_that_negates_in_a_spaceless_script_is_no_repeat() -> None:
+    negated = JA_LEAD.replace("固めた", "固めていない")
+    assert found(doc(EN_HEAD, JA_LEAD, EN_OTHER, negated)) == []
+    negated = TH_LEAD.replace("ประกาศขึ้น", "ไม่ได้ประกาศขึ้น")
+    assert found(doc(EN_HEAD, TH_LEAD, EN_OTHER, negated)) == []
+    negated = KO_LEAD.replace("인상한다고", "인상하지 않는다고")
+    assert found(doc(EN_HEAD, KO_LEAD, EN_OTHER, negated)) == []
+
+
 def test_an_edit_that_negates_is_no_repeat() -> None:
     assert found(doc(EN_HEAD, EN_LEAD, EN_OTHER, EN_LEAD.replace("voted", "has not voted"))) == []
     # Arabic writes "and will not" as one word: "ولن".

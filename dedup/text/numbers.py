@@ -24,13 +24,13 @@ import unicodedata
 __all__ = ["numbers_in"]
 
 # Digits joined by separators that may stand inside one number: thousands (a comma, a dot, the
-# Arabic separator, a no-break space) or decimals (a dot, a comma, the Arabic decimal point;
-# Saudi wire style writes "ر" with the fraction first: "5ر1" is 1.5). A separator followed by
-# anything but a digit is none ("2024, 300" is two numbers).
-_SEPARATORS = ",.\u066b\u066c\u00a0\u202f"
+# Arabic separator, a no-break space; full-width ones too) or decimals (a dot, a comma, the
+# Arabic decimal point; Saudi wire style writes "ر" with the fraction first: "5ر1" is 1.5). A
+# separator followed by anything but a digit is none ("2024, 300" is two numbers).
+_SEPARATORS = ",.\u066b\u066c\u00a0\u202f\uff0c\uff0e"
 _RUN = re.compile(f"\\d[\\d{_SEPARATORS}\u0631\u200f]*")
 _SEPARATOR = re.compile(f"[{_SEPARATORS}]")
-_DECIMAL_POINTS = frozenset(",.\u066b")
+_DECIMAL_POINTS = frozenset(",.\u066b\uff0c\uff0e")
 _RA = "\u0631"
 _RLM = "\u200f"  # Asharq Al-Awsat writes 0.2 as "2.", a right-to-left mark, "0"
 
@@ -93,9 +93,9 @@ _SCALES = frozenset((
 _PUNCTUATION = "\"'“”‘’«»()[]{}<>.,;:!?،؛؟…-–—/\\*"
 # Chinese numerals under a hundred before a measure word; part of a larger one (一百二十人) not.
 _CHINESE = re.compile(
-    "(?<![一二三四五六七八九十两百千万亿零])([二三四五六七八九十两]+)(?=[人名个位次年天座辆架艘起件项家所条只岁])"
+    "(?<![一二三四五六七八九十两百千万亿零〇])([二三四五六七八九十两]+)(?=[人名个位次年天座辆架艘起件项家所条只岁])"
 )
-_CHINESE_DIGITS = {c: v for v, c in enumerate("零一二三四五六七八九")} | {"两": 2}
+_CHINESE_DIGITS = {c: v for v, c in enumerate("零一二三四五六七八九")} | {"两": 2, "〇": 0}
 
 
 def numbers_in(text: str, spelled: bool = True) -> frozenset[str]:
