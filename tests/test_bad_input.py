@@ -6,6 +6,7 @@ With ``--skip-bad`` every bad record is skipped and counted, and the run exits 0
 from __future__ import annotations
 
 import bz2
+import errno
 import gzip
 import os
 import resource
@@ -534,6 +535,24 @@ def test_atomic_outputs_are_renamed_all_or_none(tmp_path: Path) -> None:
         raise RuntimeError("the second output failed")
     assert [p.name for p in tmp_path.iterdir()] == ["report.jsonl"]
     assert (tmp_path / "report.jsonl").read_bytes() == b"old\n"
+
+
+def test_a_full_disk_leaves_no_temporary_file_and_names_the_output(tmp_path: Path) -> None:
+    # On a full disk, closing the temporary file fails too (it flushes what is buffered): the
+    # file must be deleted all the same, and the error name the output, not the temporary.
+    def full(*_: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    with pytest.raises(OSError) as raised, AtomicOutputs() as outputs:
+        handle = outputs.file(tmp_path / "clean.jsonl")
+        handle.write(b"buffered, never written")
+        handle.close = full  # type: ignore[method-assign]
+        full()
+    assert list(tmp_path.iterdir()) == []
+    assert (raised.value.errno, raised.value.filename) == (
+        errno.ENOSPC,
+        str(tmp_path / "clean.jsonl"),
+    )
 
 
 def test_outputs_get_ordinary_permissions(tmp_path: Path) -> None:

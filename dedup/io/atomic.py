@@ -7,7 +7,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path, PurePath
 from types import TracebackType
 from typing import IO
@@ -245,7 +245,10 @@ class AtomicOutputs:
 
     def _discard(self) -> None:
         for handle, _ in self._files:
-            handle.close()
+            # Closing flushes what a failed write left buffered (a full disk fails again): the
+            # file is deleted anyway, and that second failure must not hide the first.
+            with suppress(OSError):
+                handle.close()
             Path(handle.name).unlink(missing_ok=True)
         for staging, _ in self._folders:
             shutil.rmtree(staging, ignore_errors=True)
