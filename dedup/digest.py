@@ -108,7 +108,7 @@ def digest_encoded(
             batch.shingles, batch.shingle_offsets, ARCHIVE_BITS
         )
     digest.exact_keys, digest.word_bins, digest.word_bin_counts = _document_keys_of_batch(
-        batch.paragraph_hashes, batch.paragraph_offsets, batch.tokens, batch.token_offsets
+        batch.paragraph_hashes, batch.paragraph_offsets, batch.words, batch.word_offsets
     )
     token_counts = np.diff(batch.token_offsets)
     digest.token_counts = token_counts

@@ -35,6 +35,7 @@ from dedup.text.normalize import _ASCII_TABLE, normalize_codepoints
 from dedup.text.numbers import numbers_in
 from dedup.text.segment import _is_space
 from dedup.text.shingle import Shingles, paragraph_overlaps
+from dedup.text.words import words_of_text
 from dedup.unique import unique_values
 
 __all__ = [
@@ -161,7 +162,7 @@ def profile_of(text: str, analysis: TextAnalysis) -> Profile:
         analysis.paragraphs,
         shingles,
         unique_values(shingles.hashes),
-        unique_values(shingles.tokens),
+        unique_values(words_of_text(text, shingles.tokens)),
     )
 
 
@@ -186,7 +187,7 @@ def profiles_of(texts: Sequence[str]) -> list[Profile]:
 def _profiles_of(texts: Sequence[str]) -> list[Profile]:
     batch = analyze_batch(texts)
     shingle_sets, shingle_set_offsets = _sorted_unique_runs(batch.shingles, batch.shingle_offsets)
-    token_sets, token_set_offsets = _sorted_unique_runs(batch.tokens, batch.token_offsets)
+    token_sets, token_set_offsets = _sorted_unique_runs(batch.words, batch.word_offsets)
     spans = batch.paragraph_spans.tolist()
     found: list[Profile] = []
     for d, text in enumerate(texts):

@@ -11,6 +11,7 @@ from dedup import Document, RepeatConfig, find_repeats_in
 from dedup.repeats import MIN_OVERLAP
 from dedup.text.analyze import analyze
 from dedup.text.batch import _code_points, analyze_batch
+from dedup.text.words import words_of_text
 from dedup.verify import profile, profiles_of
 
 MIN_TOKENS = RepeatConfig().min_tokens
@@ -22,6 +23,7 @@ pieces = st.sampled_from(
         "وزير الخارجية ",
         "قال ",
         "中国外交部",
+        "ข่าวกรุงเทพ",
         "cafe\u0301 ",
         "\u1100\u1161 ",
         "ﬁnal ",
@@ -51,6 +53,7 @@ def assert_equal_to_per_text(texts: list[str]) -> None:
         assert run(batch.shingles, batch.shingle_offsets) == shingles.hashes.tolist()
         assert run(batch.shingle_paragraph, batch.shingle_offsets) == shingles.paragraph.tolist()
         assert run(batch.tokens, batch.token_offsets) == shingles.tokens.tolist()
+        assert run(batch.words, batch.word_offsets) == words_of_text(text, shingles.tokens).tolist()
         assert run(batch.paragraph_tokens, batch.paragraph_offsets) == (
             shingles.token_counts.tolist()
         )

@@ -33,6 +33,7 @@ from dedup.lsh import agreeing, band_key_matrix
 from dedup.model import Document
 from dedup.sketch import EMPTY
 from dedup.text.analyze import analyze
+from dedup.text.words import words_of_text
 from dedup.unique import unique_values
 
 __all__ = [
@@ -54,10 +55,12 @@ __all__ = [
 # stored text to find what it counted: a change to the text analysis needs a new version.
 # 5: the forms of heh (Kurdish, Persian, Urdu) normalize to one letter: signatures, keys and
 # counts of texts holding them changed.
-FORMAT_VERSION = 5
+# 6: a word of a text written mostly in Chinese, Japanese or a Southeast Asian script is a run of
+# characters (dedup.text.words): the word bins of such texts changed.
+FORMAT_VERSION = 6
 # Versions whose stored documents `dedup index rebuild` reads into a new index of this one
-# (their documents are stored as version 5 stores them; what is derived from them is not).
-REBUILDABLE_VERSIONS = ("3", "4")
+# (their documents are stored as version 6 stores them; what is derived from them is not).
+REBUILDABLE_VERSIONS = ("3", "4", "5")
 
 U8 = npt.NDArray[np.uint8]
 U32 = npt.NDArray[np.uint32]
@@ -378,7 +381,7 @@ def bins_of(text: str) -> tuple[I32, I32]:
     """The distinct word bins and counted 3-gram bins of ``text``, as
     :func:`dedup.digest.digest_batch` finds them (what removing it takes from the counts)."""
     shingles = analyze(text).shingles
-    word_bins = unique_values((shingles.tokens & _WORD_MASK).astype(np.int32))
+    word_bins = unique_values((words_of_text(text, shingles.tokens) & _WORD_MASK).astype(np.int32))
     hashes = np.ascontiguousarray(shingles.hashes, dtype=np.uint32)
     shingle_bins, _ = counted_bins(hashes, np.array([0, len(hashes)], np.int64), ARCHIVE_BITS)
     return word_bins, shingle_bins

@@ -15,7 +15,7 @@ reference normalization is in Python; the results are the same (a test compares 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numba
 import numpy as np
@@ -30,6 +30,7 @@ from dedup.text.shingle import (
     _ngrams,
     paragraph_overlaps,
 )
+from dedup.text.words import word_run_lengths, words_of_batch
 
 __all__ = ["BatchAnalysis", "analyze_batch", "analyze_encoded"]
 
@@ -53,6 +54,9 @@ class BatchAnalysis:
     token_offsets: I64
     tokens: U64  # token hashes, in order
     maybe_repeats: npt.NDArray[np.bool_]
+    # words (dedup.text.words): the tokens, or runs of them in texts of spaceless scripts
+    word_offsets: I64 = field(default_factory=lambda: np.zeros(1, np.int64))
+    words: U64 = field(default_factory=lambda: np.empty(0, np.uint64))
 
     def __len__(self) -> int:
         return len(self.maybe_repeats)
@@ -112,6 +116,8 @@ def analyze_encoded(
             repeat_min_tokens,
             repeat_min_overlap,
         )
+    run_lengths = word_run_lengths(codepoints, offsets, batch.token_offsets)
+    batch.words, batch.word_offsets = words_of_batch(batch.tokens, batch.token_offsets, run_lengths)
     return batch
 
 
