@@ -590,6 +590,27 @@ def test_clean_parquet_keeps_the_input_schema(workdir: Path, invoke: Invoke) -> 
     )
 
 
+def test_clean_parquet_keeps_nanosecond_timestamps(workdir: Path, invoke: Invoke) -> None:
+    # pandas writes timestamp[ns]: a value with nanoseconds has no Python datetime.
+    schema = pa.schema(
+        [("text", pa.string()), ("at", pa.timestamp("ns")), ("took", pa.duration("ns"))]
+    )
+    nanoseconds = [1_700_000_000_123_456_789, 1_700_000_000_000_000_001]
+    columns = [
+        pa.array([EN_TEXT, ZH_TEXT]),
+        pa.array(nanoseconds, pa.timestamp("ns")),
+        pa.array([123_456_789, 5], pa.duration("ns")),
+    ]
+    pq.write_table(pa.Table.from_arrays(columns, schema=schema), "docs.parquet")
+    result = invoke("clean", "docs.parquet", "-o", "clean.parquet")
+    assert (result.exit_code, result.stderr) == (0, "")
+    cleaned = pq.read_table("clean.parquet")
+    assert cleaned.schema == schema
+    assert cleaned.column("text").to_pylist() == [EN_CLEAN, ZH_TEXT]
+    assert cleaned.column("at").cast(pa.int64()).to_pylist() == nanoseconds
+    assert cleaned.column("took").cast(pa.int64()).to_pylist() == [123_456_789, 5]
+
+
 def test_clean_json_array_streams_its_elements_back(workdir: Path, invoke: Invoke) -> None:
     # An integer wider than 64 bits stays exact, in the element rewritten too.
     wide = 123456789012345678901234567890

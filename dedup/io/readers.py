@@ -870,9 +870,34 @@ def _parquet_records(path: str, config: ReadConfig) -> Iterator[Record]:
         raise InputError("empty file: no rows", path)
     row = 0
     for batch in parquet.iter_batches(batch_size=4096):
-        for fields in batch.to_pylist():
+        for fields in _python_rows(batch, path, row):
             row += 1
             yield Record(path, row, fields, None)
+
+
+def _python_rows(batch: Any, path: str, rows_before: int) -> list[dict[str, Any]]:
+    """The rows of an Arrow record batch as dicts. A timestamp or duration in nanoseconds, as
+    pandas writes them, has no Python value without pandas: such a column is read as its integer
+    count of units, which the writer of ``clean`` turns back into the same value."""
+    try:
+        rows: list[dict[str, Any]] = batch.to_pylist()
+        return rows
+    except ValueError:  # pyarrow's ArrowInvalid is one
+        pass
+    import pyarrow as pa
+
+    columns = {}
+    for name, column in zip(batch.schema.names, batch.columns, strict=True):
+        try:
+            columns[name] = column.to_pylist()
+        except ValueError as error:
+            if not (pa.types.is_timestamp(column.type) or pa.types.is_duration(column.type)):
+                raise InputError(
+                    f"column {name!r} cannot be read ({error})", path, rows_before + 1
+                ) from None
+            columns[name] = column.cast(pa.int64()).to_pylist()
+    names = list(columns)
+    return [dict(zip(names, values, strict=True)) for values in zip(*columns.values(), strict=True)]
 
 
 def document_of(record: Record, config: ReadConfig) -> Document:
