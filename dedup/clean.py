@@ -27,6 +27,7 @@ from dedup.io.readers import (
     expand_inputs,
     format_of,
 )
+from dedup.io.splice import replace_field
 from dedup.model import Document, Paragraph, Report
 from dedup.repeats import removed_side
 from dedup.text.segment import paragraphs as split_paragraphs
@@ -359,10 +360,9 @@ def _write_file(
                     stream.write(b",\n" if array else b"[\n")
                     array = True
                     stream.write(_json(_replaced(record.fields, text_field, text)))
-                elif text is None and record.raw is not None:
-                    stream.write(record.raw if record.raw.endswith(b"\n") else record.raw + b"\n")
                 else:
-                    stream.write(_json(_replaced(record.fields, text_field, text)) + b"\n")
+                    line = _jsonl_line(record, text_field, text)
+                    stream.write(line if line.endswith(b"\n") else line + b"\n")
                 written += 1
             if array:
                 stream.write(b"\n]\n")
@@ -378,9 +378,22 @@ def _write_file(
     return written
 
 
-def _json(fields: dict[str, Any]) -> bytes:
-    """A record as JSON: by orjson, or by the standard library where orjson cannot write a
-    value (an integer wider than 64 bits, which the readers keep exact)."""
+def _jsonl_line(record: Record, text_field: str, text: str | None) -> bytes:
+    """A JSONL record as read, with its text replaced in place (:mod:`dedup.io.splice`): the
+    other fields keep their bytes. Written anew only where the line is no object to splice."""
+    if record.raw is not None:
+        if text is None:
+            return record.raw
+        spliced = replace_field(record.raw, text_field, _json(text))
+        if spliced is not None:
+            return spliced
+    return _json(_replaced(record.fields, text_field, text))
+
+
+def _json(fields: Any) -> bytes:
+    """A record (or a value) as JSON: by orjson, or by the standard library where orjson
+    cannot write a value (an integer wider than 64 bits, which the readers keep exact; a lone
+    surrogate, which broken scraped text holds)."""
     try:
         return orjson.dumps(fields)
     except TypeError:

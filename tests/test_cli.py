@@ -627,6 +627,18 @@ def test_clean_json_array_streams_its_elements_back(workdir: Path, invoke: Invok
     assert json.loads(Path("none.json").read_text("utf-8")) == []
 
 
+def test_clean_changes_only_the_text_of_a_jsonl_record(workdir: Path, invoke: Invoke) -> None:
+    # Parsed and written anew, the other fields would change: digits lost, "1E2" as 100.0,
+    # escapes decoded, spacing and one of two equal keys dropped.
+    before = b'{"id": "a", "prec": 12345678.123456789012345, "big": 1E2, "name": "caf\\u00e9 \\/", '
+    after = b', "meta": {"a": [1.50, 2]}, "dup": 1, "dup": 2}\r\n'
+    Path("docs.jsonl").write_bytes(before + b'"text": ' + json.dumps(EN_TEXT).encode() + after)
+    result = invoke("clean", "docs.jsonl", "-o", "clean.jsonl")
+    assert (result.exit_code, result.stderr) == (0, "")
+    cleaned = Path("clean.jsonl").read_bytes()
+    assert cleaned == before + b'"text": ' + orjson.dumps(EN_CLEAN) + after
+
+
 def test_wide_integers_in_jsonl_stay_exact(workdir: Path, invoke: Invoke) -> None:
     Path("docs.jsonl").write_bytes(
         b'{"id": 123456789012345678901234567890, "text": "%s", "n": [18446744073709551616]}\n'
