@@ -26,7 +26,7 @@ from dedup.config import ScanConfig
 from dedup.corpus import scan_documents
 from dedup.dates import parse_date, within_window
 from dedup.digest import WORD_BINS_LOG2, Digest, digest_stream
-from dedup.errors import ConfigError
+from dedup.errors import ConfigError, InputError
 from dedup.index import open_index
 from dedup.index.base import ArchivedDocument, ArchiveIndex, bin_deltas, entries_of, signed64
 from dedup.io.readers import DocumentReader
@@ -142,6 +142,8 @@ def check_documents(
     config = config or CheckConfig()
     scan_config = config.scan
     index.check_params(scan_config.matches)
+    if config.add:
+        _refuse_positional_ids(documents, scan_config.read.id_field)
     digests: list[tuple[list[Document], Digest]] = []
     batch = scan_documents(
         documents,
@@ -161,7 +163,7 @@ def check_documents(
     if not scan_config.find_matches:  # the scan's digests hold no signatures: digest for them
         digests = list(digest_stream(documents, _matching(scan_config), config.workers))
     entries = [entry for batch_docs, digest in digests for entry in entries_of(batch_docs, digest)]
-    if scan_config.find_matches and report.archive_documents:
+    if scan_config.find_matches and report.archive_documents and documents:
         report.archive_matches = _ArchiveCheck(
             index, documents, digests, scan_config, config.workers
         ).run()
@@ -188,6 +190,21 @@ def check_documents(
         for start in range(0, len(accepted), 256):
             report.added += index.add(accepted[start : start + 256])[0]
     return report
+
+
+def _refuse_positional_ids(documents: Sequence[Document], id_field: str) -> None:
+    """A CI job checks each scrape in one file (``data/batch.jsonl``): ids made of the file and
+    line would name other documents in every batch, and each add would replace the last one's
+    documents, unchecked against them."""
+    for document in documents:
+        if document.positional_id:
+            raise InputError(
+                f"no {id_field!r} field: --add stores documents by id, and an id made of the "
+                f"file and line ({document.id}) names another document in the next batch "
+                "(give each record an id, see --id-field, or check without --add)",
+                document.path,
+                document.line,
+            )
 
 
 def _matching(config: ScanConfig) -> ScanConfig:

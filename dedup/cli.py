@@ -8,6 +8,7 @@ import signal
 import sqlite3
 import sys
 import time
+import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, NoReturn, TypeVar
@@ -42,6 +43,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_FINDINGS = 1
 EXIT_ERROR = 2
+EXIT_BUG = 3  # never 1: a CI job must not read a crash as findings over its limit
 
 
 class _Number(click.FloatRange):
@@ -258,6 +260,14 @@ class _Group(click.Group):
         except KeyboardInterrupt:
             click.echo("dedup: interrupted", err=True)
             ctx.exit(130)
+        except Exception:
+            traceback.print_exc()
+            click.echo(
+                "dedup: internal error: this is a bug in dedup; please report it with the "
+                "traceback above",
+                err=True,
+            )
+            ctx.exit(EXIT_BUG)
 
 
 # click 8.2+ raises this for "dedup" alone, to show the help; 8.1 shows it without raising.
@@ -279,7 +289,7 @@ def cli() -> None:
     documents.
 
     Exit codes: 0 ok, 1 findings above a limit (--fail-on-*, --max-*), 2 usage, input,
-    configuration or index error.
+    configuration or index error, 3 internal error (a bug: the traceback is shown).
     """
 
 

@@ -29,7 +29,8 @@ class Document:
 
     ``path`` and ``line`` say where it was read (``line`` is the 1-based line where a JSONL,
     CSV or JSON record begins, ``None`` for a whole text file); ``ordinal`` is its 0-based position
-    among all documents read, which stays unique when ids repeat.
+    among all documents read, which stays unique when ids repeat. ``positional_id``: the record
+    had no id, and ``id`` is where it was read (``FILE:LINE``).
     """
 
     id: str
@@ -41,6 +42,7 @@ class Document:
     date: str | None = None
     title: str | None = None
     url: str | None = None
+    positional_id: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -972,3 +972,22 @@ def test_a_signal_to_the_process_group_stops_a_scan_in_one_line(
     assert scan.returncode == code
     assert stderr == f"dedup: {said}\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_an_internal_error_exits_3_with_its_traceback(
+    workdir: Path, invoke: Invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Never exit 1: a CI job reads that as findings over its limit.
+    import dedup.cli
+
+    def broken(*_: object, **__: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(dedup.cli, "scan_corpus", broken)
+    Path("docs.jsonl").write_text('{"id": "a", "text": "x"}\n', encoding="utf-8")
+    result = invoke("scan", "docs.jsonl")
+    assert result.exit_code == 3
+    assert "RuntimeError: a bug" in result.stderr
+    assert result.stderr.endswith(
+        "dedup: internal error: this is a bug in dedup; please report it with the traceback above\n"
+    )

@@ -192,6 +192,36 @@ def test_check_add_adds_only_the_accepted(index_url: str, workdir: Path, invoke:
         assert sorted(index.fetch([r["id"] for r in BATCH])) == ["fresh-1", "fresh-2"]
 
 
+def test_check_add_refuses_ids_made_of_file_and_line(
+    index_url: str, workdir: Path, invoke: Invoke
+) -> None:
+    # CI checks each scrape as data/batch.jsonl: "data/batch.jsonl:1" would be another story in
+    # every batch, and each add would replace the last one's, unchecked against it.
+    _archive(index_url)
+    write_jsonl(workdir / "batch.jsonl", [{"text": r["text"]} for r in BATCH])
+    result = invoke("check", "--index", index_url, "batch.jsonl", "--add")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (
+        "dedup: error: batch.jsonl:1: no 'id' field: --add stores documents by id, and an id "
+        "made of the file and line (batch.jsonl:1) names another document in the next batch "
+        "(give each record an id, see --id-field, or check without --add)\n"
+    )
+    with open_index(index_url) as index:
+        assert index.stats().documents == len(ARCHIVE)
+    assert invoke("check", "--index", index_url, "batch.jsonl", "-q").exit_code == 0
+
+
+def test_a_batch_of_only_bad_records_checks_as_empty(
+    index_url: str, workdir: Path, invoke: Invoke
+) -> None:
+    _archive(index_url)
+    Path("batch.jsonl").write_text('{"id": "q", "text":\n', encoding="utf-8")
+    result = invoke("check", "--index", index_url, "batch.jsonl", "--skip-bad", "--add")
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert result.stdout.splitlines()[0] == "documents read: 0 (skipped 1 bad records)"
+    assert result.stdout.splitlines()[-1] == "duplicates: 0 of 0 documents (0.0%)"
+
+
 def test_reports_are_byte_identical(index_url: str, workdir: Path, invoke: Invoke) -> None:
     _archive(index_url)
     write_jsonl(workdir / "batch.jsonl", BATCH)

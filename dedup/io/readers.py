@@ -950,6 +950,7 @@ def document_of(record: Record, config: ReadConfig) -> Document:
         date=date,
         title=_meta(fields, config.title_field),
         url=_meta(fields, config.url_field),
+        positional_id=doc_id == fallback,
     )
 
 
