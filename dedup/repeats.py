@@ -15,16 +15,19 @@ scores only those. An edited or contained copy adds no figure to the paragraph i
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Sequence
+from functools import cache
 
 import numpy as np
 import numpy.typing as npt
 from rapidfuzz import fuzz
+from rapidfuzz.distance import Levenshtein
 
 from dedup.config import RepeatConfig
 from dedup.model import Document, Paragraph, Repeat, RepeatKind
 from dedup.text.analyze import TextAnalysis, analyze
-from dedup.text.normalize import has_spaceless, tokenize, word_counts
+from dedup.text.normalize import has_spaceless, normalize, tokenize, word_counts
 from dedup.text.numbers import numbers_in
 from dedup.text.shingle import MAX_COMPARED_PARAGRAPHS, paragraph_overlaps
 
@@ -234,6 +237,8 @@ def _compare(
     if similarity >= config.min_similarity and _turned(first, later):
         return None  # nearly the same words, but a negation among those that differ
     if similarity >= config.min_similarity and later_numbers <= first_numbers:
+        if _another_entry(first, later):
+            return None
         return "edited", scores
     if overlap >= config.min_containment and short_numbers <= long_numbers:
         return "contained", scores
@@ -293,6 +298,48 @@ def _turning(tokens: Iterable[str]) -> bool:
         or (len(token) == 1 and token in _TURNING_SEQUENCES)
         for token in tokens
     )
+
+
+def _another_entry(first: str, later: str) -> bool:
+    """Whether two nearly equal paragraphs are two entries of one list (people honoured,
+    sanctions designees, a table's rows): they start with other words altogether (a name, an
+    item), where an edited repeat of a lead differs by a word dropped or added further on, one
+    spelled otherwise, or the joining words before it ("ومن جهة ثانية", "Meanwhile,")."""
+    a, b = tokenize(first), tokenize(later)
+    changes = list(Levenshtein.opcodes(a, b))
+    at = next((k for k, change in enumerate(changes) if change.tag != "equal"), None)
+    if at is None or sum(len(token) for token in a[: changes[at].src_start]) > _ENTRY_HEAD_CHARS:
+        return False
+    # The run of changes up to the next equal words (an insert and a replace, where the
+    # entries' names differ in length).
+    run = list(itertools.takewhile(lambda change: change.tag != "equal", changes[at:]))
+    ours = a[run[0].src_start : run[-1].src_end]
+    theirs = b[run[0].dest_start : run[-1].dest_end]
+    if not ours or not theirs or any(_joining(word) for word in ours + theirs):
+        return False
+    return fuzz.ratio(" ".join(ours), " ".join(theirs)) < _OTHER_WORDS
+
+
+def _joining(word: str) -> bool:
+    return word in _joining_words() or (len(word) > 2 and word[0] in _GLUED_PARTICLES)
+
+
+# An entry starts with its name: at most a word or two before it (a Thai table row's "pump").
+_ENTRY_HEAD_CHARS = 12
+_OTHER_WORDS = 50  # rapidfuzz ratio under which changed words are others, not a spelling
+# Words that join a paragraph to the text before it, which an editor changes when the lead is
+# pasted again elsewhere.
+_JOINING = (
+    "من جهة ثانية أخرى اخرى آخر اخر صعيد على كما مضيفا بأن أن إن أما بعد ذلك لذا سياسيا كذلك "
+    "أيضا ايضا فيما حيث meanwhile also separately however moreover additionally further "
+    "furthermore elsewhere in other news and but the he she it they this that"
+)
+
+
+@cache
+def _joining_words() -> frozenset[str]:
+    # Normalized on first use: at import, it would load the compiled normalizer in every run.
+    return frozenset(tokenize(normalize(_JOINING)))
 
 
 def _ends_a_word(prefix: str) -> bool:

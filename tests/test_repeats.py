@@ -271,6 +271,47 @@ def test_an_edit_that_negates_in_a_spaceless_script_is_no_repeat() -> None:
     assert found(doc(EN_HEAD, KO_LEAD, EN_OTHER, negated)) == []
 
 
+@pytest.mark.parametrize(
+    "entries",
+    [
+        [
+            f"{name} (former council speaker) received the Order of the Rising Sun for a long "
+            "contribution to the development of local self-government."
+            for name in ("Taro Yamada", "Ichiro Suzuki", "Hanako Sato")
+        ],
+        [
+            f"{name}様（元市議会議長）は、長年にわたり地方自治の発展に尽力された功績により、"
+            "旭日小綬章を受章されました。"
+            for name in ("山田太郎", "鈴木一郎", "佐藤花子")
+        ],
+        [
+            f"{name}同志被评为本年度全县优秀共产党员，县委县政府予以通报表彰并颁发荣誉证书和奖金。"
+            for name in ("张伟", "李强", "王芳")
+        ],
+        [
+            f"ปั๊มน้ำมัน {brand} ราคาน้ำมันแก๊สโซฮอล์ 95 ลิตรละ 37.45 บาท น้ำมันแก๊สโซฮอล์ 91 "
+            "ลิตรละ 37.08 บาท น้ำมันดีเซล ลิตรละ 32.94 บาท"
+            for brand in ("ปตท.", "บางจาก", "เชลล์")
+        ],
+    ],
+    ids=["en", "ja", "zh", "th"],
+)
+def test_entries_of_a_list_that_differ_in_their_name_are_no_repeat(entries: list[str]) -> None:
+    assert found(doc(EN_HEAD, EN_LEAD, *entries)) == []
+
+
+def test_a_lead_pasted_again_with_other_joining_words_is_an_edited_repeat() -> None:
+    lead = (
+        "قالت مصادر طبية في عدن إن تسعة أشخاص بينهم خمسة مدنيين لقوا حتفهم وأصيب آخرون إثر "
+        "تعرضهم لانفجار ألغام أرضية زرعتها الميليشيات في عدد من الأحياء السكنية"
+    )
+    assert found(doc(AR_HEAD, "ومن جهة ثانية " + lead, AR_OTHER, "وعلى صعيد آخر " + lead)) == [
+        (1, 3, "edited")
+    ]
+    english = "Meanwhile, " + EN_LEAD[0].lower() + EN_LEAD[1:]
+    assert found(doc(EN_HEAD, english, EN_OTHER, "Separately, " + EN_LEAD)) == [(1, 3, "edited")]
+
+
 def test_an_edit_that_negates_is_no_repeat() -> None:
     assert found(doc(EN_HEAD, EN_LEAD, EN_OTHER, EN_LEAD.replace("voted", "has not voted"))) == []
     # Arabic writes "and will not" as one word: "ولن".
