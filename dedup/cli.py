@@ -26,7 +26,7 @@ from dedup.corpus import scan as scan_corpus
 from dedup.errors import BackendError, DedupError
 from dedup.explain import compare_files, compare_in_corpus
 from dedup.index import FORMAT_VERSION, ArchiveIndex, open_index, sqlite_path
-from dedup.io.atomic import check_outputs
+from dedup.io.atomic import check_not_an_input, check_outputs
 from dedup.model import CheckReport, Report
 from dedup.rebuild import rebuild as rebuild_index
 from dedup.report import (
@@ -260,6 +260,8 @@ class _Group(click.Group):
         except KeyboardInterrupt:
             click.echo("dedup: interrupted", err=True)
             ctx.exit(130)
+        except (click.exceptions.Exit, click.exceptions.Abort):
+            raise  # how click ends after --help, and on its own aborts
         except Exception:
             traceback.print_exc()
             click.echo(
@@ -660,12 +662,19 @@ def check(
     """
     for path in reports:
         check_report_path(path)
-    check_outputs(inputs, files=[*reports, *_index_file(index_url)], glob=options["glob"])
+    # Without --add the index is only read: it may lie where nothing can be written.
+    check_outputs(
+        inputs, files=[*reports, *(_index_file(index_url) if add else [])], glob=options["glob"]
+    )
+    if not add:
+        check_not_an_input(inputs, _index_file(index_url))
     config = _scan_config(options)
     # Without --add, an index that does not exist yet is an empty archive, left uncreated.
     with (
         _sqlite_errors(index_url),
-        open_index(index_url, config.matches, create=add, empty_if_absent=not add) as archive,
+        open_index(
+            index_url, config.matches, create=add, empty_if_absent=not add, read_only=not add
+        ) as archive,
         _dropped_if_failing(archive),
     ):
         report = check_batch(archive, inputs, CheckConfig(scan=config, add=add))

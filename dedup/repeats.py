@@ -228,9 +228,10 @@ def _compare(
         return None
     # Clean removes the later copy of an edited repeat, the smaller side of a contained one
     # (dedup.clean): only where the text it keeps holds every figure of the one it removes.
-    if f" {short} " in f" {long} ":
-        # All of it, word for word, inside the other with words around it: the longer one is
-        # kept, whatever they say ("…, a report the bank denied.", "…。日銀はこれを否定した。").
+    if f" {short} " in f" {long} " and _turning_text(long.replace(short, " ", 1)):
+        # All of it, word for word, inside the other, with words around it that turn it ("…, a
+        # report the bank denied.", "…。日銀はこれを否定した。"): the longer one is kept. Other
+        # words (a credit, "(SPA)") leave an edited repeat, whose later copy clean cuts.
         if short_numbers <= long_numbers:
             return "contained", {"similarity": similarity, "containment": 1.0}
         return None
@@ -270,7 +271,7 @@ _SPACELESS_COMPLEMENTIZERS = ("称", "稱", "表示", "说", "說", "指出", "�
 # Korean writes its particles and endings on the word: a word starting with one of these
 # negates or denies ("않았다", "부인했다", "사실무근이다"), as do "안" and "못" alone.
 _TURNING_KOREAN_STEMS = (
-    "않", "아니", "없", "부인", "사실무근", "거짓", "루머", "헛소문", "해명", "오보",
+    "않", "아니", "없", "부인하", "부인했", "부인한", "사실무근", "거짓", "루머", "헛소문", "오보",
 )  # fmt: skip
 _TURNING_KOREAN_WORDS = frozenset(("안", "못"))
 _GLUED_PARTICLES = frozenset(("و", "ف"))
@@ -284,7 +285,15 @@ def _turned(first: str, later: str) -> bool:
     if not (has_spaceless(first) or has_spaceless(later)):
         return False
     first, later = first.replace(" ", ""), later.replace(" ", "")
-    return any(first.count(word) != later.count(word) for word in _TURNING_SEQUENCES)
+    return any((word in first) != (word in later) for word in _TURNING_SEQUENCES)
+
+
+def _turning_text(words: str) -> bool:
+    """Whether normalized ``words`` hold a turning word, in any script."""
+    if _turning(tokenize(words)):
+        return True
+    joined = words.replace(" ", "") if has_spaceless(words) else ""
+    return any(word in joined for word in _TURNING_SEQUENCES)
 
 
 def _turning(tokens: Iterable[str]) -> bool:

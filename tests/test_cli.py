@@ -325,6 +325,24 @@ def test_dedup_alone_shows_the_help(invoke: Invoke) -> None:
     assert result.stderr.startswith("Usage: dedup [OPTIONS] COMMAND [ARGS]...\n")
 
 
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["scan"],
+        ["clean"],
+        ["compare"],
+        ["check"],
+        ["index"],
+        ["index", "add"],
+        ["index", "rebuild"],
+    ],
+)
+def test_every_command_shows_its_help_and_exits_0(invoke: Invoke, command: list[str]) -> None:
+    result = invoke(*command, "--help")
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert result.stdout.startswith(f"Usage: dedup {' '.join(command)} [OPTIONS]")
+
+
 def test_version(invoke: Invoke) -> None:
     result = invoke("--version")
     assert (result.exit_code, result.stdout) == (0, "dedup, version 0.1.0\n")
@@ -773,6 +791,10 @@ def test_clean_never_replaces_a_folder_it_did_not_write(workdir: Path, invoke: I
         (
             ["index", "add", "c.jsonl", "c.jsonl"],
             "c.jsonl is also an input: write the output elsewhere",
+        ),
+        (
+            ["check", "--index", "c.jsonl", "c.jsonl"],
+            "c.jsonl is also an input: give the index another file",
         ),
         (
             ["clean", "corpus", "-o", "out", "--removed", "out/removed.jsonl"],

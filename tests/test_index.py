@@ -211,6 +211,18 @@ def test_check_add_refuses_ids_made_of_file_and_line(
     assert invoke("check", "--index", index_url, "batch.jsonl", "-q").exit_code == 0
 
 
+def test_a_check_without_add_leaves_the_index_file_as_it_is(workdir: Path, invoke: Invoke) -> None:
+    # As `index rebuild` leaves it: out of WAL mode, so that a read-only disk can serve it.
+    _archive("archive.db")
+    with sqlite3.connect("archive.db") as db:
+        db.execute("PRAGMA journal_mode=DELETE")
+    before = Path("archive.db").read_bytes()
+    write_jsonl(workdir / "batch.jsonl", BATCH)
+    assert invoke("check", "--index", "archive.db", "batch.jsonl", "-q").exit_code == 0
+    assert Path("archive.db").read_bytes() == before
+    assert sorted(p.name for p in workdir.iterdir()) == ["archive.db", "batch.jsonl"]
+
+
 def test_a_batch_of_only_bad_records_checks_as_empty(
     index_url: str, workdir: Path, invoke: Invoke
 ) -> None:

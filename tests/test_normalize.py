@@ -269,6 +269,8 @@ def test_numbers_are_the_runs_of_digits_of_any_script() -> None:
     ):
         assert numbers_in(f"{written} people") == {"1500000"}, written
     assert numbers_in("3.5 and １２") == {"3.5", "12"}
+    # Chinese lists numbers with a full-width comma, and never writes decimals with it.
+    assert numbers_in("分别为15，20和30") == {"15", "20", "30"}
     for written in (
         "7640.33",
         "7,640.33",

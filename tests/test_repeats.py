@@ -253,6 +253,25 @@ def test_words_that_turn_a_copy_keep_it_in_other_scripts(lead: str, turned: str)
     assert removed_side(repeat)[0] == repeat.first
 
 
+def test_a_lead_pasted_again_with_a_credit_after_it_loses_the_later_copy() -> None:
+    # Words after the copy that do not turn it: the lead on top stays, the copy at the end goes.
+    [repeat] = find_repeats_in(
+        Document(id="d", text=doc(EN_HEAD, EN_LEAD, EN_OTHER, EN_THIRD, EN_LEAD + " (SPA)"))
+    )
+    assert (repeat.first.index, repeat.repeat.index, repeat.kind) == (1, 4, "edited")
+    assert removed_side(repeat)[0] == repeat.repeat
+
+
+def test_an_everyday_word_holding_a_negation_character_does_not_turn_an_edit() -> None:
+    # 不断 (constantly) and 持续 (continuously): an edit, though 不 is in one and not the other.
+    lead = (
+        "国家统计局今天发布数据显示，一季度国内生产总值同比增长百分之五，"
+        "经济运行不仅开局良好，而且不断向好发展。"
+    )
+    edited = lead.replace("不断", "持续")
+    assert found(doc(ZH_HEAD, lead, ZH_OTHER, edited)) == [(1, 3, "edited")]
+
+
 def test_spaceless_datelines_stay_datelines() -> None:
     assert found(doc(EN_HEAD, JA_LEAD, EN_OTHER, "【東京共同】" + JA_LEAD)) == [(1, 3, "prefixed")]
     thai = "กรุงเทพฯ 9 มี.ค. (ไทยโพสต์) - "

@@ -41,6 +41,7 @@ def open_index(
     create: bool = True,
     to_rebuild: bool = False,
     empty_if_absent: bool = False,
+    read_only: bool = False,
 ) -> ArchiveIndex:
     """Open (or, with ``create``, create) the index at ``url``.
 
@@ -48,7 +49,8 @@ def open_index(
     its own (see :meth:`ArchiveIndex.check_params`). With ``to_rebuild``, an index of an older
     format version that :func:`dedup.rebuild.rebuild` reads opens too, for that only. With
     ``empty_if_absent``, a SQLite file that does not exist opens as an empty index in memory,
-    and no file is created.
+    and no file is created. With ``read_only`` (a check that adds nothing), a SQLite index is
+    left as it is, and opens where its file or folder cannot be written.
     """
     scheme = urlsplit(url).scheme if "://" in url else ""
     if scheme in ("", "sqlite"):
@@ -59,7 +61,7 @@ def open_index(
             raise ConfigError(f"{url}: no file named; use sqlite:///path/to/index.db or a path")
         if empty_if_absent and not Path(path).exists():
             return SqliteIndex(":memory:", config)
-        return SqliteIndex(path, config, create, to_rebuild=to_rebuild)
+        return SqliteIndex(path, config, create, to_rebuild=to_rebuild, read_only=read_only)
     if scheme in ("redis", "rediss", "unix"):
         from dedup.index.redis import RedisIndex
 

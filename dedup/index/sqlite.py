@@ -92,6 +92,7 @@ class SqliteIndex(ArchiveIndex):
         create: bool = True,
         timeout_s: float = 120.0,
         to_rebuild: bool = False,
+        read_only: bool = False,
     ) -> None:
         self.path = path
         self.url = f"sqlite:///{path}"
@@ -99,11 +100,17 @@ class SqliteIndex(ArchiveIndex):
         if not create and not Path(path).is_file():
             raise BackendError(f"{path}: no index there (create one with `dedup index add`)")
         try:
-            # An index opened only to be read (for a rebuild, or its stats) may lie where it
-            # cannot be written: opened read-only there. Elsewhere read-write, so that closing
-            # it removes the WAL files a reader makes.
-            read_only = to_rebuild and not _writable(path)
-            location, uri = (f"file:{quote(path)}?mode=ro", True) if read_only else (path, False)
+            # An index opened only to be read (for a rebuild, its stats, a check that adds
+            # nothing) may lie where it cannot be written: opened immutable there, as SQLite
+            # cannot make the WAL index files a reader of a WAL-mode file needs (nothing writes
+            # to a read-only disk meanwhile). Elsewhere read-write, so that closing it removes
+            # the WAL files a reader makes.
+            self._reader = to_rebuild or read_only
+            location, uri = (
+                (f"file:{quote(path)}?mode=ro&immutable=1", True)
+                if self._reader and not _writable(path)
+                else (path, False)
+            )
             self._db = sqlite3.connect(location, timeout=timeout_s, isolation_level=None, uri=uri)
         except sqlite3.Error as error:
             raise BackendError(f"{path}: cannot open the index: {error}") from None
@@ -126,7 +133,7 @@ class SqliteIndex(ArchiveIndex):
                 raise BackendError(
                     f"{self.path}: no index there (create one with `dedup index add`)"
                 )
-        if not to_rebuild:  # an index opened only to be read is left as it is
+        if not self._reader:  # an index opened only to be read is left as it is
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=FULL")
         db.execute(f"PRAGMA cache_size={-_CACHE_KIB}")

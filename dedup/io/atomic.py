@@ -19,6 +19,7 @@ __all__ = [
     "AtomicOutputs",
     "atomic_directory",
     "atomic_file",
+    "check_not_an_input",
     "check_outputs",
 ]
 
@@ -73,6 +74,16 @@ def check_outputs(
             _check_folder_output(path, sources)
         elif path.is_dir():
             raise ConfigError(f"{path} is a folder: give a file name")
+
+
+def check_not_an_input(inputs: Iterable[str], files: Iterable[str | Path]) -> None:
+    """Raise ConfigError when a file the command reads besides its inputs (an index) is one of
+    them."""
+    sources = [Path(i) for i in inputs if i != "-"]
+    for name in files:
+        for source in sources:
+            if _same(Path(name), source):
+                raise ConfigError(f"{name} is also an input: give the index another file")
 
 
 def _check_file_place(

@@ -30,7 +30,7 @@ __all__ = ["numbers_in"]
 _SEPARATORS = ",.\u066b\u066c\u00a0\u202f\uff0c\uff0e"
 _RUN = re.compile(f"\\d[\\d{_SEPARATORS}\u0631\u200f]*")
 _SEPARATOR = re.compile(f"[{_SEPARATORS}]")
-_DECIMAL_POINTS = frozenset(",.\u066b\uff0c\uff0e")
+_DECIMAL_POINTS = frozenset(",.\u066b\uff0e")  # not the full-width comma: Chinese lists
 _RA = "\u0631"
 _RLM = "\u200f"  # Asharq Al-Awsat writes 0.2 as "2.", a right-to-left mark, "0"
 

@@ -37,10 +37,16 @@ def word_run_lengths(codepoints: U32, offsets: I64, token_offsets: I64) -> npt.N
     written, and ``token_offsets`` bound its tokens."""
     texts = len(offsets) - 1
     lengths = np.ones(texts, dtype=np.int64)
-    if len(codepoints) == 0 or int(codepoints.max()) < _SPACELESS_RANGES[0][0]:
-        return lengths  # nearly every batch: no such script at all
-    spaceless = _per_text(_in_ranges(codepoints, _SPACELESS_RANGES), offsets)
-    southeast = _per_text(_in_ranges(codepoints, _SOUTHEAST_ASIAN), offsets)
+    # Only code points from Thai up can be spaceless: in most texts a few quotes and dashes.
+    high = np.flatnonzero(codepoints >= _SPACELESS_RANGES[0][0])
+    if len(high) == 0:
+        return lengths
+    values = codepoints[high]
+    owner = np.searchsorted(offsets, high, side="right") - 1
+    spaceless = np.bincount(owner[_in_ranges(values, _SPACELESS_RANGES)], minlength=texts)
+    if not spaceless.any():
+        return lengths
+    southeast = np.bincount(owner[_in_ranges(values, _SOUTHEAST_ASIAN)], minlength=texts)
     tokens = np.diff(token_offsets)
     mostly = (spaceless > 0) & (2 * spaceless >= tokens)
     southeast_asian = 2 * southeast[mostly] > spaceless[mostly]
@@ -69,12 +75,6 @@ def words_of_text(text: str, tokens: U64) -> U64:
         tokens, token_offsets, word_run_lengths(codepoints, offsets, token_offsets)
     )
     return words
-
-
-def _per_text(mask: npt.NDArray[np.bool_], offsets: I64) -> I64:
-    totals = np.concatenate([[0], np.cumsum(mask, dtype=np.int64)])
-    result: I64 = totals[offsets[1:]] - totals[offsets[:-1]]
-    return result
 
 
 @numba.njit(cache=True, nogil=True)
