@@ -87,11 +87,18 @@ def find_repeats(document: Document, analysis: TextAnalysis, config: RepeatConfi
                 continue
             numbers = (numbers_of(paragraphs[i]), numbers_of(paragraphs[j]))
             verdict = _compare(text_of[i], text_of[j], overlap, numbers, config)
-            if verdict is not None and _a_headline_restated(i, j, verdict[0], counts, text_of):
+            if verdict is None or _a_headline_restated(i, j, verdict[0], counts, text_of):
                 continue
-            if verdict is not None:
-                pairs[j] = (i, *verdict)
-                break
+            if verdict[0] == "contained" and len(text_of[j]) > len(text_of[i]):
+                # j holds i and more: clean drops i. Paired with the longest earlier paragraph
+                # it holds, unless a later one it copies comes first, so that a chain A, A+S,
+                # A+S+T loses A and A+S in one pass, not one a run.
+                held = pairs.get(j)
+                if held is None or len(text_of[i]) > len(text_of[held[0]]):
+                    pairs[j] = (i, *verdict)
+                continue
+            pairs[j] = (i, *verdict)
+            break
     _extend_blocks(pairs, hashes, counts, config)
     found: list[Repeat] = []
     for j in sorted(pairs):
@@ -163,16 +170,19 @@ def _extend_blocks(
     twice), it belongs to the repeat.
     """
     first_seen: dict[int, int] = {}
-    short: dict[int, int] = {}
+    last_seen: dict[int, int] = {}
+    short: dict[int, tuple[int, int]] = {}
     for j, key in enumerate(hashes):
         i = first_seen.setdefault(key, j)
         if i != j and j not in pairs and config.min_block_tokens <= counts[j] < config.min_tokens:
-            short[j] = i
+            short[j] = (i, last_seen[key])
+        last_seen[key] = j
     changed = True
     while changed and short:
         changed = False
-        for j, i in list(short.items()):
-            offset = j - i
+        for j, (i, previous) in list(short.items()):
+            # Measured from the copy before it: a line printed three times in a row is a block.
+            offset = j - previous
             neighbours = (pairs.get(j - 1), pairs.get(j + 1))
             in_block = offset == 1 or any(
                 pair is not None and k - pair[0] == offset

@@ -331,6 +331,19 @@ def test_a_lead_pasted_again_with_other_joining_words_is_an_edited_repeat() -> N
     assert found(doc(EN_HEAD, english, EN_OTHER, "Separately, " + EN_LEAD)) == [(1, 3, "edited")]
 
 
+def test_a_growing_chain_of_paragraphs_loses_every_smaller_one_in_one_pass() -> None:
+    # A, A+S, A+S+T: each later one holds the one before it. Paired only with A, A+S stayed,
+    # and a second clean of the clean corpus cut it.
+    grown = EN_LEAD + " " + EN_THIRD
+    chain = doc(EN_HEAD, EN_LEAD, grown, grown + " " + EN_OTHER)
+    assert found(chain) == [(1, 2, "contained"), (2, 3, "contained")]
+
+
+def test_a_short_line_printed_three_times_in_a_row_is_one_block() -> None:
+    line = "Follow us on social media for more news"
+    assert found(doc(EN_HEAD, EN_LEAD, line, line, line)) == [(2, 3, "exact"), (2, 4, "exact")]
+
+
 def test_an_edit_that_negates_is_no_repeat() -> None:
     assert found(doc(EN_HEAD, EN_LEAD, EN_OTHER, EN_LEAD.replace("voted", "has not voted"))) == []
     # Arabic writes "and will not" as one word: "ولن".
