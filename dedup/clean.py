@@ -46,6 +46,7 @@ class CleanResult:
     paragraphs_removed: int = 0
     documents_dropped: int = 0
     bytes_removed: int = 0
+    records_skipped: int = 0  # bad records passed over (--skip-bad), each in the audit
     outputs: list[str] = field(default_factory=list)
 
 
@@ -138,10 +139,23 @@ def clean(
     drops = _documents_to_drop(report, drop_partial)
     reader = DocumentReader(inputs, config.read)
 
+    def skipped(record: Record | None = None) -> None:
+        # Each bad record --skip-bad passes over, and a file unreadable from some point, are
+        # written down: left out of the clean corpus, they are removals too.
+        pending = reader.errors[result.records_skipped :]
+        for k, error in enumerate(pending):
+            entry: dict[str, Any] = {"doc": None, "action": "skip_record", "reason": "bad_record"}
+            if record is not None and k == len(pending) - 1:  # the record's own error
+                entry.update(file=record.path, line=record.line)
+            audit.append({**entry, "error": error})
+            result.records_skipped += 1
+
     def cleaned_records() -> Iterator[tuple[Record, str | None]]:
         for record, document in reader.records():
             if document is None:
+                skipped(record)
                 continue
+            skipped()  # a file left behind unread past a point
             drop = drops.get(document.ordinal)
             if drop is not None:
                 audit.append({"doc": document.id, "action": "drop_document", **drop})
@@ -156,6 +170,7 @@ def clean(
             result.paragraphs_removed += len(remove)
             result.bytes_removed += len(document.text.encode()) - len(text.encode())
             yield record, text
+        skipped()
 
     records = cleaned_records()
     # All outputs are renamed into place together, once everything is written.

@@ -1013,3 +1013,34 @@ def test_an_internal_error_exits_3_with_its_traceback(
     assert result.stderr.endswith(
         "dedup: internal error: this is a bug in dedup; please report it with the traceback above\n"
     )
+
+
+def test_clean_audits_every_bad_record_it_skips(workdir: Path, invoke: Invoke) -> None:
+    good = json.dumps({"id": "a", "text": EN_TEXT})
+    Path("docs.jsonl").write_text(
+        f'{good}\n{{"id": "b", "text": \n{{"id": "c", "text": 42}}\n', encoding="utf-8"
+    )
+    result = invoke(
+        "clean", "docs.jsonl", "-o", "clean.jsonl", "--removed", "removed.jsonl", "--skip-bad"
+    )
+    assert (result.exit_code, result.stderr) == (0, "")
+    audit = [json.loads(line) for line in Path("removed.jsonl").read_text("utf-8").splitlines()]
+    skips = [entry for entry in audit if entry["action"] == "skip_record"]
+    assert skips == [
+        {
+            "doc": None,
+            "action": "skip_record",
+            "reason": "bad_record",
+            "file": "docs.jsonl",
+            "line": 2,
+            "error": "docs.jsonl:2: invalid JSON (Expecting value at column 1)",
+        },
+        {
+            "doc": None,
+            "action": "skip_record",
+            "reason": "bad_record",
+            "file": "docs.jsonl",
+            "line": 3,
+            "error": "docs.jsonl:3: field 'text' is int, not text",
+        },
+    ]
