@@ -407,8 +407,7 @@ def _jsonl_line(record: Record, text_field: str, text: str | None) -> bytes:
 
 def _json(fields: Any) -> bytes:
     """A record (or a value) as JSON: by orjson, or by the standard library where orjson
-    cannot write a value (an integer wider than 64 bits, which the readers keep exact; a lone
-    surrogate, which broken scraped text holds)."""
+    cannot write a value (an integer wider than 64 bits, which the readers keep exact)."""
     try:
         return orjson.dumps(fields)
     except TypeError:

@@ -91,8 +91,8 @@ def find_repeats(document: Document, analysis: TextAnalysis, config: RepeatConfi
                 continue
             if verdict[0] == "contained" and len(text_of[j]) > len(text_of[i]):
                 # j holds i and more: clean drops i. Paired with the longest earlier paragraph
-                # it holds, unless a later one it copies comes first, so that a chain A, A+S,
-                # A+S+T loses A and A+S in one pass, not one a run.
+                # it holds (or with one it copies outright, found further on: then j goes), so
+                # that a chain A, A+S, A+S+T loses A and A+S in one pass, not one a run.
                 held = pairs.get(j)
                 if held is None or len(text_of[i]) > len(text_of[held[0]]):
                     pairs[j] = (i, *verdict)
