@@ -27,6 +27,7 @@ from rapidfuzz.distance import Levenshtein
 from dedup.config import RepeatConfig
 from dedup.model import Document, Paragraph, Repeat, RepeatKind
 from dedup.text.analyze import TextAnalysis, analyze
+from dedup.text.graphemes import grapheme_prefix
 from dedup.text.normalize import has_spaceless, normalize, tokenize, word_counts
 from dedup.text.numbers import numbers_in
 from dedup.text.shingle import MAX_COMPARED_PARAGRAPHS, paragraph_overlaps
@@ -104,7 +105,7 @@ def find_repeats(document: Document, analysis: TextAnalysis, config: RepeatConfi
     for j in sorted(pairs):
         i, kind, scores = pairs[j]
         repeat = paragraphs[j]
-        excerpt = document.text[repeat.start : repeat.end][:_EXCERPT_CHARS]
+        excerpt = grapheme_prefix(document.text[repeat.start : repeat.end], _EXCERPT_CHARS)
         # Measured as _compare measured them: normalized, not by their spans (harakat or
         # invisible characters make a span long without making the text longer).
         later_longer = kind == "contained" and len(text_of[j]) > len(text_of[i])

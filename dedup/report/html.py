@@ -24,6 +24,7 @@ from pathlib import Path
 from dedup.clean import remove_paragraphs
 from dedup.io.atomic import atomic_file
 from dedup.model import Cluster, Match, Paragraph, Repeat, Report
+from dedup.text.graphemes import grapheme_prefix
 from dedup.text.segment import paragraphs as split_paragraphs
 
 __all__ = ["HEADLESS_CHROMIUM_FLAGS", "Removable", "removable_bytes", "render_html", "write_html"]
@@ -479,7 +480,7 @@ def _beyond(
 
 
 def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[:limit] + " …"
+    return text if len(text) <= limit else grapheme_prefix(text, limit) + " …"
 
 
 def _share(match: Match) -> float:

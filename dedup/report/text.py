@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dedup.explain import Comparison
 from dedup.model import CheckReport, Report
+from dedup.text.graphemes import grapheme_prefix
 
 __all__ = ["render_check", "render_comparison", "render_github", "render_summary"]
 
@@ -12,7 +13,7 @@ _KIND_TEXT = {"near_duplicate": "near-duplicate", "partial": "partial copy"}
 
 def _excerpt(text: str, width: int = 70) -> str:
     flat = " ".join(text.split())
-    return flat if len(flat) <= width else flat[: width - 1] + "…"
+    return flat if len(flat) <= width else grapheme_prefix(flat, width - 1) + "…"
 
 
 def render_summary(report: Report, examples: int = 5) -> str:
