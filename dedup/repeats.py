@@ -315,7 +315,6 @@ def _turning(tokens: Iterable[str]) -> bool:
         or (token[:1] in _GLUED_PARTICLES and token[1:] in _TURNING_WORDS)
         or token in _TURNING_KOREAN_WORDS
         or token.startswith(_TURNING_KOREAN_STEMS)
-        or (len(token) == 1 and token in _TURNING_SEQUENCES)
         for token in tokens
     )
 
@@ -375,12 +374,8 @@ def _a_dateline(prefix: str) -> bool:
     tokens = tokenize(prefix)
     if not tokens:
         return True
-    if tokens[-1] in _COMPLEMENTIZERS or _turning(tokens):
+    if tokens[-1] in _COMPLEMENTIZERS or _turning_text(prefix):
         return False
-    if has_spaceless(prefix):
-        joined = prefix.replace(" ", "")
-        return not (
-            joined.endswith(_SPACELESS_COMPLEMENTIZERS)
-            or any(word in joined for word in _TURNING_SEQUENCES)
-        )
-    return True
+    return not (
+        has_spaceless(prefix) and prefix.replace(" ", "").endswith(_SPACELESS_COMPLEMENTIZERS)
+    )
