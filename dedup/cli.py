@@ -606,7 +606,12 @@ def index_stats(index_url: str, as_json: bool) -> None:
 @read_options
 @repeat_options
 @match_options
-@click.option("--add", "add", is_flag=True, help="Add the accepted documents to the index.")
+@click.option(
+    "--add",
+    "add",
+    is_flag=True,
+    help="Add the accepted documents to the index (by id: each record needs one, see --id-field).",
+)
 @click.option(
     "--max-duplicates",
     type=click.IntRange(min=0),
