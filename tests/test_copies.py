@@ -8,6 +8,7 @@ import random
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -656,7 +657,36 @@ def test_the_words_of_a_spaceless_text_are_runs_of_its_characters() -> None:
     assert len(english.token_set) == 5  # words as they are
     assert len(chinese.token_set) == len("国家统计局发布") - 1  # pairs of characters
     assert len(thai.token_set) == len("ข่าวกรุงเทพ") - 2  # runs of three
-    # Mostly English with a Chinese name: words as they are, the name's characters one by one.
+    # English with a Chinese name: the English words as they are, the name one word of two.
     mixed = "the minister met 王毅 in the capital on monday to discuss trade"
-    tokens = profile(mixed).shingles.tokens
-    assert words_of_text(mixed, tokens).tolist() == tokens.tolist()
+    tokens = profile(mixed).shingles.tokens.tolist()
+    words = words_of_text(mixed, np.array(tokens, dtype=np.uint64)).tolist()
+    assert words[:3] == tokens[:3] and words[4:] == tokens[5:]
+    assert words[3] not in (tokens[3], tokens[4]) and len(words) == len(tokens) - 1
+
+
+def test_a_text_mixing_scripts_and_its_copy_share_their_words() -> None:
+    # A Japanese story full of English names, and its copy with an English credit and tags:
+    # one is mostly Japanese by tokens, the other mostly English. Words used to be chosen per
+    # text (runs of two characters in one, single characters in the other), so the two shared
+    # no words and the copy was only a partial one.
+    story = (
+        "米Apple社のTim Cook CEOは9日、California州Cupertinoで開いた新製品発表会でiPhone 16 Proと"
+        "Apple Watch Series 10を発表した。Google社のSundar Pichai CEOやMicrosoft社のSatya Nadella "
+        "CEOも会場に姿を見せた。新しいiPhoneはA18 Pro chipを搭載し、Apple Intelligenceと呼ぶAI機能"
+        "に対応する。価格は999 dollarsからで、Japan、United States、United Kingdomなど30以上の国と"
+        "地域で20日に発売する。Morgan StanleyのErik Woodring analystは販売台数が前年を上回ると"
+        "予想した。"
+    )
+    copy = story + (
+        " (Reporting by Ken Tanaka in San Francisco and Mary Jones in New York; additional"
+        " reporting by Stephen Nellis and Max Cherney in San Francisco; editing by Peter Graff and"
+        " Will Dunham) Topics: Apple iPhone Technology Business Markets California Cupertino"
+        " Google Microsoft Morgan Stanley Sundar Pichai Satya Nadella Tim Cook Erik Woodring Apple"
+        " Intelligence Series Watch Pro chip dollars Japan United States United Kingdom"
+    )
+    documents = [Document("story", story), Document("copy", copy)]
+    report = scan_documents(documents, ScanConfig(find_repeats=False), workers=1)
+    assert [sorted(c.members) for c in report.clusters] == [["copy", "story"]]
+    (match,) = report.matches
+    assert match.scores["weighted_a"] == 1.0

@@ -302,7 +302,7 @@ def test_an_unknown_format_version_is_refused(
     result = invoke("index", "stats", index_url)
     assert result.exit_code == 2
     assert result.stderr == (
-        f"dedup: error: {index_url}: index format version 99, this dedup reads version 6: "
+        f"dedup: error: {index_url}: index format version 99, this dedup reads version 7: "
         "add its documents to a new index with `dedup index add`\n"
     )
 
@@ -323,7 +323,7 @@ def test_index_commands(index_url: str, workdir: Path, invoke: Invoke) -> None:
     removed = invoke("index", "remove", index_url, "a-1", "a-9")
     assert removed.stdout == "removed 1 documents (1 not found); 5 documents in the index\n"
     stats = orjson.loads(invoke("index", "stats", index_url, "--json").stdout)
-    assert stats["documents"] == 5 and stats["format_version"] == 6
+    assert stats["documents"] == 5 and stats["format_version"] == 7
 
 
 def test_github_format_exact_output(index_url: str, workdir: Path, invoke: Invoke) -> None:
@@ -820,7 +820,7 @@ def _flush_unless_in_use(index_url: str, redis_url: str) -> None:
         redis.Redis.from_url(redis_url).flushdb()
 
 
-@pytest.mark.parametrize("version", ["3", "4", "5"])
+@pytest.mark.parametrize("version", ["3", "4", "5", "6"])
 def test_an_older_index_is_rebuilt_to_what_a_fresh_add_gives(
     index_url: str, version: str, workdir: Path, invoke: Invoke, redis_url: str
 ) -> None:
@@ -831,7 +831,7 @@ def test_an_older_index_is_rebuilt_to_what_a_fresh_add_gives(
     assert refused.exit_code == 2
     assert refused.stderr == (
         f"dedup: error: {index_url}: index format version {version}, this dedup reads "
-        "version 6: rebuild it into a new index with `dedup index rebuild OLD NEW`\n"
+        "version 7: rebuild it into a new index with `dedup index rebuild OLD NEW`\n"
     )
     stats = invoke("index", "stats", index_url, "--json")
     assert stats.exit_code == 0, stats.stderr
@@ -842,11 +842,11 @@ def test_an_older_index_is_rebuilt_to_what_a_fresh_add_gives(
         result = invoke("index", "rebuild", index_url, new, "--batch-size", "4")
         assert result.exit_code == 0, result.stderr
         assert result.stdout == (
-            f"rebuilt {len(ARCHIVE)} documents from {index_url} into {new} (format version 6)\n"
+            f"rebuilt {len(ARCHIVE)} documents from {index_url} into {new} (format version 7)\n"
         )
         assert _stored(new) == _stored(fresh)
         with open_index(new, create=False) as rebuilt, open_index(fresh) as added:
-            assert rebuilt.stats().format_version == 6
+            assert rebuilt.stats().format_version == 7
             assert np.array_equal(rebuilt.shingle_counts(), added.shingle_counts())
             bins = np.arange(1 << 12, dtype=np.int64)
             assert np.array_equal(rebuilt.frequencies(bins)[0], added.frequencies(bins)[0])

@@ -57,10 +57,12 @@ __all__ = [
 # counts of texts holding them changed.
 # 6: a word of a text written mostly in Chinese, Japanese or a Southeast Asian script is a run of
 # characters (dedup.text.words): the word bins of such texts changed.
-FORMAT_VERSION = 6
+# 7: runs of such characters are words in any text, not only in one written mostly in them: the
+# word bins of texts mixing scripts changed.
+FORMAT_VERSION = 7
 # Versions whose stored documents `dedup index rebuild` reads into a new index of this one
-# (their documents are stored as version 6 stores them; what is derived from them is not).
-REBUILDABLE_VERSIONS = ("3", "4", "5")
+# (their documents are stored as version 7 stores them; what is derived from them is not).
+REBUILDABLE_VERSIONS = ("3", "4", "5", "6")
 
 U8 = npt.NDArray[np.uint8]
 U32 = npt.NDArray[np.uint32]

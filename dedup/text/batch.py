@@ -30,7 +30,7 @@ from dedup.text.shingle import (
     _ngrams,
     paragraph_overlaps,
 )
-from dedup.text.words import word_run_lengths, words_of_batch
+from dedup.text.words import token_run_lengths, words_of_batch
 
 __all__ = ["BatchAnalysis", "analyze_batch", "analyze_encoded"]
 
@@ -54,7 +54,7 @@ class BatchAnalysis:
     token_offsets: I64
     tokens: U64  # token hashes, in order
     maybe_repeats: npt.NDArray[np.bool_]
-    # words (dedup.text.words): the tokens, or runs of them in texts of spaceless scripts
+    # words (dedup.text.words): the tokens, runs of spaceless characters made words
     word_offsets: I64 = field(default_factory=lambda: np.zeros(1, np.int64))
     words: U64 = field(default_factory=lambda: np.empty(0, np.uint64))
 
@@ -116,7 +116,7 @@ def analyze_encoded(
             repeat_min_tokens,
             repeat_min_overlap,
         )
-    run_lengths = word_run_lengths(codepoints, offsets, batch.token_offsets)
+    run_lengths = token_run_lengths(codepoints, offsets, batch.tokens, batch.token_offsets)
     batch.words, batch.word_offsets = words_of_batch(batch.tokens, batch.token_offsets, run_lengths)
     return batch
 

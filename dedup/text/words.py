@@ -4,15 +4,21 @@ A token is a word, or one character of a script written without spaces. A Chines
 a morpheme, and most Chinese and Japanese words are two of them; a Thai, Lao, Khmer or Burmese
 character is a letter or a mark, and any two texts in those scripts hold nearly all of them.
 Compared as single characters, a Thai football report held 86% of a flood warning's "words", and
-two unrelated Chinese texts a quarter of each other's. So in a text written mostly in such a
-script (half its tokens or more), a word is a run of consecutive tokens: two for Chinese and
-Japanese (unrelated texts then share 1-4%, copies 70-95%), three for the Southeast Asian scripts,
-about a syllable (unrelated: 11-18%, copies: 68-91%).
+two unrelated Chinese texts a quarter of each other's. So a run of such characters makes words of
+consecutive characters: two for Chinese and Japanese (unrelated texts then share 1-4%, copies
+70-95%), three for the Southeast Asian scripts, about a syllable (unrelated: 11-18%, copies:
+68-91%). A run shorter than that is one word; every other token is a word as it stands.
+
+Runs are found per token, not per text: a Japanese story heavy with English names and its copy
+with a few names fewer make the same words of the same passages, whichever script has more
+tokens in each.
 
 The scan's word counts, an index's stored word bins and verification all take their words here.
 """
 
 from __future__ import annotations
+
+from functools import cache
 
 import numba
 import numpy as np
@@ -21,45 +27,72 @@ import numpy.typing as npt
 from dedup.text.normalize import _SOUTHEAST_ASIAN, _SPACELESS_RANGES, _fmix64, _in_ranges
 from dedup.text.shingle import _POSITION_MULTIPLIERS
 
-__all__ = ["word_run_lengths", "words_of_batch", "words_of_text"]
+__all__ = ["token_run_lengths", "words_of_batch", "words_of_text"]
 
+U8 = npt.NDArray[np.uint8]
 U32 = npt.NDArray[np.uint32]
 U64 = npt.NDArray[np.uint64]
 I64 = npt.NDArray[np.int64]
 
 _CJK_RUN = 2
 _SOUTHEAST_ASIAN_RUN = 3
+# Characters that are, or normalize to, a character of a script without spaces.
+_HALFWIDTH_KATAKANA = (0xFF65, 0xFF9F)
+_WRITTEN_SPACELESS = [*_SPACELESS_RANGES, _HALFWIDTH_KATAKANA]
+_FNV_OFFSET = 0xCBF29CE484222325
+_FNV_PRIME = 0x100000001B3
 
 
-def word_run_lengths(codepoints: U32, offsets: I64, token_offsets: I64) -> npt.NDArray[np.int64]:
-    """How many consecutive tokens make a word, per text: 1, or 2 or 3 in a text written mostly
-    in a script without spaces. ``codepoints[offsets[d]:offsets[d + 1]]`` is text ``d`` as
-    written, and ``token_offsets`` bound its tokens."""
-    texts = len(offsets) - 1
-    lengths = np.ones(texts, dtype=np.int64)
+def token_run_lengths(codepoints: U32, offsets: I64, tokens: U64, token_offsets: I64) -> U8:
+    """For each token, how many characters make a word of its run: 2 or 3 for a character of a
+    script without spaces, 0 for any other token. ``codepoints[offsets[d]:offsets[d + 1]]`` is
+    text ``d`` as written, ``tokens[token_offsets[d]:token_offsets[d + 1]]`` its tokens."""
+    lengths = np.zeros(len(tokens), dtype=np.uint8)
     # Only code points from Thai up can be spaceless: in most texts a few quotes and dashes.
     high = np.flatnonzero(codepoints >= _SPACELESS_RANGES[0][0])
     if len(high) == 0:
         return lengths
-    values = codepoints[high]
-    owner = np.searchsorted(offsets, high, side="right") - 1
-    spaceless = np.bincount(owner[_in_ranges(values, _SPACELESS_RANGES)], minlength=texts)
-    if not spaceless.any():
+    spaceless = high[_in_ranges(codepoints[high], _WRITTEN_SPACELESS)]
+    if len(spaceless) == 0:
         return lengths
-    southeast = np.bincount(owner[_in_ranges(values, _SOUTHEAST_ASIAN)], minlength=texts)
-    tokens = np.diff(token_offsets)
-    mostly = (spaceless > 0) & (2 * spaceless >= tokens)
-    southeast_asian = 2 * southeast[mostly] > spaceless[mostly]
-    lengths[mostly] = np.where(southeast_asian, _SOUTHEAST_ASIAN_RUN, _CJK_RUN)
+    # The tokens of texts holding such characters: a token is one iff its hash is one's.
+    texts = np.unique(np.searchsorted(offsets, spaceless, side="right") - 1)
+    owned = np.zeros(len(tokens) + 1, dtype=np.int64)
+    np.add.at(owned, token_offsets[texts], 1)
+    np.add.at(owned, token_offsets[texts + 1], -1)
+    candidates = np.flatnonzero(np.cumsum(owned[:-1]) > 0)
+    hashes, runs = _spaceless_token_hashes()
+    at = np.minimum(np.searchsorted(hashes, tokens[candidates]), len(hashes) - 1)
+    found = hashes[at] == tokens[candidates]
+    lengths[candidates[found]] = runs[at[found]]
     return lengths
 
 
-def words_of_batch(
-    tokens: U64, token_offsets: I64, run_lengths: npt.NDArray[np.int64]
-) -> tuple[U64, I64]:
-    """The word hashes of each text of a batch, and their offsets: its tokens, or runs of
-    ``run_lengths[d]`` of them (a text with fewer tokens: one word of them all)."""
-    if not (run_lengths > 1).any():
+@cache
+def _spaceless_token_hashes() -> tuple[U64, U8]:
+    """The token hash of every character of a script without spaces (as the normalizer hashes a
+    one-character token), sorted, and the run length of its script."""
+    codes = np.concatenate([np.arange(lo, hi + 1, dtype=np.uint64) for lo, hi in _SPACELESS_RANGES])
+    hashes = _fmix64_array((np.uint64(_FNV_OFFSET) ^ codes) * np.uint64(_FNV_PRIME))
+    runs = np.where(
+        _in_ranges(codes.astype(np.uint32), _SOUTHEAST_ASIAN), _SOUTHEAST_ASIAN_RUN, _CJK_RUN
+    ).astype(np.uint8)
+    order = np.argsort(hashes)
+    return hashes[order], runs[order]
+
+
+def _fmix64_array(h: U64) -> U64:
+    h = h ^ (h >> np.uint64(33))
+    h = h * np.uint64(0xFF51AFD7ED558CCD)
+    h = h ^ (h >> np.uint64(33))
+    h = h * np.uint64(0xC4CEB9FE1A85EC53)
+    return h ^ (h >> np.uint64(33))
+
+
+def words_of_batch(tokens: U64, token_offsets: I64, run_lengths: U8) -> tuple[U64, I64]:
+    """The word hashes of each text of a batch, and their offsets: its tokens, where runs of
+    spaceless characters become words of ``run_lengths`` characters (a shorter run: one word)."""
+    if not run_lengths.any():
         return tokens, token_offsets
     return _word_runs(tokens, token_offsets, run_lengths, _POSITION_MULTIPLIERS)
 
@@ -71,34 +104,39 @@ def words_of_text(text: str, tokens: U64) -> U64:
     codepoints = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     offsets = np.array([0, len(codepoints)], dtype=np.int64)
     token_offsets = np.array([0, len(tokens)], dtype=np.int64)
-    words, _ = words_of_batch(
-        tokens, token_offsets, word_run_lengths(codepoints, offsets, token_offsets)
-    )
+    run_lengths = token_run_lengths(codepoints, offsets, tokens, token_offsets)
+    words, _ = words_of_batch(tokens, token_offsets, run_lengths)
     return words
 
 
 @numba.njit(cache=True, nogil=True)
 def _word_runs(
-    tokens: U64, token_offsets: I64, run_lengths: npt.NDArray[np.int64], multipliers: U64
+    tokens: U64, token_offsets: I64, run_lengths: U8, multipliers: U64
 ) -> tuple[U64, I64]:
     texts = token_offsets.shape[0] - 1
     words = np.empty(tokens.shape[0], np.uint64)
     word_offsets = np.zeros(texts + 1, np.int64)
     w = 0
     for d in range(texts):
-        start, end = token_offsets[d], token_offsets[d + 1]
-        n = run_lengths[d]
-        if n == 1 or end - start == 0:
-            words[w : w + end - start] = tokens[start:end]
-            w += end - start
-        else:
-            windows = max(end - start - n + 1, 1)
-            width = min(n, end - start)
+        i, end = token_offsets[d], token_offsets[d + 1]
+        while i < end:
+            n = run_lengths[i]
+            if n == 0:
+                words[w] = tokens[i]
+                w += 1
+                i += 1
+                continue
+            run_end = i + 1
+            while run_end < end and run_lengths[run_end] == n:
+                run_end += 1
+            windows = max(run_end - i - n + 1, 1)
+            width = min(n, run_end - i)
             for k in range(windows):
                 acc = np.uint64(0)
                 for j in range(width):
-                    acc += tokens[start + k + j] * multipliers[j]
+                    acc += tokens[i + k + j] * multipliers[j]
                 words[w] = _fmix64(acc)
                 w += 1
+            i = run_end
         word_offsets[d + 1] = w
     return words[:w].copy(), word_offsets
