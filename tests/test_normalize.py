@@ -113,6 +113,10 @@ def test_arabic(text: str, expected: str) -> None:
         ("soft\u00adhyphen", "softhyphen"),
         ("عر\u061cبي", "عربي"),  # Arabic letter mark
         ("زن\u200cها", "زنها"),  # ZWNJ inside a Persian word
+        # variation selectors: an emoji's (dropped with the symbol), an ideograph's glyph
+        ("I \u2764\ufe0f NY", "i ny"),
+        ("葛\U000e0100城", "葛城"),
+        ("hello\ufe0e world", "hello world"),
     ],
 )
 def test_invisible_controls_are_removed(text: str, expected: str) -> None:
@@ -135,6 +139,20 @@ def test_invisible_controls_are_removed(text: str, expected: str) -> None:
 )
 def test_punctuation_symbols_case_and_space(text: str, expected: str) -> None:
     assert normalize(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ราคา ๑๒๐ บาท", "ราคา 120 บาท"),  # Thai
+        ("ລາຄາ ໑໒໐", "ລາຄາ 120"),  # Lao
+        ("मूल्य १२० रुपये", "मूल्य 120 रुपये"),  # Devanagari
+        ("১৯৭১ সাল", "1971 সাল"),  # Bengali
+        ("၂၀၂၄ ခုနှစ်", "2024 ခုနှစ်"),  # Myanmar
+    ],
+)
+def test_the_digits_of_every_script_are_ascii(text: str, expected: str) -> None:
+    assert normalize(text) == expected == reference_normalize(text)
 
 
 def test_ascii_and_unicode_paths_agree() -> None:

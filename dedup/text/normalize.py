@@ -2,12 +2,13 @@
 
 The steps, in order:
 
-1. remove zero-width and bidi control characters, Arabic harakat, Quranic marks and tatweel;
+1. remove zero-width and bidi control characters, variation selectors, Arabic harakat, Quranic
+   marks and tatweel;
 2. NFKC, case-fold, NFKC again (case-folding can leave text that is not NFKC), and remove the
    marks of step 1 again (Arabic presentation forms decompose into letters with harakat);
 3. unify letter variants: alef forms (أ إ آ ٱ → ا), ى → ي, ة → ه, Persian and Kurdish
-   ک → ك and ی → ي, the forms of heh (Kurdish ە ھ, Persian ۀ, Urdu ہ ۂ ۃ) → ه; Arabic-Indic
-   and Persian digits → ASCII;
+   ک → ك and ی → ي, the forms of heh (Kurdish ە ھ, Persian ۀ, Urdu ہ ۂ ۃ) → ه; the digits of
+   every script (Arabic-Indic, Persian, Devanagari, Thai, …) → ASCII;
 4. punctuation, symbols and control characters → space;
 5. collapse white space.
 
@@ -56,6 +57,10 @@ _DELETE = (
     + list(range(0x06DF, 0x06E5))
     + list(range(0x06E7, 0x06E9))
     + list(range(0x06EA, 0x06EE))
+    # variation selectors: "❤️" is "❤" drawn as an emoji, "葛󠄀" a glyph of "葛"
+    + list(range(0xFE00, 0xFE10))
+    + list(range(0x180B, 0x1810))
+    + list(range(0xE0100, 0xE01F0))
 )
 
 _LETTERS = {
@@ -83,8 +88,6 @@ _LETTERS = {
 
 _DELETE_TABLE: dict[int, int | None] = dict.fromkeys(_DELETE)
 _LETTER_TABLE: dict[int, int | str | None] = {ord(k): v for k, v in _LETTERS.items()}
-_LETTER_TABLE.update({0x0660 + d: str(d) for d in range(10)})
-_LETTER_TABLE.update({0x06F0 + d: str(d) for d in range(10)})
 
 # Scripts written without spaces between words: matched by characters, not words.
 _SPACELESS_RANGES = [
@@ -135,6 +138,28 @@ def _scan_separator_ranges() -> list[tuple[int, int]]:
             else:
                 ranges.append((cp, cp))
     return ranges
+
+
+def _digit_zeros() -> list[int]:
+    """The digit zero of every script (Arabic-Indic ٠, Devanagari ०, Thai ๐, …): each is followed
+    by its one to nine. Cached on disk as :func:`_separator_ranges` is."""
+    zeros = _cached(
+        f"digits-v{_TABLE_VERSION}-unicode-{unicodedata.unidata_version}.npy",
+        lambda: np.array(
+            [cp for cp in range(sys.maxunicode + 1) if unicodedata.decimal(chr(cp), None) == 0],
+            dtype=np.int64,
+        ),
+        lambda found: found.ndim == 1 and found.dtype == np.int64,
+    )
+    return [int(zero) for zero in zeros.tolist()]
+
+
+@cache
+def _letters() -> dict[int, int | str | None]:
+    """Step 3's table: the letter variants, and the digits of every script as ASCII ones (a Thai
+    paper may print a price ๑๒๐ that another prints 120)."""
+    digits = {zero + d: str(d) for zero in _digit_zeros() for d in range(10)}
+    return {**digits, **_LETTER_TABLE}
 
 
 @cache
@@ -218,7 +243,7 @@ def reference_normalize(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
     text = unicodedata.normalize("NFKC", text.casefold())
     # Presentation forms decompose into letters with harakat: delete those too.
-    text = text.translate(_DELETE_TABLE).translate(_LETTER_TABLE)
+    text = text.translate(_DELETE_TABLE).translate(_letters())
     text = separators.sub(" ", text)
     return " ".join(text.split())
 
@@ -263,7 +288,7 @@ _MAX_EXPANSION = 4
 _HANGUL_JAMO = ((0x1100, 0x11FF), (0x3130, 0x318F), (0xA960, 0xA97F), (0xD7B0, 0xD7FF))
 
 
-_TABLE_VERSION = 4
+_TABLE_VERSION = 5
 
 
 @cache
@@ -331,7 +356,7 @@ def _build_tables() -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int32]]:
             continue
         result = unicodedata.normalize("NFKC", char)
         result = unicodedata.normalize("NFKC", result.casefold())
-        result = result.translate(_DELETE_TABLE).translate(_LETTER_TABLE)
+        result = result.translate(_DELETE_TABLE).translate(_letters())
         result = separators.sub(" ", result)
         if result.strip() == "":
             table[cp] = _SPACE if result else _DELETED
