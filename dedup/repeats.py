@@ -28,7 +28,13 @@ from dedup.config import RepeatConfig
 from dedup.model import Document, Paragraph, Repeat, RepeatKind
 from dedup.text.analyze import TextAnalysis, analyze
 from dedup.text.graphemes import grapheme_prefix
-from dedup.text.normalize import has_spaceless, normalize, tokenize, word_counts
+from dedup.text.normalize import (
+    has_spaceless,
+    normalize,
+    reference_normalize,
+    tokenize,
+    word_counts,
+)
 from dedup.text.numbers import numbers_in
 from dedup.text.shingle import MAX_COMPARED_PARAGRAPHS, paragraph_overlaps
 
@@ -268,17 +274,26 @@ _TURNING_WORDS = frozenset((
     "نافيه", "كذبت", "تكذيب", "شائعات", "شائعه", "مزاعم", "ادعاءات", "زعم", "زعمت", "unconfirmed",
     "unofficial", "claiming", "hoax", "dismissed", "dismisses", "fake", "misleading", "نفى",
 ))  # fmt: skip
-# Negations, denials and rumours of scripts written without spaces (Chinese simplified and
-# traditional, Japanese, Thai), sought in the text with its spaces taken out: a token there is
-# a character. Broad, as 非洲 (Africa), 不同 (different) and 少ない (few) hold them too, and a
-# copy then kept rather than cut is the safe side.
+# Negations, denials and rumours of scripts written without spaces (Chinese, Japanese, Thai),
+# sought in the normalized text with its spaces taken out: a token there is a character.
+# Broad, as 非洲 (Africa), 不同 (different) and 少ない (few) hold them too, and a copy then kept
+# rather than cut is the safe side.
 _TURNING_SEQUENCES = (
-    "否", "不", "没", "沒", "非", "未", "假", "谣", "謠", "传言", "傳言", "网传", "網傳",
+    "否", "不", "没", "非", "未", "假", "谣", "传言", "网传",
     "ない", "なかっ", "ません", "デマ", "誤報", "虚偽", "うそ", "噂", "事実無根",
     "ไม่", "ปฏิเสธ", "ข่าวลือ", "เท็จ", "ข่าวปลอม",
 )  # fmt: skip
 # ... and those that end a frame of reported speech before a copy: "… said", Thai "that".
-_SPACELESS_COMPLEMENTIZERS = ("称", "稱", "表示", "说", "說", "指出", "ว่า")
+_SPACELESS_COMPLEMENTIZERS = ("称", "表示", "说", "指出", "ว่า")
+
+
+@cache
+def _as_normalized(words: tuple[str, ...]) -> tuple[str, ...]:
+    """``words`` as the normalized text holds them, spaces taken out (誤報 is 误报 there:
+    traditional characters are folded)."""
+    return tuple(dict.fromkeys(reference_normalize(word).replace(" ", "") for word in words))
+
+
 # Korean writes its particles and endings on the word: a word starting with one of these
 # negates or denies ("않았다", "부인했다", "사실무근이다"), as do "안" and "못" alone.
 _TURNING_KOREAN_STEMS = (
@@ -296,7 +311,7 @@ def _turned(first: str, later: str) -> bool:
     if not (has_spaceless(first) or has_spaceless(later)):
         return False
     first, later = first.replace(" ", ""), later.replace(" ", "")
-    return any((word in first) != (word in later) for word in _TURNING_SEQUENCES)
+    return any((word in first) != (word in later) for word in _as_normalized(_TURNING_SEQUENCES))
 
 
 def _turning_text(words: str) -> bool:
@@ -304,7 +319,7 @@ def _turning_text(words: str) -> bool:
     if _turning(tokenize(words)):
         return True
     joined = words.replace(" ", "") if has_spaceless(words) else ""
-    return any(word in joined for word in _TURNING_SEQUENCES)
+    return any(word in joined for word in _as_normalized(_TURNING_SEQUENCES))
 
 
 def _turning(tokens: Iterable[str]) -> bool:
@@ -377,5 +392,6 @@ def _a_dateline(prefix: str) -> bool:
     if tokens[-1] in _COMPLEMENTIZERS or _turning_text(prefix):
         return False
     return not (
-        has_spaceless(prefix) and prefix.replace(" ", "").endswith(_SPACELESS_COMPLEMENTIZERS)
+        has_spaceless(prefix)
+        and prefix.replace(" ", "").endswith(_as_normalized(_SPACELESS_COMPLEMENTIZERS))
     )

@@ -155,6 +155,19 @@ def test_the_digits_of_every_script_are_ascii(text: str, expected: str) -> None:
     assert normalize(text) == expected == reference_normalize(text)
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("我國一季度經濟運行開局良好", "我国一季度经济运行开局良好"),
+        ("臺灣 裡面 後來", "台湾 里面 后来"),  # Taiwan and Hong Kong variants too
+        ("我国经济", "我国经济"),  # simplified stays
+        ("事実無根の誤報", "事実无根の误报"),  # Japanese kanji fold alike: both copies agree
+    ],
+)
+def test_traditional_chinese_folds_to_simplified(text: str, expected: str) -> None:
+    assert normalize(text) == expected == reference_normalize(text)
+
+
 def test_ascii_and_unicode_paths_agree() -> None:
     # normalize takes a fast path for ASCII; a non-ASCII character must not change the result
     # for the ASCII part.

@@ -8,7 +8,8 @@ The steps, in order:
    marks of step 1 again (Arabic presentation forms decompose into letters with harakat);
 3. unify letter variants: alef forms (أ إ آ ٱ → ا), ى → ي, ة → ه, Persian and Kurdish
    ک → ك and ی → ي, the forms of heh (Kurdish ە ھ, Persian ۀ, Urdu ہ ۂ ۃ) → ه; the digits of
-   every script (Arabic-Indic, Persian, Devanagari, Thai, …) → ASCII;
+   every script (Arabic-Indic, Persian, Devanagari, Thai, …) → ASCII; traditional Chinese
+   characters → simplified (國 → 国);
 4. punctuation, symbols and control characters → space;
 5. collapse white space.
 
@@ -24,6 +25,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import numba
@@ -156,10 +158,18 @@ def _digit_zeros() -> list[int]:
 
 @cache
 def _letters() -> dict[int, int | str | None]:
-    """Step 3's table: the letter variants, and the digits of every script as ASCII ones (a Thai
-    paper may print a price ๑๒๐ that another prints 120)."""
+    """Step 3's table: the letter variants, the digits of every script as ASCII ones (a Thai
+    paper may print a price ๑๒๐ that another prints 120), and traditional Chinese characters as
+    simplified ones (Hong Kong and Taiwan papers reprint Xinhua's stories in traditional ones)."""
     digits = {zero + d: str(d) for zero in _digit_zeros() for d in range(10)}
-    return {**digits, **_LETTER_TABLE}
+    return {**digits, **_chinese_variants(), **_LETTER_TABLE}
+
+
+def _chinese_variants() -> dict[int, int | str | None]:
+    """Traditional character → simplified, from OpenCC (scripts/make_chinese_variants.py)."""
+    lines = (Path(__file__).parent / "data" / "chinese_variants.txt").read_text("utf-8")
+    pairs = (line.split("\t") for line in lines.splitlines() if not line.startswith("#"))
+    return {ord(traditional): simplified for traditional, simplified in pairs}
 
 
 @cache
@@ -288,7 +298,7 @@ _MAX_EXPANSION = 4
 _HANGUL_JAMO = ((0x1100, 0x11FF), (0x3130, 0x318F), (0xA960, 0xA97F), (0xD7B0, 0xD7FF))
 
 
-_TABLE_VERSION = 5
+_TABLE_VERSION = 6
 
 
 @cache

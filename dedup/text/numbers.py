@@ -92,10 +92,16 @@ _SCALES = frozenset((
 ))  # fmt: skip
 _PUNCTUATION = "\"'“”‘’«»()[]{}<>.,;:!?،؛؟…-–—/\\*"
 # Chinese numerals under a hundred before a measure word; part of a larger one (一百二十人) not.
+# Traditional characters too: numbers are read from the text as written.
 _CHINESE = re.compile(
-    "(?<![一二三四五六七八九十两百千万亿零〇])([二三四五六七八九十两]+)(?=[人名个位次年天座辆架艘起件项家所条只岁])"
+    "(?<![一二三四五六七八九十两兩百千万萬亿億零〇])([二三四五六七八九十两兩]+)"
+    "(?=[人名个個位次年天座辆輛架艘起件项項家所条條只隻岁歲])"
 )
-_CHINESE_DIGITS = {c: v for v, c in enumerate("零一二三四五六七八九")} | {"两": 2, "〇": 0}
+_CHINESE_DIGITS = {c: v for v, c in enumerate("零一二三四五六七八九")} | {
+    "两": 2,
+    "兩": 2,
+    "〇": 0,
+}
 
 
 def numbers_in(text: str, spelled: bool = True) -> frozenset[str]:
