@@ -672,7 +672,7 @@ def check(
         inputs, files=[*reports, *(_index_file(index_url) if add else [])], glob=options["glob"]
     )
     if not add:
-        check_not_an_input(inputs, _index_file(index_url))
+        check_not_an_input(inputs, _index_file(index_url), outputs=reports)
     config = _scan_config(options)
     # Without --add, an index that does not exist yet is an empty archive, left uncreated.
     with (

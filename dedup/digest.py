@@ -10,7 +10,7 @@ are shared) while the reading process parses the next ones; results come back in
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 
@@ -27,7 +27,7 @@ from dedup.pool import forked_pool
 from dedup.repeats import MIN_OVERLAP, find_repeats
 from dedup.sketch import sign_documents_and_passages
 from dedup.text.analyze import analyze
-from dedup.text.batch import analyze_encoded
+from dedup.text.batch import analyze_batch, analyze_encoded
 
 __all__ = [
     "BATCH_CHARS",
@@ -153,6 +153,15 @@ def _document_keys_of_batch(
         filled += found.shape[0]
         counts[d] = found.shape[0]
     return keys, bins[:filled].copy(), counts
+
+
+def exact_keys(texts: Sequence[str]) -> npt.NDArray[np.uint64]:
+    """The exact-duplicate key of each text, as the scan computes it (0 for an empty text)."""
+    batch = analyze_batch(texts)
+    keys, _, _ = _document_keys_of_batch(
+        batch.paragraph_hashes, batch.paragraph_offsets, batch.words, batch.word_offsets
+    )
+    return keys
 
 
 @numba.njit(cache=True, nogil=True)

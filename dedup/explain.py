@@ -8,7 +8,7 @@ from typing import Literal
 
 from dedup.commonness import ShingleCounts, table_bits
 from dedup.config import MatchConfig, ReadConfig, ScanConfig
-from dedup.digest import WORD_BINS_LOG2, digest_stream
+from dedup.digest import WORD_BINS_LOG2, digest_stream, exact_keys
 from dedup.errors import InputError
 from dedup.io.readers import DocumentReader, read_documents
 from dedup.model import Document, MatchKind
@@ -48,6 +48,10 @@ class Comparison:
     aligned: tuple[AlignedPassage, ...]
     # Not linked only because what the two share is a formula many documents of the corpus hold.
     formula: bool = False
+    # Identical after normalization: a copy, whatever the scores.
+    exact: bool = False
+    # Set when one text has fewer words than this: such texts match only when identical.
+    too_short: int | None = None
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -56,6 +60,8 @@ class Comparison:
             "kind": self.kind,
             "direction": self.direction,
             "formula": self.formula,
+            "exact": self.exact,
+            "too_short": self.too_short,
             "scores": self.scores,
             "aligned": [
                 {
@@ -77,16 +83,29 @@ def compare(
     frequencies: DocumentFrequencies | None = None,
     counts: ShingleCounts | None = None,
 ) -> Comparison:
-    """Compare two documents as a scan would verify them.
+    """Compare two documents as a scan would verify them: the verdict is the scan's, and the
+    scores are all of them (the scan measures sentences only where they decide).
 
     ``frequencies`` are the corpus's word frequencies; without them (or with too few documents)
     every word weighs the same, so weighted scores equal plain word containment. ``counts``,
     the corpus's 3-gram counts (finished), tell a shared formula from a copy.
     """
     config = config or MatchConfig()
+    frequencies = frequencies or DocumentFrequencies()
     profile_a, profile_b = profile(a.text), profile(b.text)
-    scores = measure(profile_a, profile_b, frequencies or DocumentFrequencies(), counts=counts)
-    verdict = classify(scores, config)
+    scores = measure(profile_a, profile_b, frequencies, counts=counts)
+    key_a, key_b = exact_keys([a.text, b.text]).tolist()
+    words = min(len(profile_a.shingles.tokens), len(profile_b.shingles.tokens))
+    exact = key_a != 0 and key_a == key_b
+    too_short = config.min_tokens if words < config.min_tokens and not exact else None
+    verdict: tuple[MatchKind, Literal["a_in_b", "b_in_a"] | None] | None = None
+    formula = False
+    if exact:
+        verdict = ("near_duplicate", None)
+    elif too_short is None:
+        scanned = measure(profile_a, profile_b, frequencies, config, counts)
+        verdict = classify(scanned, config)
+        formula = verdict is None and shares_only_a_formula(scanned, config)
     kind, direction = verdict if verdict is not None else (None, None)
     aligned = tuple(
         AlignedPassage(
@@ -94,8 +113,7 @@ def compare(
         )
         for i, j, score in align_paragraphs(profile_a, profile_b)
     )
-    formula = verdict is None and shares_only_a_formula(scores, config)
-    return Comparison(a, b, scores, kind, direction, aligned, formula)
+    return Comparison(a, b, scores, kind, direction, aligned, formula, exact, too_short)
 
 
 def _paragraph(profile: Profile, text: str, index: int) -> str:

@@ -797,6 +797,10 @@ def test_clean_never_replaces_a_folder_it_did_not_write(workdir: Path, invoke: I
             "c.jsonl is also an input: give the index another file",
         ),
         (
+            ["check", "--index", "sqlite:///ix.json", "c.jsonl", "--report", "./ix.json"],
+            "./ix.json is the index: write the report elsewhere",
+        ),
+        (
             ["clean", "corpus", "-o", "out", "--removed", "out/removed.jsonl"],
             "out/removed.jsonl is inside the output folder out, which is written whole: "
             "write it elsewhere",

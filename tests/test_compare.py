@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import shutil
 from pathlib import Path
 
@@ -24,7 +25,10 @@ def test_compare_two_files(workdir: Path, invoke: Invoke) -> None:
 
 
 def test_compare_shows_the_figures_of_two_short_texts(workdir: Path, invoke: Invoke) -> None:
-    sentence = "The ministry said {n} people were moved from the flooded villages on Monday."
+    sentence = (
+        "The ministry said on Monday that {n} people were moved from the flooded villages in "
+        "the north of the province to shelters in the capital city."
+    )
     Path("a.txt").write_text(sentence.format(n="1,500"), "utf-8")
     Path("b.txt").write_text(sentence.format(n="1500"), "utf-8")  # one figure, written so
     Path("c.txt").write_text(sentence.format(n="2,500"), "utf-8")
@@ -32,17 +36,72 @@ def test_compare_shows_the_figures_of_two_short_texts(workdir: Path, invoke: Inv
     assert same[2] == "verdict: near_duplicate"
     assert "  figures of A in B       1.000" in same
     # A copy may drop a figure: "2024, 300" holds 300, not a number 2024300.
-    Path("d.txt").write_text(
-        "By the end of 2024, 300 new schools had opened in the north.", "utf-8"
-    )
+    tail = " of the country, the education minister told reporters in the capital on Sunday."
+    Path("d.txt").write_text("By the end of 2024, 300 new schools had opened in the north" + tail)
     Path("e.txt").write_text(
-        "By the end of the year, 300 new schools had opened in the north.", "utf-8"
+        "By the end of the year, 300 new schools had opened in the north" + tail
     )
     dropped = invoke("compare", "d.txt", "e.txt").stdout.splitlines()
     assert dropped[2] == "verdict: near_duplicate"
     other = invoke("compare", "a.txt", "c.txt").stdout.splitlines()
     assert other[2] == "verdict: not a copy"
     assert "  figures of A in B       0.000" in other and "  figures of B in A       0.000" in other
+
+
+def test_compare_gives_the_scans_verdict_on_short_texts(workdir: Path, invoke: Invoke) -> None:
+    # Under 20 words a text matches only when identical after normalization: a scan never
+    # links "what year was he born" and "where was he born", and compare says so.
+    Path("a.txt").write_text("The long review of the budget was published by the council.")
+    Path("b.txt").write_text("The short review of the budget was published by the council.")
+    Path("c.txt").write_text("THE LONG REVIEW of the budget was published by the council!")
+    assert invoke("compare", "a.txt", "b.txt").stdout.splitlines()[2] == (
+        "verdict: not a copy (one has under 20 words: texts that short match only when "
+        "identical after normalization)"
+    )
+    assert invoke("compare", "a.txt", "c.txt").stdout.splitlines()[2] == (
+        "verdict: near_duplicate (identical after normalization)"
+    )
+    found = orjson.loads(invoke("compare", "a.txt", "b.txt", "--json").stdout)
+    assert (found["kind"], found["exact"], found["too_short"]) == (None, False, 20)
+
+
+def test_compare_gives_the_direction_the_scan_gives(workdir: Path, invoke: Invoke) -> None:
+    # A's sentences are each the start of one of B's, and A has a paragraph of its own: more
+    # of A's 3-grams are in B than the other way, while more of B's sentences (by length)
+    # have a close match in A. The scan decides such a partial copy on its 3-grams and rarer
+    # words, without aligning sentences; compare shows the sentences but gives its verdict.
+    rng = random.Random(11)
+
+    def words(n: int) -> list[str]:
+        consonants, vowels = "bcdfghjklmnpqrstvwxz", "aeiou"
+        return [
+            "".join(rng.choice(consonants) + rng.choice(vowels) for _ in range(3)) for _ in range(n)
+        ]
+
+    a_sentences, b_sentences = [], []
+    for _ in range(10):
+        sentence = words(10)
+        a_sentences.append(" ".join(sentence).capitalize() + ".")
+        b_sentences.append(" ".join(sentence + words(8)).capitalize() + ".")
+    own = " ".join(" ".join(words(14)).capitalize() + "." for _ in range(5))
+    records = [{"id": "A", "text": " ".join(a_sentences) + "\n\n" + own}]
+    records.append({"id": "B", "text": " ".join(b_sentences)})
+    Path("pair.jsonl").write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in records))
+    shutil.copy(SAMPLE, "news.jsonl")
+    for corpus in ("pair.jsonl", "news.jsonl"):
+        assert invoke("scan", corpus, "-q", "--report", "r.jsonl").exit_code == 0
+        findings = [orjson.loads(line) for line in Path("r.jsonl").read_bytes().splitlines()]
+        matches = [f for f in findings if f["type"] == "match"]
+        assert matches
+        for match in matches:
+            compared = orjson.loads(
+                invoke("compare", "--in", corpus, match["a"], match["b"], "--json").stdout
+            )
+            assert (compared["kind"], compared["direction"]) == (match["kind"], match["direction"])
+        if corpus == "pair.jsonl":
+            assert [(m["a"], m["b"], m["kind"], m["direction"]) for m in matches] == [
+                ("A", "B", "partial", "a_in_b")
+            ]
 
 
 def test_compare_ids_in_a_corpus_as_json(workdir: Path, invoke: Invoke) -> None:

@@ -76,14 +76,19 @@ def check_outputs(
             raise ConfigError(f"{path} is a folder: give a file name")
 
 
-def check_not_an_input(inputs: Iterable[str], files: Iterable[str | Path]) -> None:
+def check_not_an_input(
+    inputs: Iterable[str], files: Iterable[str | Path], outputs: Iterable[str | Path] = ()
+) -> None:
     """Raise ConfigError when a file the command reads besides its inputs (an index) is one of
-    them."""
+    them, or one of its ``outputs`` (a report written over the index would destroy it)."""
     sources = [Path(i) for i in inputs if i != "-"]
     for name in files:
         for source in sources:
             if _same(Path(name), source):
                 raise ConfigError(f"{name} is also an input: give the index another file")
+        for output in outputs:
+            if _same(Path(name), Path(output)):
+                raise ConfigError(f"{output} is the index: write the report elsewhere")
 
 
 def _check_file_place(

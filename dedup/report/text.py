@@ -75,6 +75,13 @@ def render_comparison(comparison: Comparison, passages: int = 10) -> str:
     verdict: str = comparison.kind or "not a copy"
     if comparison.direction:
         verdict += f" ({'A inside B' if comparison.direction == 'a_in_b' else 'B inside A'})"
+    if comparison.exact:
+        verdict += " (identical after normalization)"
+    if comparison.too_short is not None:
+        verdict += (
+            f" (one has under {comparison.too_short} words: texts that short match only when "
+            "identical after normalization)"
+        )
     if comparison.formula and "shared_df" in scores:
         shared_df = scores["shared_df"]
         verdict += f" (only a formula is shared: {shared_df:.0f} documents hold its 3-grams)"
