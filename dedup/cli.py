@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import math
+import os
 import signal
 import sqlite3
 import sys
@@ -25,7 +26,7 @@ from dedup.corpus import Progress
 from dedup.corpus import scan as scan_corpus
 from dedup.errors import BackendError, DedupError
 from dedup.explain import compare_files, compare_in_corpus
-from dedup.index import FORMAT_VERSION, ArchiveIndex, open_index, sqlite_path
+from dedup.index import FORMAT_VERSION, ArchiveIndex, open_index, redacted, sqlite_path
 from dedup.io.atomic import check_not_an_input, check_outputs
 from dedup.model import CheckReport, Report
 from dedup.rebuild import rebuild as rebuild_index
@@ -441,7 +442,7 @@ def clean(
     type=click.IntRange(min=0),
     default=10,
     show_default=True,
-    help="How many aligned passages to show.",
+    help="How many aligned passages to show (--json lists them all).",
 )
 def compare(
     a: str, b: str, corpus: str | None, as_json: bool, passages: int, **options: Any
@@ -456,11 +457,20 @@ def compare(
       dedup compare --in news.jsonl.gz snn-0001 snn-0420
     """
     read = _scan_config({**options, **_REPEAT_DEFAULTS}).read
+    if a == b or (not corpus and _same_file(a, b)):
+        raise click.UsageError(f"A and B are both {a}: give two documents to compare")
     comparison = compare_in_corpus(corpus, a, b, read) if corpus else compare_files(a, b, read)
     if as_json:
         click.echo(orjson.dumps(comparison.to_dict(), option=orjson.OPT_INDENT_2).decode())
     else:
         click.echo(_styled(render_comparison(comparison, passages)), nl=False)
+
+
+def _same_file(a: str, b: str) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
 
 
 _REPEAT_DEFAULTS = {
@@ -508,7 +518,7 @@ def index_add(index_url: str, inputs: tuple[str, ...], batch_size: int, **option
     ):
         result = add_to_index(archive, inputs, config, batch_size)
     click.echo(
-        f"added {result.written} documents to {index_url} ({result.unchanged} unchanged"
+        f"added {result.written} documents to {redacted(index_url)} ({result.unchanged} unchanged"
         + (f", {result.skipped} bad records skipped" if result.skipped else "")
         + f"); {result.index_documents} documents in the index"
     )
@@ -546,7 +556,7 @@ def index_recount(index_url: str) -> None:
     """
     with _sqlite_errors(index_url), open_index(index_url, create=False) as archive:
         documents = archive.recount()
-    click.echo(f"counted the 3-grams of {documents} documents in {index_url}")
+    click.echo(f"counted the 3-grams of {documents} documents in {redacted(index_url)}")
 
 
 @index.command("rebuild", short_help="Build a new index from the documents stored in another.")
@@ -567,7 +577,8 @@ def index_rebuild(old_url: str, new_url: str, batch_size: int) -> None:
     with _sqlite_errors(old_url):
         result = rebuild_index(old_url, new_url, batch_size)
     click.echo(
-        f"rebuilt {result.index_documents} documents from {old_url} into {new_url} "
+        f"rebuilt {result.index_documents} documents from {redacted(old_url)} into "
+        f"{redacted(new_url)} "
         f"(format version {FORMAT_VERSION})"
     )
 
@@ -733,12 +744,22 @@ def _exit_for_check_limits(
         )
     if max_rate is not None and report.duplicate_rate > max_rate:
         over.append(
-            f"duplicate rate {report.duplicate_rate:.4g}, over the limit of {max_rate:g} "
-            "(--max-rate)"
+            f"duplicate rate {_rate_above(report.duplicate_rate, max_rate)} "
+            f"({duplicates} of {report.documents} documents), over the limit of "
+            f"{max_rate:g} (--max-rate)"
         )
     if over:
         click.echo(f"dedup: {'; '.join(over)}", err=True)
         sys.exit(EXIT_FINDINGS)
+
+
+def _rate_above(rate: float, limit: float) -> str:
+    """``rate`` with the digits that show it above ``limit`` (0.30303 over 0.303, not 0.303)."""
+    for digits in range(4, 18):
+        shown = f"{rate:.{digits}g}"
+        if float(shown) > limit:
+            return shown
+    return repr(rate)
 
 
 def _exit_for_limits(

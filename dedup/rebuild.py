@@ -21,7 +21,7 @@ from pathlib import Path
 from dedup.check import AddResult, add_documents
 from dedup.config import MatchConfig, ScanConfig
 from dedup.errors import BackendError, ConfigError
-from dedup.index import ArchiveIndex, open_index, sqlite_path
+from dedup.index import ArchiveIndex, open_index, redacted, sqlite_path
 from dedup.index.sqlite import SqliteIndex
 from dedup.model import Document
 
@@ -51,11 +51,11 @@ def _into_redis(
     except BackendError:
         pass
     else:
-        raise ConfigError(f"{new_url}: already holds an index; rebuild into a new one")
+        raise ConfigError(f"{redacted(new_url)}: already holds an index; rebuild into a new one")
     new = open_index(new_url, matches)
     if not new.created:  # another creator came first
         new.close()
-        raise ConfigError(f"{new_url}: already holds an index; rebuild into a new one")
+        raise ConfigError(f"{redacted(new_url)}: already holds an index; rebuild into a new one")
     with _dropped_if_failing(new):
         result = _copy(old, new, matches, batch_size, workers)
         new.close()

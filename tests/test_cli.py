@@ -320,6 +320,23 @@ def test_examples_bounds_every_list_of_the_summary(invoke: Invoke) -> None:
     )
 
 
+def test_the_summary_prints_hostile_ids_on_one_line(workdir: Path, invoke: Invoke) -> None:
+    # An id, a source or a text may hold line breaks, terminal escapes and bidi overrides: each
+    # is shown as its escape, so no id forges a summary line or recolours the terminal.
+    records = [
+        {"id": "story\nFAKE LINE: cluster 99", "text": EN_TEXT, "source": "wire\x1b[31m"},
+        {"id": "copy\u202e1", "text": EN_TEXT, "source": "paper\u2028two"},
+    ]
+    Path("h.jsonl").write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in records))
+    result = invoke("scan", "h.jsonl", "--source-field", "source", "--no-repeats")
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[-2:] == [
+        "  cluster 0: 2 documents, keep story\\nFAKE LINE: cluster 99; copies: copy\\u202e1 "
+        "[paper\\u2028two, wire\\x1b[31m]",
+        "partial copies: 0",
+    ]
+
+
 def test_dedup_alone_shows_the_help(invoke: Invoke) -> None:
     result = invoke()
     assert result.stderr.startswith("Usage: dedup [OPTIONS] COMMAND [ARGS]...\n")
@@ -1048,3 +1065,10 @@ def test_clean_audits_every_bad_record_it_skips(workdir: Path, invoke: Invoke) -
             "error": "docs.jsonl:3: field 'text' is int, not text",
         },
     ]
+
+
+def test_a_rate_over_its_limit_shows_the_digits_that_put_it_over() -> None:
+    from dedup.cli import _rate_above
+
+    assert _rate_above(10 / 33, 0.303) == "0.30303"  # not "0.303, over the limit of 0.303"
+    assert _rate_above(0.5, 0.25) == "0.5"

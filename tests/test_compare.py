@@ -137,3 +137,18 @@ def test_compare_refuses_a_file_of_several_documents(workdir: Path, invoke: Invo
         "dedup: error: news.jsonl: holds several documents: give two files of one document "
         "each, or --in FILE ID ID\n",
     )
+
+
+def test_compare_refuses_a_document_compared_with_itself(workdir: Path, invoke: Invoke) -> None:
+    shutil.copy(SAMPLE, "news.jsonl")
+    Path("a.txt").write_text(doc(EN_HEAD, EN_LEAD), "utf-8")
+    for args, same in (
+        (["--in", "news.jsonl", "en-digest", "en-digest"], "en-digest"),
+        (["a.txt", "./a.txt"], "a.txt"),
+    ):
+        result = invoke("compare", *args)
+        assert (result.exit_code, result.stdout) == (2, "")
+        assert result.stderr == (
+            f"dedup: error: A and B are both {same}: give two documents to compare "
+            "(see 'dedup compare --help')\n"
+        )

@@ -279,7 +279,9 @@ def test_exit_codes(index_url: str, workdir: Path, invoke: Invoke) -> None:
     assert invoke(*base, "--max-rate", "0.5").exit_code == 0
     rate = invoke(*base, "--max-rate", "0.25")
     assert rate.exit_code == 1
-    assert rate.stderr == "dedup: duplicate rate 0.5, over the limit of 0.25 (--max-rate)\n"
+    assert rate.stderr == (
+        "dedup: duplicate rate 0.5 (2 of 4 documents), over the limit of 0.25 (--max-rate)\n"
+    )
     missing = invoke("check", "--index", index_url, "absent.jsonl")
     assert missing.exit_code == 2
     assert missing.stderr.startswith("dedup: error: absent.jsonl")
@@ -289,10 +291,10 @@ def test_exit_codes(index_url: str, workdir: Path, invoke: Invoke) -> None:
 def test_an_unknown_format_version_is_refused(
     index_url: str, workdir: Path, invoke: Invoke
 ) -> None:
+    import redis
+
     _archive(index_url)
     if index_url.startswith("redis://"):
-        import redis
-
         redis.Redis.from_url(index_url).hset("dedup:meta", "format_version", "99")
     else:
         with sqlite3.connect(index_url) as db:
@@ -303,8 +305,79 @@ def test_an_unknown_format_version_is_refused(
     assert result.exit_code == 2
     assert result.stderr == (
         f"dedup: error: {index_url}: index format version 99, this dedup reads version 7: "
+        "a newer dedup wrote it: upgrade dedup to read it\n"
+    )
+    # Versions 1 and 2 stored no texts: nothing to rebuild from.
+    if index_url.startswith("redis://"):
+        redis.Redis.from_url(index_url).hset("dedup:meta", "format_version", "2")
+    else:
+        with sqlite3.connect(index_url) as db:
+            db.execute("UPDATE meta SET value = '2' WHERE key = 'format_version'")
+    assert invoke("index", "stats", index_url).stderr == (
+        f"dedup: error: {index_url}: index format version 2, this dedup reads version 7: "
         "add its documents to a new index with `dedup index add`\n"
     )
+
+
+def test_a_full_redis_is_one_line_without_the_command(
+    redis_url: str, workdir: Path, invoke: Invoke
+) -> None:
+    # Redis quotes the pipelined command that failed: compressed text, ids. Only its error shows.
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    client.flushdb()
+    used = int(client.info("memory")["used_memory"])
+    client.config_set("maxmemory", str(used + 200_000))
+    try:
+        records = [{"id": f"big-{k}", "text": article(1000 + k, 8, 80)} for k in range(300)]
+        write_jsonl(workdir / "big.jsonl", records)
+        full = invoke("index", "add", redis_url, "big.jsonl")
+        assert full.exit_code == 2
+        assert full.stderr == (
+            f"dedup: error: {redis_url}: command not allowed when used memory > 'maxmemory'.\n"
+        )
+        assert len(full.stderr.splitlines()) == 1 and "pipeline" not in full.stderr
+        # Where a pipelined command fails, redis-py quotes it, bytes and all.
+        from dedup.index.redis import _one_line
+
+        pipe = client.pipeline(transaction=False)
+        for _ in range(50):
+            pipe.rpush(b"dedup:cl", b"\x28\xb5\x2f\xfd\n" * 20_000)
+        with pytest.raises(redis.RedisError) as raised:
+            pipe.execute()
+        assert "of pipeline caused error" in str(raised.value)
+        assert _one_line(raised.value) == "command not allowed when used memory > 'maxmemory'."
+    finally:
+        client.config_set("maxmemory", "0")
+        client.flushdb()
+
+
+def test_a_redis_password_is_never_shown(redis_url: str, workdir: Path, invoke: Invoke) -> None:
+    # CI logs keep what a job prints: the password in an index URL is shown as ***.
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    client.acl_setuser("ci", enabled=True, passwords=["+sekret"], keys=["*"], commands=["+@all"])
+    try:
+        host = redis_url.removeprefix("redis://")
+        url, shown = f"redis://ci:sekret@{host}?prefix=pw:", f"redis://ci:***@{host}?prefix=pw:"
+        write_jsonl(workdir / "archive.jsonl", ARCHIVE)
+        added = invoke("index", "add", url, "archive.jsonl")
+        assert (
+            added.stdout
+            == f"added 6 documents to {shown} (0 unchanged); 6 documents in the index\n"
+        )
+        stats = invoke("index", "stats", url, "--json")
+        assert orjson.loads(stats.stdout)["url"] == shown
+        wrong = invoke("index", "stats", url.replace("sekret", "wrong"))
+        assert wrong.exit_code == 2
+        assert wrong.stderr.startswith(f"dedup: error: {shown}: ")
+        everything = added.output + stats.output + wrong.output
+        assert "sekret" not in everything and "wrong" not in everything
+    finally:
+        client.acl_deluser("ci")
+        client.flushdb()
 
 
 def test_index_commands(index_url: str, workdir: Path, invoke: Invoke) -> None:

@@ -20,6 +20,7 @@ from dedup.index.base import (
     IndexParams,
     IndexStats,
     entries_of,
+    redacted,
 )
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "IndexStats",
     "entries_of",
     "open_index",
+    "redacted",
     "sqlite_path",
 ]
 
@@ -69,7 +71,7 @@ def open_index(
             url, config, create, to_rebuild=to_rebuild, empty_if_absent=empty_if_absent
         )
     raise ConfigError(
-        f"{url}: unknown index URL scheme {scheme!r}: use a path, sqlite:/// or redis://"
+        f"{redacted(url)}: unknown index URL scheme {scheme!r}: use a path, sqlite:/// or redis://"
     )
 
 

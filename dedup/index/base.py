@@ -18,6 +18,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from types import TracebackType
+from urllib.parse import urlsplit
 
 import numpy as np
 import numpy.typing as npt
@@ -47,6 +48,7 @@ __all__ = [
     "bins_of",
     "count_changes",
     "entries_of",
+    "redacted",
 ]
 
 # Version of the stored layout; an index of another version is refused, never guessed at.
@@ -191,8 +193,9 @@ class ArchiveIndex(ABC):
 
     @property
     def where(self) -> str:
-        """How messages name this index: its URL (a SQLite index, by its path)."""
-        return self.url
+        """How messages name this index: its URL without a password (a SQLite index, by its
+        path)."""
+        return redacted(self.url)
 
     @abstractmethod
     def add(self, entries: Sequence[ArchiveEntry]) -> tuple[int, int]:
@@ -318,7 +321,7 @@ class ArchiveIndex(ABC):
         wanted = IndexParams.of(config)
         if wanted != self.params:
             raise BackendError(
-                f"{self.url}: index was built with {self.params.to_meta()}, "
+                f"{self.where}: index was built with {self.params.to_meta()}, "
                 f"the settings asked for are {wanted.to_meta()}: use a new index"
             )
 
@@ -444,16 +447,26 @@ def count_changes(
     return words, grams
 
 
+def redacted(url: str) -> str:
+    """``url`` as messages and reports show it: without its password (CI logs keep them)."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rpartition("@")[2]
+    return url.replace(parts.netloc, f"{parts.username or ''}:***@{host}", 1)
+
+
 def version_error(where: str, version: str | None, to_rebuild: bool) -> BackendError | None:
     """The error opening an index of format ``version`` raises, if any (``to_rebuild``: opened
     only to read its stored documents)."""
     if version == str(FORMAT_VERSION) or (to_rebuild and version in REBUILDABLE_VERSIONS):
         return None
-    how = (
-        "rebuild it into a new index with `dedup index rebuild OLD NEW`"
-        if version in REBUILDABLE_VERSIONS
-        else "add its documents to a new index with `dedup index add`"
-    )
+    if version in REBUILDABLE_VERSIONS:
+        how = "rebuild it into a new index with `dedup index rebuild OLD NEW`"
+    elif version is not None and version.isdigit() and int(version) > FORMAT_VERSION:
+        how = "a newer dedup wrote it: upgrade dedup to read it"
+    else:
+        how = "add its documents to a new index with `dedup index add`"
     return BackendError(
         f"{where}: index format version {version}, this dedup reads version {FORMAT_VERSION}: "
         + how

@@ -51,6 +51,7 @@ from dedup.index.base import (
     count_changes,
     decompress_text,
     dedupe_last,
+    redacted,
     version_error,
 )
 from dedup.index.counts import (
@@ -95,7 +96,8 @@ class RedisIndex(ArchiveIndex):
             import redis
         except ImportError:
             raise BackendError(
-                f"{url}: the Redis backend needs the redis package: pip install 'dedup[redis]'"
+                f"{redacted(url)}: the Redis backend needs the redis package: "
+                "pip install 'dedup[redis]'"
             ) from None
         self._redis = redis
         parts = urlsplit(url)
@@ -105,12 +107,14 @@ class RedisIndex(ArchiveIndex):
         # As written, less the prefix (urlunsplit would drop the "//" of unix:///path).
         plain = url.split("?", 1)[0] + (f"?{urlencode(query, doseq=True)}" if query else "")
         if parts.scheme != "unix" and not re.fullmatch(r"/?\d*", parts.path):
-            raise ConfigError(f"{url}: the database is a number, as in redis://host:6379/0")
+            raise ConfigError(
+                f"{redacted(url)}: the database is a number, as in redis://host:6379/0"
+            )
         with self._errors():
             try:
                 self._client: Any = redis.Redis.from_url(plain, socket_timeout=60)
             except ValueError as error:  # a port that is no port, a socket path missing
-                raise ConfigError(f"{url}: not a Redis URL ({error})") from None
+                raise ConfigError(f"{redacted(url)}: not a Redis URL ({error})") from None
             self.params = self._open(config or MatchConfig(), create, to_rebuild, empty_if_absent)
 
     @contextmanager
@@ -118,7 +122,7 @@ class RedisIndex(ArchiveIndex):
         try:
             yield
         except self._redis.RedisError as error:
-            raise BackendError(f"{self.url}: {error}") from None
+            raise BackendError(f"{self.where}: {_one_line(error)}") from None
 
     def _key(self, *parts: bytes | str) -> bytes:
         return self.prefix + b"".join(p.encode() if isinstance(p, str) else p for p in parts)
@@ -133,11 +137,11 @@ class RedisIndex(ArchiveIndex):
                 return IndexParams.of(config)
             if not create:
                 raise BackendError(
-                    f"{self.url}: no index there (create one with `dedup index add`)"
+                    f"{self.where}: no index there (create one with `dedup index add`)"
                 )
             if self._client.exists(*(self._key(name) for name in _SINGLETONS)):
                 raise BackendError(
-                    f"{self.url}: holds keys of an index without its metadata (an interrupted "
+                    f"{self.where}: holds keys of an index without its metadata (an interrupted "
                     f"rebuild?): delete the keys under {self.prefix.decode()!r} first"
                 )
             meta = {"format_version": str(FORMAT_VERSION), **IndexParams.of(config).to_meta()}
@@ -146,11 +150,11 @@ class RedisIndex(ArchiveIndex):
                     self.created = True
             raw = self._client.hgetall(meta_key)
         meta = {k.decode(): v.decode() for k, v in raw.items()}
-        error = version_error(self.url, meta.get("format_version"), to_rebuild)
+        error = version_error(self.where, meta.get("format_version"), to_rebuild)
         if error is not None:
             raise error
         self.format_version = int(meta["format_version"])
-        return IndexParams.from_meta(meta, self.url)
+        return IndexParams.from_meta(meta, self.where)
 
     def _exact_key(self, key: int) -> bytes:
         return self._key("x", struct.pack(">q", key))
@@ -167,7 +171,7 @@ class RedisIndex(ArchiveIndex):
                         return self._add_watched(pipe, entries, id_keys)
                     except self._redis.WatchError:
                         continue
-        raise BackendError(f"{self.url}: gave up adding a batch: ids kept changing under it")
+        raise BackendError(f"{self.where}: gave up adding a batch: ids kept changing under it")
 
     def _add_watched(
         self, pipe: Any, entries: list[ArchiveEntry], id_keys: list[bytes]
@@ -246,7 +250,7 @@ class RedisIndex(ArchiveIndex):
         for key, numbers in gone.items():
             blob = pipe.get(key)
             if blob is not None:
-                left = Segment.decode(blob, self.url).without(np.asarray(numbers, np.int64))
+                left = Segment.decode(blob, self.where).without(np.asarray(numbers, np.int64))
                 rewrites[key] = left if len(left) else None
         return rewrites
 
@@ -301,7 +305,7 @@ class RedisIndex(ArchiveIndex):
             with self._client.pipeline(transaction=True) as pipe:
                 pipe.watch(base)  # a second folder gives way to the first
                 blobs = pipe.lrange(log, 0, -1)
-                table, changes = folded(pipe.get(base), blobs, self.url)
+                table, changes = folded(pipe.get(base), blobs, self.where)
                 pipe.multi()
                 pipe.set(base, encode_table(table))
                 pipe.ltrim(log, len(blobs), -1)
@@ -322,7 +326,7 @@ class RedisIndex(ArchiveIndex):
                         return self._remove_watched(pipe, id_keys)
                     except self._redis.WatchError:
                         continue
-        raise BackendError(f"{self.url}: gave up removing: ids kept changing under it")
+        raise BackendError(f"{self.where}: gave up removing: ids kept changing under it")
 
     def _remove_watched(self, pipe: Any, id_keys: list[bytes]) -> int:
         pipe.watch(*id_keys)
@@ -349,7 +353,7 @@ class RedisIndex(ArchiveIndex):
                     try:
                         pipe.watch(*watched)
                         last = int(pipe.get(self._key("next")) or 0)
-                        table, documents = count_texts(self._stored_texts(last), self.url)
+                        table, documents = count_texts(self._stored_texts(last), self.where)
                         pipe.multi()
                         pipe.set(self._key("cb"), encode_table(table))
                         pipe.delete(self._key("cl"))
@@ -359,7 +363,7 @@ class RedisIndex(ArchiveIndex):
                     except self._redis.WatchError:
                         continue
         raise BackendError(
-            f"{self.url}: documents kept coming and going during the recount: run it when "
+            f"{self.where}: documents kept coming and going during the recount: run it when "
             "no writer is busy"
         )
 
@@ -377,7 +381,7 @@ class RedisIndex(ArchiveIndex):
     def stats(self) -> IndexStats:
         with self._errors():
             count = int(self._client.get(self._key("count")) or 0)
-        return IndexStats(self.url, "redis", self.format_version, count, self.params)
+        return IndexStats(self.where, "redis", self.format_version, count, self.params)
 
     def _segments(self) -> Iterator[Segment]:
         with self._errors():
@@ -386,7 +390,7 @@ class RedisIndex(ArchiveIndex):
                 chunk = numbers[start : start + _SEGMENTS_PER_READ]
                 for blob in self._client.mget([self._key("s:", str(n)) for n in chunk]):
                     if blob is not None:  # emptied and deleted since the list was read
-                        yield Segment.decode(blob, self.url)
+                        yield Segment.decode(blob, self.where)
 
     def _documents_of(self, numbers: I64) -> dict[int, tuple[str, bytes]]:
         values = numbers.tolist()
@@ -479,7 +483,7 @@ class RedisIndex(ArchiveIndex):
                 pipe.get(self._key("cb"))
                 pipe.lrange(self._key("cl"), 0, -1)
                 base, blobs = pipe.execute()
-            return folded(base, blobs, self.url)[0]
+            return folded(base, blobs, self.where)[0]
 
     def drop_if_empty(self) -> bool:
         with self._errors():
@@ -523,3 +527,11 @@ class RedisIndex(ArchiveIndex):
         client = getattr(self, "_client", None)
         if client is not None:
             client.close()
+
+
+def _one_line(error: Exception) -> str:
+    """Redis's message, without the pipelined command it quotes (compressed bytes, ids): "Command
+    # 199 (RPUSH …) of pipeline caused error: OOM …" says "OOM …"."""
+    text = str(error).rpartition("of pipeline caused error: ")[2]
+    text = " ".join(text.split())
+    return text if len(text) <= 300 else text[:299] + "…"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from dedup.explain import Comparison
 from dedup.model import CheckReport, Report
 from dedup.text.graphemes import grapheme_prefix
@@ -13,7 +15,18 @@ _KIND_TEXT = {"near_duplicate": "near-duplicate", "partial": "partial copy"}
 
 def _excerpt(text: str, width: int = 70) -> str:
     flat = " ".join(text.split())
-    return flat if len(flat) <= width else grapheme_prefix(flat, width - 1) + "…"
+    return _shown(flat if len(flat) <= width else grapheme_prefix(flat, width - 1) + "…")
+
+
+# Characters that would break a summary line or take over the terminal: controls (line breaks,
+# escape sequences), line and paragraph separators, bidi overrides and isolates.
+_UNSHOWN = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def _shown(value: str) -> str:
+    """An id, a source or an excerpt as one line prints it: a character that would start
+    another line, colour the terminal or reorder the text is written as its escape."""
+    return _UNSHOWN.sub(lambda found: found.group().encode("unicode_escape").decode(), value)
 
 
 def render_summary(report: Report, examples: int = 5) -> str:
@@ -27,7 +40,7 @@ def render_summary(report: Report, examples: int = 5) -> str:
     ]
     for repeat in report.repeats[:examples]:
         lines.append(
-            f"  {repeat.doc}: paragraph {repeat.repeat.index} repeats {repeat.first.index} "
+            f"  {_shown(repeat.doc)}: paragraph {repeat.repeat.index} repeats {repeat.first.index} "
             f"({repeat.kind}): {_excerpt(repeat.excerpt)}"
         )
     if len(report.repeats) > examples:
@@ -42,14 +55,14 @@ def render_summary(report: Report, examples: int = 5) -> str:
         )
         largest = sorted(report.clusters, key=lambda c: (-len(c.members), c.id))[:examples]
         for cluster in largest:
-            others = [m for m in cluster.members if m != cluster.keep]
+            others = [_shown(m) for m in cluster.members if m != cluster.keep]
             shown = ", ".join(others[:3]) + (
                 f", … ({len(others) - 3} more)" if len(others) > 3 else ""
             )
-            outlets = f" [{', '.join(cluster.sources)}]" if cluster.sources else ""
+            outlets = f" [{', '.join(map(_shown, cluster.sources))}]" if cluster.sources else ""
             lines.append(
-                f"  cluster {cluster.id}: {len(cluster.members)} documents, keep {cluster.keep}; "
-                f"copies: {shown}{outlets}"
+                f"  cluster {cluster.id}: {len(cluster.members)} documents, "
+                f"keep {_shown(cluster.keep)}; copies: {shown}{outlets}"
             )
         if len(report.clusters) > examples:
             lines.append(f"  … and {len(report.clusters) - examples} more (see --report)")
@@ -63,7 +76,7 @@ def render_summary(report: Report, examples: int = 5) -> str:
             else:
                 share = max(match.scores["containment_a"], match.scores["containment_b"])
                 what = "word 3-grams"
-            lines.append(f"  {outer} contains {share:.0%} of the {what} of {inner}")
+            lines.append(f"  {_shown(outer)} contains {share:.0%} of the {what} of {_shown(inner)}")
         if len(partial) > examples:
             lines.append(f"  … and {len(partial) - examples} more (see --report)")
     return "\n".join(lines) + "\n"
@@ -86,8 +99,8 @@ def render_comparison(comparison: Comparison, passages: int = 10) -> str:
         shared_df = scores["shared_df"]
         verdict += f" (only a formula is shared: {shared_df:.0f} documents hold its 3-grams)"
     lines = [
-        f"A: {comparison.a.id}",
-        f"B: {comparison.b.id}",
+        f"A: {_shown(comparison.a.id)}",
+        f"B: {_shown(comparison.b.id)}",
         f"verdict: {verdict}",
         "scores:",
         f"  3-gram jaccard          {scores['jaccard']:.3f}",
@@ -126,7 +139,9 @@ def render_check(report: CheckReport, examples: int = 5) -> str:
         f"{summary['archive_partial_copies']} partial copies"
     )
     for match in report.archive_matches[:examples]:
-        lines.append(f"  {match.doc}: {_KIND_TEXT[match.kind]} of archived {match.archived}")
+        lines.append(
+            f"  {_shown(match.doc)}: {_KIND_TEXT[match.kind]} of archived {_shown(match.archived)}"
+        )
     if len(report.archive_matches) > examples:
         lines.append(f"  … and {len(report.archive_matches) - examples} more (see --report)")
     lines.append(
