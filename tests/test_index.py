@@ -12,6 +12,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,12 +20,14 @@ from pathlib import Path
 import numpy as np
 import orjson
 import pytest
+from click.testing import CliRunner
 from conftest import Invoke
 from hypothesis import given
 from hypothesis import strategies as st
 from texts import formula_corpus
 
 from dedup.check import CheckConfig, add, add_documents, check_documents
+from dedup.cli import cli
 from dedup.config import MatchConfig, ScanConfig
 from dedup.errors import BackendError, ConfigError
 from dedup.index import open_index
@@ -221,6 +224,151 @@ def test_a_check_without_add_leaves_the_index_file_as_it_is(workdir: Path, invok
     assert invoke("check", "--index", "archive.db", "batch.jsonl", "-q").exit_code == 0
     assert Path("archive.db").read_bytes() == before
     assert sorted(p.name for p in workdir.iterdir()) == ["archive.db", "batch.jsonl"]
+
+
+# A copy of a checkpointed document and one of a document committed only to the WAL.
+WAL_BATCH = [
+    {"id": "copy-of-a-1", "text": retitled(article(1))},
+    {"id": "copy-of-a-4", "text": retitled(article(4))},
+]
+
+
+def _killed_writer(folder: Path, checkpointed: int, scratch: Path) -> Path:
+    """Leave in ``folder`` what a writer killed after its commits leaves: ``archive.db`` holding
+    the first ``checkpointed`` ARCHIVE documents, the others committed only to its -wal file.
+    The writer works in ``scratch``; returns its index, closed (and so whole in one file)."""
+    scratch.mkdir()
+    path = scratch / "archive.db"
+    if checkpointed:
+        with open_index(str(path)) as index:  # closed: checkpointed into the file, WAL removed
+            add_documents(index, _documents(ARCHIVE[:checkpointed], "archive.jsonl"), workers=1)
+    with open_index(str(path)) as index:
+        add_documents(index, _documents(ARCHIVE[checkpointed:], "archive.jsonl"), workers=1)
+        for name in ("archive.db", "archive.db-wal", "archive.db-shm"):
+            shutil.copy(scratch / name, folder / name)  # the files as the kill leaves them
+    assert (folder / "archive.db-wal").stat().st_size > 0
+    return path
+
+
+def _archived(github_output: str) -> list[str]:
+    """The archived documents that ``check --format github`` names."""
+    return sorted(line.split(" of archived ")[1].split()[0] for line in github_output.splitlines())
+
+
+def test_a_check_reads_a_killed_writers_wal_and_leaves_it(
+    workdir: Path, invoke: Invoke, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    _killed_writer(workdir, 3, tmp_path_factory.mktemp("writer") / "index")
+    files = {name: Path(name).read_bytes() for name in ("archive.db", "archive.db-wal")}
+    write_jsonl(workdir / "batch.jsonl", WAL_BATCH)
+    stats = invoke("index", "stats", "archive.db")
+    assert f"documents: {len(ARCHIVE)}" in stats.stdout.splitlines()
+    checked = invoke("check", "--index", "archive.db", "batch.jsonl", "--format", "github")
+    assert (checked.exit_code, _archived(checked.stdout)) == (0, ["a-1", "a-4"])
+    # Not checkpointed into the file, the WAL not removed: that is a writer's to do.
+    assert sorted(p.name for p in workdir.iterdir()) == [
+        "archive.db",
+        "archive.db-shm",
+        "archive.db-wal",
+        "batch.jsonl",
+    ]
+    assert {name: Path(name).read_bytes() for name in files} == files
+
+
+@pytest.fixture
+def read_only_folder() -> Iterator[Path]:
+    """An empty folder that every user may enter (SQLite opens files by their absolute path,
+    and the pytest folders are the owner's only); _without_write_access takes write away."""
+    folder = Path(tempfile.mkdtemp(prefix="dedup-read-only-"))
+    folder.chmod(0o755)
+    try:
+        yield folder
+    finally:
+        folder.chmod(0o755)
+        shutil.rmtree(folder)
+
+
+def _without_write_access(folder: Path, *commands: tuple[str, ...]) -> list[list[object]]:
+    """Exit code, stdout and stderr of each ``dedup`` command run in ``folder`` by a process
+    that cannot write there (the folder 0555, its files 0444; as root, whom modes do not stop,
+    the process also turns into nobody). It is a fork of this one: run the commands here once
+    first, so that nothing is left to import from where nobody may not read."""
+    for file in folder.iterdir():
+        file.chmod(0o444)
+    folder.chmod(0o555)
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        try:
+            os.close(read)
+            os.chdir(folder)
+            if os.geteuid() == 0:
+                os.setgroups([])
+                os.setresgid(65534, 65534, 65534)
+                os.setresuid(65534, 65534, 65534)
+            results = []
+            for command in commands:
+                result = CliRunner().invoke(cli, list(command), prog_name="dedup")
+                results.append([result.exit_code, result.stdout, result.stderr])
+            os.write(write, orjson.dumps(results))
+            os._exit(0)
+        except BaseException:
+            os.write(write, orjson.dumps(traceback.format_exc()))
+            os._exit(1)
+    try:
+        os.close(write)
+        with os.fdopen(read, "rb") as pipe:
+            answer = orjson.loads(pipe.read())
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0, answer
+        assert isinstance(answer, list)
+        return answer
+    finally:
+        folder.chmod(0o755)
+
+
+def _load_commands(invoke: Invoke, index: Path, batch: Path) -> None:
+    """Run `index stats` and `check` once in this process (on another index), so that
+    _without_write_access forks a process with their modules and kernels loaded."""
+    assert invoke("index", "stats", str(index)).exit_code == 0
+    assert invoke("check", "--index", str(index), str(batch), "-q").exit_code == 0
+
+
+@pytest.mark.parametrize("checkpointed", [0, 3])
+def test_a_killed_writers_wal_is_read_where_nothing_can_be_written(
+    read_only_folder: Path, tmp_path: Path, invoke: Invoke, checkpointed: int
+) -> None:
+    writer = _killed_writer(read_only_folder, checkpointed, tmp_path / "writer")
+    batch = write_jsonl(read_only_folder / "batch.jsonl", WAL_BATCH)
+    _load_commands(invoke, writer, batch)
+    files = {file.name: file.read_bytes() for file in read_only_folder.iterdir()}
+    [(stats_code, stats_out, _), (check_code, check_out, check_err)] = _without_write_access(
+        read_only_folder,
+        ("index", "stats", "archive.db"),
+        ("check", "--index", "archive.db", "batch.jsonl", "--format", "github"),
+    )
+    assert stats_code == 0 and f"documents: {len(ARCHIVE)}" in str(stats_out).splitlines()
+    assert (check_code, _archived(str(check_out)), check_err) == (0, ["a-1", "a-4"], "")
+    assert {file.name: file.read_bytes() for file in read_only_folder.iterdir()} == files
+
+
+def test_a_wal_that_cannot_be_read_where_nothing_can_be_written_is_refused(
+    read_only_folder: Path, tmp_path: Path, invoke: Invoke
+) -> None:
+    writer = _killed_writer(read_only_folder, 3, tmp_path / "writer")
+    (read_only_folder / "archive.db-shm").unlink()  # SQLite reads the WAL through it
+    _load_commands(invoke, writer, write_jsonl(read_only_folder / "batch.jsonl", WAL_BATCH))
+    message = (
+        "dedup: error: archive.db: batches committed to archive.db-wal are not in archive.db "
+        "yet, and without archive.db-shm they cannot be read where nothing can be written: "
+        "copy archive.db and archive.db-wal to a folder that can be written and read them "
+        "there\n"
+    )
+    assert _without_write_access(
+        read_only_folder,
+        ("index", "stats", "archive.db"),
+        ("check", "--index", "archive.db", "batch.jsonl", "-q"),
+    ) == [[2, "", message], [2, "", message]]
 
 
 def test_a_batch_of_only_bad_records_checks_as_empty(

@@ -14,7 +14,8 @@ Schema (format version 5; versions 3 and 4 differ only in what is derived from t
 
 The file is in WAL mode with ``synchronous=FULL``; every batch is one ``BEGIN IMMEDIATE``
 transaction, so a killed writer leaves whole batches, and writers from several processes queue
-on the lock (up to ``timeout_s``).
+on the lock (up to ``timeout_s``). The batches it committed may still be in ``-wal`` alone: a
+connection that only reads opens read-only, reads them there and leaves them to the next writer.
 """
 
 from __future__ import annotations
@@ -99,18 +100,10 @@ class SqliteIndex(ArchiveIndex):
         self._existed = Path(path).exists()  # an empty file of the user's is left a file
         if not create and not Path(path).is_file():
             raise BackendError(f"{path}: no index there (create one with `dedup index add`)")
+        # An index opened only to be read: for a rebuild, its stats, a check that adds nothing.
+        self._reader = to_rebuild or read_only
+        location, uri = _reader_location(path) if self._reader else (path, False)
         try:
-            # An index opened only to be read (for a rebuild, its stats, a check that adds
-            # nothing) may lie where it cannot be written: opened immutable there, as SQLite
-            # cannot make the WAL index files a reader of a WAL-mode file needs (nothing writes
-            # to a read-only disk meanwhile). Elsewhere read-write, so that closing it removes
-            # the WAL files a reader makes.
-            self._reader = to_rebuild or read_only
-            location, uri = (
-                (f"file:{quote(path)}?mode=ro&immutable=1", True)
-                if self._reader and not _writable(path)
-                else (path, False)
-            )
             self._db = sqlite3.connect(location, timeout=timeout_s, isolation_level=None, uri=uri)
         except sqlite3.Error as error:
             raise BackendError(f"{path}: cannot open the index: {error}") from None
@@ -118,6 +111,8 @@ class SqliteIndex(ArchiveIndex):
             self.params = self._open(config or MatchConfig(), create, to_rebuild)
         except sqlite3.DatabaseError as error:
             self._db.close()
+            if error.sqlite_errorcode & 0xFF == sqlite3.SQLITE_CANTOPEN:  # its -wal or -shm
+                raise BackendError(f"{path}: cannot open the index: {error}") from None
             raise BackendError(f"{path}: not a dedup index ({error})") from None
         except BaseException:
             self._db.close()
@@ -442,6 +437,34 @@ class SqliteIndex(ArchiveIndex):
 
     def close(self) -> None:
         self._db.close()
+
+
+def _reader_location(path: str) -> tuple[str, bool]:
+    """Where a connection that only reads opens the index ``path``, and whether it is a URI.
+
+    Batches a writer committed to ``path-wal`` (one killed before the checkpoint that closing
+    it makes) are part of the index. A read-only connection reads them through ``path-shm``
+    (made if missing, or rebuilt in memory where it cannot be written) and, unlike a
+    read-write one closing last, never checkpoints them into the file nor removes the WAL.
+    """
+    wal, shm = Path(path + "-wal"), Path(path + "-shm")
+    read_only = f"file:{quote(path)}?mode=ro"
+    folder_writable = os.access(Path(path).parent, os.W_OK)
+    if wal.exists() and (shm.exists() or folder_writable):
+        return read_only, True
+    if wal.exists() and wal.stat().st_size:
+        raise BackendError(
+            f"{path}: batches committed to {path}-wal are not in {path} yet, and without "
+            f"{path}-shm they cannot be read where nothing can be written: copy {path} and "
+            f"{path}-wal to a folder that can be written and read them there"
+        )
+    if _writable(path):
+        # Read-write, as a writer may start meanwhile: closing it removes the WAL files that
+        # opening a WAL-mode file makes, and finds nothing to checkpoint.
+        return path, False
+    # Nothing can be written here, so nothing is committed outside the file, and SQLite cannot
+    # make the WAL files: immutable.
+    return f"{read_only}&immutable=1", True
 
 
 def _writable(path: str) -> bool:
