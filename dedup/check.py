@@ -32,7 +32,7 @@ from dedup.index.base import ArchivedDocument, ArchiveIndex, bin_deltas, entries
 from dedup.io.readers import DocumentReader
 from dedup.lsh import band_key_matrix
 from dedup.memory import trim_heap
-from dedup.model import ArchiveDirection, ArchiveMatch, CheckReport, Document
+from dedup.model import ArchiveDirection, ArchiveMatch, CheckReport, Document, archive_order
 from dedup.pool import forked_pool
 from dedup.profile_cache import ProfileCache, runs_within
 from dedup.unique import unique_values
@@ -180,6 +180,8 @@ def check_documents(
     for match in report.matches:
         wanted.update((match.a_ordinal, match.b_ordinal))
     report.locations = {d.ordinal: (d.path, d.line) for d in documents if d.ordinal in wanted}
+    # Before the add, which replaces an archived document by a batch document of its id.
+    _keep_archive_texts(report, documents, index, scan_config)
     if config.add:
         rejected = set(report.duplicates)
         accepted = [
@@ -190,6 +192,37 @@ def check_documents(
         for start in range(0, len(accepted), 256):
             report.added += index.add(accepted[start : start + 256])[0]
     return report
+
+
+def _keep_archive_texts(
+    report: CheckReport, documents: Sequence[Document], index: ArchiveIndex, config: ScanConfig
+) -> None:
+    """Keep the texts of archive matches for side-by-side views, in the order reports show
+    them, within what ``config.report_texts`` and ``report_chars`` leave after the batch's own
+    findings: the batch document's from memory, the archived one's read back from the index,
+    a chunk of ids per read (verification read them already, and let them go)."""
+    count = len(report.texts)
+    chars = sum(len(t) for t in report.texts.values())
+    ordered = sorted(report.archive_matches, key=archive_order)
+    for start in range(0, len(ordered), _FETCH_CHUNK):
+        if count >= config.report_texts or chars >= config.report_chars:
+            return
+        chunk = ordered[start : start + _FETCH_CHUNK]
+        archived = index.fetch(
+            [m.archived for m in chunk if m.archived not in report.archived_texts]
+        )
+        for match in chunk:
+            found = archived.get(match.archived)
+            for texts, key, text in (
+                (report.texts, match.doc, documents[match.ordinal].text),
+                (report.archived_texts, match.archived, found.text if found else None),
+            ):
+                if count >= config.report_texts or chars >= config.report_chars:
+                    return
+                if text is not None and key not in texts:
+                    texts[key] = text
+                    count += 1
+                    chars += len(text)
 
 
 def _refuse_positional_ids(documents: Sequence[Document], id_field: str) -> None:

@@ -16,6 +16,7 @@ __all__ = [
     "Repeat",
     "RepeatKind",
     "Report",
+    "archive_order",
 ]
 
 RepeatKind = Literal["exact", "prefixed", "contained", "edited"]
@@ -204,6 +205,12 @@ class ArchiveMatch:
         }
 
 
+def archive_order(match: ArchiveMatch) -> tuple[bool, int, str]:
+    """The order reports show archive matches in: near-duplicates (what fails a check) before
+    partial copies, each in batch order."""
+    return (match.kind != "near_duplicate", match.ordinal, match.archived)
+
+
 @dataclass(slots=True)
 class CheckReport(Report):
     """A batch checked against an archive: the batch's own findings plus its archive matches.
@@ -211,7 +218,9 @@ class CheckReport(Report):
     ``duplicates`` are the ordinals of batch documents that are near-duplicates of an archived
     document or of another batch document kept; ``added`` how many documents ``--add`` stored;
     ``archive_documents`` the index size before the check; ``locations`` maps the ordinals of
-    documents with findings to where they were read ``(path, line)``.
+    documents with findings to where they were read ``(path, line)``. ``archived_texts`` holds
+    the texts of archived documents that matched, by archived id (apart from ``texts``: an
+    archived id may name another document of the batch), within the same bounds as ``texts``.
     """
 
     archive_matches: list[ArchiveMatch] = field(default_factory=list)
@@ -219,6 +228,7 @@ class CheckReport(Report):
     duplicates: list[int] = field(default_factory=list)
     added: int = 0
     locations: dict[int, tuple[str, int | None]] = field(default_factory=dict)
+    archived_texts: dict[str, str] = field(default_factory=dict)
 
     def summary(self) -> dict[str, int]:
         summary = Report.summary(self)

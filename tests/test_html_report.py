@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import dataclasses
 import json
 import os
 import random
+import re
 import select
 import shutil
 import subprocess
 import time
+from html import escape
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -18,6 +21,9 @@ from typing import Any
 import pytest
 
 from dedup import Cluster, Document, Match, Paragraph, Repeat, Report, ScanConfig, scan_documents
+from dedup.check import CheckConfig, add_documents, check_documents
+from dedup.index import open_index
+from dedup.model import CheckReport
 from dedup.report import REPORT_FORMATS, write_report
 from dedup.report.html import HEADLESS_CHROMIUM_FLAGS, removable_bytes, render_html, write_html
 
@@ -276,6 +282,170 @@ def test_scan_writes_an_html_report(invoke: Any, workdir: Path) -> None:
     assert "&lt;script&gt;window.pwned" in page and "<script>window" not in page
 
 
+# -- a check's page: the archive ----------------------------------------------------------------
+
+
+def _article(seed: int, paragraphs: int = 4) -> str:
+    """Made-up paragraphs of random words, the same for one seed."""
+    rng = random.Random(seed)
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    return "\n\n".join(
+        " ".join("".join(rng.choices(letters, k=rng.randint(2, 9))) for _ in range(40)) + "."
+        for _ in range(paragraphs)
+    )
+
+
+HOSTILE_ARCHIVED_ID = '<img src=x onerror="window.pwned = 4">a-7'
+HOSTILE_BATCH_ID = "<script>window.pwned = 5</script>copy-of-a-7"
+ARCHIVE = {
+    **{f"a-{k}": _article(k) for k in range(6)},
+    HOSTILE_ARCHIVED_ID: _article(7) + "\n\n" + HOSTILE,
+}
+BATCH = {
+    "copy-of-a-2": "A new headline for the story\n\n" + _article(2) + "\n\n(Agency)",
+    "fresh-1": _article(101),
+    # a-3 inside a longer story: a partial copy, the archived one in the batch document
+    "grows-a-3": _article(301, 6) + "\n\n" + _article(3) + "\n\n" + _article(302, 6),
+    HOSTILE_BATCH_ID: _article(7) + "\n\n" + HOSTILE,
+    # the id of an archived document, another text (with a repeat: a finding, its text kept)
+    "a-2": _article(102, 2) + "\n\n" + _article(102, 1),
+}
+
+
+def _check(folder: Path, config: ScanConfig | None = None) -> CheckReport:
+    """``BATCH`` checked against ``ARCHIVE`` in a real SQLite index in ``folder``."""
+    url = str(folder / "archive.db")
+    if not (folder / "archive.db").exists():
+        with open_index(url) as index:
+            archive = [Document(i, t, ordinal=n) for n, (i, t) in enumerate(ARCHIVE.items())]
+            add_documents(index, archive, workers=1)
+    batch = [
+        Document(i, t, path="batch.jsonl", line=n + 1, ordinal=n)
+        for n, (i, t) in enumerate(BATCH.items())
+    ]
+    with open_index(url, create=False) as index:
+        return check_documents(index, batch, CheckConfig(config or ScanConfig(), workers=1))
+
+
+@pytest.fixture(scope="module")
+def checked(tmp_path_factory: pytest.TempPathFactory) -> CheckReport:
+    return _check(tmp_path_factory.mktemp("check"))
+
+
+def _archive_section(page: str) -> str:
+    return page[page.index('<section id="archive">') : page.index('<section id="clusters">')]
+
+
+def test_the_check_has_what_the_page_must_show(checked: CheckReport) -> None:
+    assert [(m.doc, m.archived, m.kind, m.direction) for m in checked.archive_matches] == [
+        ("copy-of-a-2", "a-2", "near_duplicate", None),
+        ("grows-a-3", "a-3", "partial", "archived_in_doc"),
+        (HOSTILE_BATCH_ID, HOSTILE_ARCHIVED_ID, "near_duplicate", None),
+    ]
+    assert checked.duplicates == [0, 3] and checked.archive_documents == len(ARCHIVE)
+    assert "a-2" in {r.doc for r in checked.repeats}
+
+
+def test_the_check_page_shows_each_archive_match(checked: CheckReport) -> None:
+    page = render_html(checked)
+    assert '<a href="#archive">Archive matches</a>' in page
+    section = _archive_section(page)
+    assert "<h2>Archive matches (3)</h2>" in section
+    headings = [h.split("</h3>")[0] for h in section.split("<h3>")[1:]]
+    # near-duplicates (what fails the check) first, then the partial copy
+    assert headings == [
+        '<bdi class="id">copy-of-a-2</bdi>: near-duplicate of archived <bdi class="id">a-2</bdi>',
+        '<bdi class="id">&lt;script&gt;window.pwned = 5&lt;/script&gt;copy-of-a-7</bdi>: '
+        'near-duplicate of archived <bdi class="id">&lt;img src=x onerror=&quot;window.pwned = '
+        "4&quot;&gt;a-7</bdi>",
+        '<bdi class="id">grows-a-3</bdi>: partial copy of archived <bdi class="id">a-3</bdi>',
+    ]
+    partial = section[section.index("grows-a-3</bdi>: partial") :]
+    assert "the batch document holds 100% of the sentences of the archived one" in partial
+    assert "read at batch.jsonl, line 3" in partial
+    assert section.count("identical once normalized") == 1  # the hostile pair: an exact copy
+    # both texts side by side, the archived one read back from the index, its shared
+    # paragraphs marked: a-2 is the archived text, not the batch document of that id
+    first = section[: section.index("grows-a-3")]
+    assert first.count('<mark class="shared"') == 8
+    assert escape(ARCHIVE["a-2"].split("\n\n")[0]) in first.split("archived: ")[1]
+    assert escape(BATCH["a-2"].split("\n\n")[0]) not in section
+    assert "text not kept in the report" not in section
+
+
+def test_the_check_summary_counts_the_archive(checked: CheckReport) -> None:
+    page = render_html(checked)
+    summary = page[page.index('<section id="summary">') : page.index('<section id="archive">')]
+    assert "<b>2</b><span>duplicates (40.0% of the batch)</span>" in summary
+    assert "<b>3</b><span>archive matches (2 near-duplicates, 1 partial copies)</span>" in summary
+    assert "<b>7</b><span>documents in the archive</span>" in summary
+    assert "2 of 5 documents are duplicates" in summary
+    # the histograms count the archive matches too
+    assert "3-gram Jaccard of matched pairs (n = 3)" in summary
+
+
+def test_archived_ids_and_texts_are_escaped(checked: CheckReport) -> None:
+    page = render_html(checked)
+    tags = _tags(page)
+    assert [t for t, _ in tags].count("script") == 1
+    assert not [t for t, _ in tags if t in ("img", "textarea", "iframe", "object")]
+    assert not [a for _, a in tags if any(k.startswith("on") for k in a)]
+    assert "window.pwned = 4" in page and "window.pwned = 5" in page
+    assert "<img" not in page and "<script>window" not in page
+    archived = _archive_section(page).split("archived: ")[2]
+    assert "&lt;script&gt;window.pwned = 1;" in archived
+    # where the document was read is input too
+    path = '<img src=x onerror="window.pwned = 6">.jsonl'
+    moved = dataclasses.replace(checked.archive_matches[0], path=path)
+    page = render_html(dataclasses.replace(checked, archive_matches=[moved]))
+    assert "read at &lt;img src=x onerror=&quot;window.pwned = 6&quot;&gt;.jsonl, line 1" in page
+    assert "<img" not in page
+
+
+def test_a_check_keeps_archived_texts_within_the_report_budget(tmp_path: Path) -> None:
+    # Two texts: the batch's a-2 (its repeat) and copy-of-a-2; a-2's archived text is left out.
+    report = _check(tmp_path, ScanConfig(report_texts=2))
+    assert sorted(report.texts) == ["a-2", "copy-of-a-2"] and report.archived_texts == {}
+    section = _archive_section(render_html(report))
+    assert section.count("text not kept in the report") == 5
+    assert '<h4>archived: <bdi class="id">a-2</bdi></h4><p class="folded">text not kept' in section
+
+
+def test_check_writes_an_html_report_that_agrees_with_the_jsonl(invoke: Any, workdir: Path) -> None:
+    for name, records in (("archive.jsonl", ARCHIVE), ("batch.jsonl", BATCH)):
+        lines = [json.dumps({"id": i, "text": t}) for i, t in records.items()]
+        (workdir / name).write_text("\n".join(lines) + "\n", "utf-8")
+    assert invoke("index", "add", "archive.db", "archive.jsonl").exit_code == 0
+    result = invoke(
+        "check", "--index", "archive.db", "batch.jsonl", "--max-duplicates", "1",
+        "--report", "findings.html", "--report", "findings.jsonl", "--quiet",
+    )  # fmt: skip
+    assert result.exit_code == 1
+    assert result.output == "dedup: 2 duplicate documents, over the limit of 1 (--max-duplicates)\n"
+    lines = [json.loads(line) for line in (workdir / "findings.jsonl").read_text().splitlines()]
+    summary = lines[-1]
+    page = (workdir / "findings.html").read_text("utf-8")
+    counts = re.findall(r'<div class="count"><b>([^<]*)</b><span>([^<]*)</span>', page)
+    assert counts[:4] == [
+        (str(summary["documents"]), "documents read"),
+        (str(summary["duplicates"]), "duplicates (40.0% of the batch)"),
+        (
+            str(summary["archive_matches"]),
+            f"archive matches ({summary['archive_near_duplicates']} near-duplicates, "
+            f"{summary['archive_partial_copies']} partial copies)",
+        ),
+        (str(summary["archive_documents"]), "documents in the archive"),
+    ]
+    kinds = {"near_duplicate": "near-duplicate", "partial": "partial copy"}
+    archive_matches = [f for f in lines if f["type"] == "archive_match"]
+    assert len(archive_matches) == summary["archive_matches"] == 3
+    for found in archive_matches:
+        assert (
+            f'<h3><bdi class="id">{escape(found["doc"])}</bdi>: {kinds[found["kind"]]} of '
+            f'archived <bdi class="id">{escape(found["archived"])}</bdi></h3>'
+        ) in page
+
+
 # -- the page in headless Chromium -----------------------------------------------------------
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -456,3 +626,39 @@ def test_the_page_in_headless_chromium(chromium: str, report: Report, tmp_path: 
     assert page["pwned"] is None and page["title"] == "dedup report"
     assert page["scripts"] == 1 and page["injected"] == 0
     assert page["hostileShownAsText"]
+
+
+# What a reader of a failing check sees of the archive: the section laid out, its headings as
+# text (the hostile ids included), its shared paragraphs marked.
+ARCHIVE_PROBE = r"""(() => {
+  const section = document.querySelector("#archive");
+  section.scrollIntoView();
+  const visible = (e) => e.getClientRects().length > 0 && e.getBoundingClientRect().width > 0;
+  return {
+    shown: visible(section),
+    headings: [...section.querySelectorAll("h3")].map((h) => h.innerText),
+    marks: [...section.querySelectorAll("mark.shared")].filter(visible).length,
+    summary: [...document.querySelectorAll("#summary .count")].map((c) => c.innerText),
+  };
+})()"""
+
+
+def test_the_check_page_in_headless_chromium(
+    chromium: str, checked: CheckReport, tmp_path: Path
+) -> None:
+    write_html(checked, tmp_path / "check.html")
+    browser = Browser(chromium, tmp_path / "profile")
+    try:
+        session = browser.open((tmp_path / "check.html").as_uri())
+        page = browser.evaluate(session, PROBE)
+        archive = browser.evaluate(session, ARCHIVE_PROBE)
+    finally:
+        browser.close()
+    assert page["pwned"] is None and page["title"] == "dedup report"
+    assert page["scripts"] == 1 and page["injected"] == 0
+    assert page["hostileShownAsText"]
+    assert archive["shown"] and archive["marks"] >= 8
+    assert archive["headings"][1] == (
+        f"{HOSTILE_BATCH_ID}: near-duplicate of archived {HOSTILE_ARCHIVED_ID}"
+    )
+    assert "2\nduplicates (40.0% of the batch)" in archive["summary"]

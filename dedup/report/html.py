@@ -1,5 +1,8 @@
 """A self-contained HTML report: a summary with histograms, then the copies side by side.
 
+A ``dedup check`` report adds the archive: its size, the batch's duplicates (what the check's
+limits count) and each archive match, the batch document beside the archived one.
+
 The file needs no network: CSS, the one small script and the SVG charts are inline, and a
 Content-Security-Policy forbids every load and every script but that one. All text from the
 input (document text, ids, sources) is HTML-escaped, so a document holding ``<script>`` or a
@@ -23,7 +26,16 @@ from pathlib import Path
 
 from dedup.clean import remove_paragraphs
 from dedup.io.atomic import atomic_file
-from dedup.model import Cluster, Match, Paragraph, Repeat, Report
+from dedup.model import (
+    ArchiveMatch,
+    CheckReport,
+    Cluster,
+    Match,
+    Paragraph,
+    Repeat,
+    Report,
+    archive_order,
+)
 from dedup.text.graphemes import grapheme_prefix
 from dedup.text.segment import paragraphs as split_paragraphs
 
@@ -204,11 +216,13 @@ class _Page:
     max_chars: int
     out: list[str] = field(default_factory=list)
     pairs: dict[tuple[str, str], Match] = field(default_factory=dict)
-    _paragraphs: dict[str, list[Paragraph]] = field(default_factory=dict)
+    # By (archived, id): an archived id may name another document of the batch.
+    _paragraphs: dict[tuple[bool, str], list[Paragraph]] = field(default_factory=dict)
 
     def render(self) -> str:
         for match in self.report.matches:
             self.pairs.setdefault((match.a, match.b), match)
+        check = self.report if isinstance(self.report, CheckReport) else None
         self.out.append(
             '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
             f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">\n'
@@ -216,11 +230,15 @@ class _Page:
             "<title>dedup report</title>\n"
             f"<style>\n{_CSS}</style>\n</head>\n<body>\n"
             '<header class="top"><h1>dedup report</h1><nav>'
-            '<a href="#summary">Summary</a><a href="#clusters">Clusters</a>'
+            '<a href="#summary">Summary</a>'
+            + ('<a href="#archive">Archive matches</a>' if check is not None else "")
+            + '<a href="#clusters">Clusters</a>'
             '<a href="#partial">Partial copies</a><a href="#repeats">Repeats</a>'
             "</nav></header>\n<main>\n"
         )
         self._summary()
+        if check is not None:
+            self._archive_matches(check)
         self._clusters()
         self._partial_copies()
         self._repeats()
@@ -249,10 +267,33 @@ class _Page:
             (f"{summary['partial_copies']:,}", "partial copies"),
             (removed, "bytes clean would remove"),
         ]
+        check = report if isinstance(report, CheckReport) else None
+        if check is not None:
+            counts[1:1] = [
+                (
+                    f"{summary['duplicates']:,}",
+                    f"duplicates ({check.duplicate_rate:.1%} of the batch)",
+                ),
+                (
+                    f"{summary['archive_matches']:,}",
+                    f"archive matches ({summary['archive_near_duplicates']:,} near-duplicates, "
+                    f"{summary['archive_partial_copies']:,} partial copies)",
+                ),
+                (f"{summary['archive_documents']:,}", "documents in the archive"),
+            ]
+            if check.added:
+                counts.append((f"{check.added:,}", "added to the index"))
         self.out.append('<section id="summary"><h2>Summary</h2><div class="counts">')
         for number, label in counts:
             self.out.append(f'<div class="count"><b>{number}</b><span>{label}</span></div>')
         self.out.append("</div>")
+        if check is not None:
+            self.out.append(
+                f'<p class="note">{summary["duplicates"]:,} of {summary["documents"]:,} '
+                "documents are duplicates: near-duplicates of an archived document or of "
+                "another document of the batch kept in their place (what --max-duplicates and "
+                "--max-rate count).</p>"
+            )
         detail = (
             f"{removable.repeat_bytes:,} bytes of repeated paragraphs and "
             f"{removable.document_bytes:,} bytes of {removable.documents_dropped:,} "
@@ -266,10 +307,12 @@ class _Page:
         if report.skipped:
             detail += f"; {report.skipped:,} bad records skipped"
         self.out.append(f'<p class="note">{escape(detail)}.</p><div class="charts">')
-        jaccard = [m.scores.get("jaccard", 0.0) for m in report.matches]
+        scored: list[Match | ArchiveMatch] = [*report.matches]
+        if check is not None:
+            scored.extend(check.archive_matches)
+        jaccard = [m.scores.get("jaccard", 0.0) for m in scored]
         weighted = [
-            max(m.scores.get("weighted_a", 0.0), m.scores.get("weighted_b", 0.0))
-            for m in report.matches
+            max(m.scores.get("weighted_a", 0.0), m.scores.get("weighted_b", 0.0)) for m in scored
         ]
         self.out.append(_score_histogram(jaccard, "3-gram Jaccard of matched pairs", "var(--bar)"))
         self.out.append(_score_histogram(weighted, "Weighted word containment", "var(--bar3)"))
@@ -277,6 +320,31 @@ class _Page:
         self.out.append("</div></section>\n")
 
     # -- sections ------------------------------------------------------------------------
+
+    def _archive_matches(self, report: CheckReport) -> None:
+        matches = sorted(report.archive_matches, key=archive_order)
+        self._section_head("archive", "Archive matches", len(matches), "archive matches")
+        for match in matches[: self.limit]:
+            kind = "near-duplicate" if match.kind == "near_duplicate" else "partial copy"
+            exact = not match.aligned and match.scores.get("jaccard", 0.0) >= 1.0
+            meta = []
+            if match.kind == "partial" or match.direction is not None:
+                meta.append(_archive_direction(match))
+            if exact:
+                meta.append("identical once normalized")
+            if match.path:
+                where = match.path if match.line is None else f"{match.path}, line {match.line}"
+                meta.append("read at " + escape(where))
+            scores = ", ".join(f"{k} {v:.2f}" for k, v in sorted(match.scores.items()))
+            meta.append(escape(scores))
+            self.out.append(
+                '<article class="finding archive">'
+                f"<h3>{_id(match.doc)}: {kind} of archived {_id(match.archived)}</h3>"
+                f'<p class="meta">{" · ".join(meta)}</p>'
+            )
+            self._sides(match.doc, "batch", match.archived, "archived", match.aligned, exact, True)
+            self.out.append("</article>\n")
+        self.out.append("</section>\n")
 
     def _clusters(self) -> None:
         clusters = sorted(self.report.clusters, key=lambda c: (-len(c.members), c.id))
@@ -387,33 +455,56 @@ class _Page:
         return escape(_clip(text[span.start : span.end], self.max_chars))
 
     def _pair(self, a: str, b: str, match: Match | None, label_a: str, label_b: str) -> None:
-        """Two documents side by side, their aligned paragraphs marked."""
-        marks_a: dict[int, list[tuple[int, float]]] = {}
-        marks_b: dict[int, list[tuple[int, float]]] = {}
+        """Two documents of the batch side by side, their aligned paragraphs marked."""
+        aligned: Sequence[tuple[int, int, float]] = ()
         exact = False
         if match is not None:
-            swap = match.a != a
-            for number, (i, j, score) in enumerate(match.aligned):
-                ia, ib = (j, i) if swap else (i, j)
-                marks_a.setdefault(ia, []).append((number, score))
-                marks_b.setdefault(ib, []).append((number, score))
+            aligned = match.aligned
+            if match.a != a:
+                aligned = [(j, i, score) for i, j, score in aligned]
             exact = not match.aligned and match.scores.get("jaccard", 0.0) >= 1.0
+        self._sides(a, label_a, b, label_b, aligned, exact)
+
+    def _sides(
+        self,
+        a: str,
+        label_a: str,
+        b: str,
+        label_b: str,
+        aligned: Sequence[tuple[int, int, float]],
+        exact: bool,
+        b_archived: bool = False,
+    ) -> None:
+        """``a`` beside ``b`` (an archived document if ``b_archived``), the paragraph pairs of
+        ``aligned`` (``a`` index, ``b`` index, score) marked."""
+        marks_a: dict[int, list[tuple[int, float]]] = {}
+        marks_b: dict[int, list[tuple[int, float]]] = {}
+        for number, (ia, ib, score) in enumerate(aligned):
+            marks_a.setdefault(ia, []).append((number, score))
+            marks_b.setdefault(ib, []).append((number, score))
         self.out.append('<div class="pair">')
         self._side(a, label_a, marks_a, exact)
-        self._side(b, label_b, marks_b, exact)
+        self._side(b, label_b, marks_b, exact, b_archived)
         self.out.append("</div>")
 
     def _side(
-        self, doc: str, label: str, marks: dict[int, list[tuple[int, float]]], exact: bool
+        self,
+        doc: str,
+        label: str,
+        marks: dict[int, list[tuple[int, float]]],
+        exact: bool,
+        archived: bool = False,
     ) -> None:
         self.out.append(f'<div class="side"><h4>{escape(label)}: {_id(doc)}</h4>')
-        text = self.report.texts.get(doc)
+        report = self.report
+        texts = report.archived_texts if archived and isinstance(report, CheckReport) else None
+        text = (report.texts if texts is None else texts).get(doc)
         if text is None:
             self.out.append('<p class="folded">text not kept in the report</p></div>')
             return
-        found = self._paragraphs.get(doc)
+        found = self._paragraphs.get((archived, doc))
         if found is None:
-            found = self._paragraphs[doc] = split_paragraphs(text)
+            found = self._paragraphs[archived, doc] = split_paragraphs(text)
         budget = self.max_chars
         # Shared paragraphs show past the budget, up to ten times it: a book-length copy would
         # make a page of megabytes (the JSONL report lists every aligned pair).
@@ -460,6 +551,21 @@ class _Page:
 
 def _id(doc: str) -> str:
     return f'<bdi class="id">{escape(doc)}</bdi>'
+
+
+def _archive_direction(match: ArchiveMatch) -> str:
+    """Which document of an archive match holds the other, and how much of it (sentences where
+    they were aligned, else word 3-grams)."""
+    if match.direction is None:
+        return "neither holds the other"
+    side = "a" if match.direction == "doc_in_archived" else "b"
+    if f"sentences_{side}" in match.scores:
+        what, share = "sentences", match.scores[f"sentences_{side}"]
+    else:
+        what, share = "word 3-grams", match.scores.get(f"containment_{side}", 0.0)
+    if match.direction == "doc_in_archived":
+        return f"the archived document holds {share:.0%} of the {what} of the batch document"
+    return f"the batch document holds {share:.0%} of the {what} of the archived one"
 
 
 def _folded(count: int, chars: int) -> str:
