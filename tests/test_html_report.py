@@ -282,6 +282,21 @@ def test_scan_writes_an_html_report(invoke: Any, workdir: Path) -> None:
     assert "&lt;script&gt;window.pwned" in page and "<script>window" not in page
 
 
+def test_a_partial_copy_says_how_much_of_the_contained_text_it_holds(
+    invoke: Any, workdir: Path
+) -> None:
+    # Most partial copies are decided on their 3-grams, without aligning sentences: the heading
+    # gives the measure there is, as the text summary does (it said "0% of the sentences").
+    sample = Path(__file__).parents[1] / "examples" / "news.jsonl"
+    assert invoke("scan", str(sample), "--report", "r.html", "-q").exit_code == 0
+    page = (workdir / "r.html").read_text("utf-8")
+    headings = re.findall(r"contains \d+% of the [\w -]+ of", page)
+    assert headings == [
+        "contains 59% of the word 3-grams of",
+        "contains 49% of the word 3-grams of",
+    ]
+
+
 # -- a check's page: the archive ----------------------------------------------------------------
 
 

@@ -381,14 +381,15 @@ class _Page:
 
     def _partial_copies(self) -> None:
         partial = [m for m in self.report.matches if m.kind == "partial"]
-        partial.sort(key=lambda m: (-_share(m), m.a, m.b))
+        partial.sort(key=lambda m: (-_held(m)[0], m.a, m.b))
         self._section_head("partial", "Partial copies", len(partial), "partial copies")
         for match in partial[: self.limit]:
             inner, outer = (match.a, match.b) if match.direction != "b_in_a" else (match.b, match.a)
             scores = ", ".join(f"{k} {v:.2f}" for k, v in sorted(match.scores.items()))
+            share, what = _held(match)
             self.out.append(
                 '<article class="finding partial">'
-                f"<h3>{_id(outer)} contains {_share(match):.0%} of the sentences of "
+                f"<h3>{_id(outer)} contains {share:.0%} of the {what} of "
                 f'{_id(inner)}</h3><p class="meta">{escape(scores)}</p>'
             )
             self._pair(match.a, match.b, match, "A", "B")
@@ -589,8 +590,13 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else grapheme_prefix(text, limit) + " …"
 
 
-def _share(match: Match) -> float:
-    return max(match.scores.get("sentences_a", 0.0), match.scores.get("sentences_b", 0.0))
+def _held(match: Match) -> tuple[float, str]:
+    """How much of the contained document of a partial copy the other holds: its sentences
+    where they were aligned, else its word 3-grams (most partial copies are decided on those)."""
+    side = "b" if match.direction == "b_in_a" else "a"
+    if f"sentences_{side}" in match.scores:
+        return match.scores[f"sentences_{side}"], "sentences"
+    return match.scores.get(f"containment_{side}", 0.0), "word 3-grams"
 
 
 # -- charts ------------------------------------------------------------------------------

@@ -70,12 +70,11 @@ def render_summary(report: Report, examples: int = 5) -> str:
         lines.append(f"partial copies: {len(partial)}")
         for match in partial[:examples]:
             inner, outer = (match.a, match.b) if match.direction == "a_in_b" else (match.b, match.a)
-            if "sentences_a" in match.scores:
-                share = max(match.scores["sentences_a"], match.scores["sentences_b"])
-                what = "sentences"
+            side = "a" if match.direction == "a_in_b" else "b"
+            if f"sentences_{side}" in match.scores:
+                share, what = match.scores[f"sentences_{side}"], "sentences"
             else:
-                share = max(match.scores["containment_a"], match.scores["containment_b"])
-                what = "word 3-grams"
+                share, what = match.scores[f"containment_{side}"], "word 3-grams"
             lines.append(f"  {_shown(outer)} contains {share:.0%} of the {what} of {_shown(inner)}")
         if len(partial) > examples:
             lines.append(f"  … and {len(partial) - examples} more (see --report)")
