@@ -71,13 +71,17 @@ class CheckConfig:
 
 @dataclass(slots=True)
 class AddResult:
-    """What an add did: documents read, written (new or changed), unchanged, skipped as bad."""
+    """What an add did: documents read, written (new or changed), unchanged, skipped as bad;
+    how many records had no id, stored by their file and line (``positional``, the first one's
+    id ``first_positional``)."""
 
     documents: int = 0
     written: int = 0
     unchanged: int = 0
     skipped: int = 0
     index_documents: int = 0
+    positional: int = 0
+    first_positional: str | None = None
 
 
 def add(
@@ -111,6 +115,10 @@ def add_documents(
     for batch, digest in digest_stream(documents, config, workers):
         entries = entries_of(batch, digest)
         result.documents += len(entries)
+        for document in batch:
+            if document.positional_id:
+                result.positional += 1
+                result.first_positional = result.first_positional or document.id
         for start in range(0, len(entries), batch_size):
             written, unchanged = index.add(entries[start : start + batch_size])
             result.written += written

@@ -517,6 +517,14 @@ def index_add(index_url: str, inputs: tuple[str, ...], batch_size: int, **option
         _dropped_if_failing(archive),
     ):
         result = add_to_index(archive, inputs, config, batch_size)
+    if result.positional:
+        click.echo(
+            f"dedup: warning: {result.positional} records had no {config.read.id_field!r} field "
+            f"and are stored by file and line ({result.first_positional}, …): a later add of "
+            "another file of that name replaces them, and `dedup check --add` refuses such "
+            "records (see --id-field)",
+            err=True,
+        )
     click.echo(
         f"added {result.written} documents to {redacted(index_url)} ({result.unchanged} unchanged"
         + (f", {result.skipped} bad records skipped" if result.skipped else "")

@@ -95,6 +95,7 @@ _COUNTED_FIGURES = 4
 _PARTIAL_MIN_FIGURES = 0.15
 # Paragraphs aligned per document, at most (a dense count table of their pairs).
 _MAX_ALIGNED = 1000
+_FALLBACK_ALIGNMENT = 0.1
 # Texts longer than this are profiled in a batch of their own (see profiles_of).
 _ANALYZED_ALONE = 100_000
 # Sentences aligned per document, at most: two tables of their pairs (32 MB at this bound), and
@@ -908,21 +909,28 @@ def _share(part: float, whole: float) -> float:
 def align_paragraphs(
     a: Profile, b: Profile, min_score: float = 0.5
 ) -> tuple[tuple[int, int, float], ...]:
-    """Paragraph pairs that share text: for each paragraph of ``a``, its best match in ``b``.
+    """Paragraph pairs that share text: each paragraph's best match in the other document,
+    for the paragraphs of ``a`` and of ``b`` alike (so the order of the two does not matter),
+    in the order of ``a``'s paragraphs.
 
     The score is the share of the shorter paragraph's 3-grams found in the other (ties go to
-    the earlier paragraph of ``b``).
+    the earlier paragraph). Pairs scoring under ``min_score`` are left out, unless none reaches
+    it: texts without paragraph breaks share a passage inside long paragraphs, and then the
+    pairs sharing a tenth are the best there is to show.
     """
-    firsts, laters, overlaps = _best_alignments(
-        a.shingles.hashes,
-        a.shingles.paragraph,
-        len(a.paragraphs),
-        b.shingles.hashes,
-        b.shingles.paragraph,
-        len(b.paragraphs),
-        _MAX_ALIGNED,
-        min_score,
-    )
+    for threshold in (min_score, min(min_score, _FALLBACK_ALIGNMENT)):
+        firsts, laters, overlaps = _best_alignments(
+            a.shingles.hashes,
+            a.shingles.paragraph,
+            len(a.paragraphs),
+            b.shingles.hashes,
+            b.shingles.paragraph,
+            len(b.paragraphs),
+            _MAX_ALIGNED,
+            threshold,
+        )
+        if len(firsts):
+            break
     return tuple(
         (i, j, round(score, 4))
         for i, j, score in zip(firsts.tolist(), laters.tolist(), overlaps.tolist(), strict=True)
@@ -947,18 +955,27 @@ def _best_alignments(
     eligible[: min(paragraphs_a, most)] = True
     eligible[paragraphs_a : paragraphs_a + min(paragraphs_b, most)] = True
     firsts, laters, overlaps = paragraph_overlaps(hashes, owners, eligible)
-    best = np.full(paragraphs_a, -1, dtype=np.int64)  # the best pair of each paragraph of a
+    # The best pair of each paragraph, of a (by its index) and of b (after a's).
+    best = np.full(paragraphs_a + paragraphs_b, -1, dtype=np.int64)
     for k in range(firsts.shape[0]):
         if firsts[k] >= paragraphs_a or laters[k] < paragraphs_a:
             continue  # both in the same document
-        held = best[firsts[k]]
-        if (
-            held < 0
-            or overlaps[k] > overlaps[held]
-            or (overlaps[k] == overlaps[held] and laters[k] < laters[held])
-        ):
-            best[firsts[k]] = k
-    chosen = np.array([k for k in best if k >= 0 and overlaps[k] >= min_score], dtype=np.int64)
+        for own, other in ((firsts[k], laters[k]), (laters[k], firsts[k])):
+            held = best[own]
+            if held < 0 or overlaps[k] > overlaps[held]:
+                best[own] = k
+            elif overlaps[k] == overlaps[held]:
+                held_other = laters[held] if own == firsts[k] else firsts[held]
+                if other < held_other:
+                    best[own] = k
+    keep = np.zeros(firsts.shape[0], dtype=np.bool_)
+    for pair in best:
+        if pair >= 0 and overlaps[pair] >= min_score:
+            keep[pair] = True
+    chosen = np.flatnonzero(keep)
+    # In the order of a's paragraphs, then b's.
+    order = np.argsort(firsts[chosen] * (paragraphs_a + paragraphs_b + 1) + laters[chosen])
+    chosen = chosen[order]
     return firsts[chosen], laters[chosen] - paragraphs_a, overlaps[chosen]
 
 

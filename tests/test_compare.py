@@ -152,3 +152,39 @@ def test_compare_refuses_a_document_compared_with_itself(workdir: Path, invoke: 
             f"dedup: error: A and B are both {same}: give two documents to compare "
             "(see 'dedup compare --help')\n"
         )
+
+
+def test_shared_passages_are_the_same_whichever_document_comes_first(
+    workdir: Path, invoke: Invoke
+) -> None:
+    # The digest's third paragraph holds both of the herald's: each is listed, in either order
+    # (the best match of each paragraph of A used to be all there was).
+    shutil.copy(SAMPLE, "news.jsonl")
+    pairs = []
+    for ids in (("en-trees-herald", "en-digest"), ("en-digest", "en-trees-herald")):
+        found = orjson.loads(invoke("compare", "--in", "news.jsonl", *ids, "--json").stdout)
+        pairs.append([(p["a"], p["b"]) for p in found["aligned"]])
+    assert pairs == [[(1, 3), (2, 3)], [(3, 1), (3, 2)]]
+
+
+def test_a_passage_shared_inside_paragraphs_is_shown(workdir: Path, invoke: Invoke) -> None:
+    # Scraped articles often have no paragraph breaks: a shared passage of six sentences inside
+    # two one-paragraph texts shares under half of either, and nothing was shown.
+    rng = random.Random(5)
+
+    def sentences(n: int) -> str:
+        made = []
+        for _ in range(n):
+            words = (
+                "".join(rng.choice("bcdfghjklmnpqrstvwxz") + rng.choice("aeiou") for _ in "abc")
+                for _ in range(15)
+            )
+            made.append(" ".join(words).capitalize() + ".")
+        return " ".join(made)
+
+    passage = sentences(6)
+    Path("a.txt").write_text(f"{sentences(3)} {passage} {sentences(3)}", "utf-8")
+    Path("b.txt").write_text(f"{sentences(5)} {passage} {sentences(5)}", "utf-8")
+    lines = invoke("compare", "a.txt", "b.txt").stdout.splitlines()
+    assert lines[2] == "verdict: partial (A inside B)"
+    assert "shared passages: 1" in lines and "  A[0] ~ B[0] (49% shared)" in lines

@@ -156,7 +156,8 @@ def test_structure_summary_charts_and_marks(report: Report) -> None:
     assert page.index('id="summary"') < page.index('id="clusters"') < page.index('id="repeats"')
     assert [t for t, _ in tags].count("svg") == 3
     passages = [a for t, a in tags if "passage" in (a.get("class") or "").split()]
-    assert passages and all(a.get("dir") == "auto" for a in passages)
+    # each in the direction most of its letters read in: the corpus has Arabic and English
+    assert {a.get("dir") for a in passages} == {"rtl", "ltr"}
     assert any(t == "mark" and "shared" in (a.get("class") or "") for t, a in tags)
     assert any(t == "mark" and "repeat" in (a.get("class") or "") for t, a in tags)
     assert "bytes clean would remove" in page
@@ -214,6 +215,47 @@ def test_sections_are_capped_with_a_count_of_what_was_left_out() -> None:
     # biggest first: clusters of 8 members lead
     first = page.index('class="finding cluster"')
     assert "8 documents" in page[first : first + 400]
+
+
+def test_a_member_clustered_through_another_shows_the_pair_that_links_it() -> None:
+    # "lead" matched "wire", and "wire" matched "digest": "digest" was shown beside the kept
+    # "lead" with nothing marked and no reason for it being there.
+    texts = {
+        "lead": "First shared paragraph.\n\nSecond paragraph.",
+        "wire": "First shared paragraph.\n\nSecond paragraph, longer.",
+        "digest": "Other opening.\n\nSecond paragraph, longer.",
+    }
+    scores = {"jaccard": 0.9}
+    report = Report(
+        documents=3,
+        matches=[
+            Match("lead", "wire", "near_duplicate", None, scores, ((0, 0, 1.0),)),
+            Match("wire", "digest", "near_duplicate", None, scores, ((1, 1, 1.0),)),
+        ],
+        clusters=[Cluster(0, ("lead", "wire", "digest"), "lead")],
+        texts=texts,
+    )
+    page = render_html(report)
+    assert (
+        page.count(
+            '<p class="meta"><bdi class="id">digest</bdi> matched <bdi class="id">wire</bdi>, not '
+            "the kept document itself: clustered through it</p>"
+        )
+        == 1
+    )
+    linked = page[page.index("clustered through it") :]
+    assert linked.index("member: <bdi") < linked.index("copy: <bdi")
+    assert linked.count("<mark") == 2  # Second paragraph, longer: marked on both sides
+
+
+def test_a_passage_reads_in_the_direction_of_most_of_its_letters() -> None:
+    # dir="auto" follows the first letter: an Arabic paragraph opening with a Latin credit was
+    # laid out left to right.
+    from dedup.report.html import _direction
+
+    assert _direction("BBC: قال المتحدث باسم الوزارة إن الطريق سيفتح غدا") == "rtl"
+    assert _direction("قال: The minister said the road would open tomorrow") == "ltr"
+    assert _direction("2024 — 15%") == "auto"
 
 
 def test_a_long_copy_shows_its_first_paragraphs_and_counts_the_rest() -> None:

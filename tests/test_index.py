@@ -467,6 +467,24 @@ def test_an_unknown_format_version_is_refused(
     )
 
 
+def test_an_add_of_records_without_ids_warns_that_they_are_stored_by_line(
+    workdir: Path, invoke: Invoke
+) -> None:
+    write_jsonl(workdir / "batch.jsonl", [{"text": r["text"]} for r in ARCHIVE[:3]])
+    added = invoke("index", "add", "archive.db", "batch.jsonl")
+    assert (added.exit_code, added.stdout) == (
+        0,
+        "added 3 documents to archive.db (0 unchanged); 3 documents in the index\n",
+    )
+    assert added.stderr == (
+        "dedup: warning: 3 records had no 'id' field and are stored by file and line "
+        "(batch.jsonl:1, …): a later add of another file of that name replaces them, and "
+        "`dedup check --add` refuses such records (see --id-field)\n"
+    )
+    write_jsonl(workdir / "ided.jsonl", ARCHIVE[3:])
+    assert invoke("index", "add", "archive.db", "ided.jsonl").stderr == ""
+
+
 def test_a_full_redis_is_one_line_without_the_command(
     redis_url: str, workdir: Path, invoke: Invoke
 ) -> None:

@@ -254,21 +254,30 @@ def test_overlap_equals_set_intersections_and_weights(
 
 
 def aligned_by_brute_force(a: str, b: str) -> tuple[tuple[int, int, float], ...]:
-    """Each paragraph of ``a`` with the paragraph of ``b`` sharing the most of the smaller
-    one's distinct 3-grams (the earliest on a tie), when that share is at least half."""
+    """Each paragraph, of ``a`` and of ``b`` alike, with the paragraph of the other document
+    sharing the most of the smaller one's distinct 3-grams (the earliest on a tie), when that
+    share is at least half, or where none is, a tenth; in the order of ``a``'s paragraphs."""
     shingles_a, shingles_b = profile(a).shingles, profile(b).shingles
     sets_a = [set(shingles_a.hashes[shingles_a.paragraph == p].tolist()) for p in range(100)]
     sets_b = [set(shingles_b.hashes[shingles_b.paragraph == p].tolist()) for p in range(100)]
-    aligned = []
-    for i, mine in enumerate(sets_a):
-        scores = [
-            len(mine & theirs) / min(len(mine), len(theirs)) if mine & theirs else 0.0
-            for theirs in sets_b
-        ]
-        best = max(range(len(scores)), key=lambda j: (scores[j], -j))
-        if scores[best] >= 0.5:
-            aligned.append((i, best, round(scores[best], 4)))
-    return tuple(aligned)
+
+    def score(i: int, j: int) -> float:
+        shared = sets_a[i] & sets_b[j]
+        return len(shared) / min(len(sets_a[i]), len(sets_b[j])) if shared else 0.0
+
+    for threshold in (0.5, 0.1):
+        pairs = set()
+        for i in range(100):
+            j = max(range(100), key=lambda j: (score(i, j), -j))
+            if score(i, j) >= threshold:
+                pairs.add((i, j))
+        for j in range(100):
+            i = max(range(100), key=lambda i: (score(i, j), -i))
+            if score(i, j) >= threshold:
+                pairs.add((i, j))
+        if pairs:
+            return tuple((i, j, round(score(i, j), 4)) for i, j in sorted(pairs))
+    return ()
 
 
 paragraph_texts = st.lists(

@@ -6,8 +6,9 @@ limits count) and each archive match, the batch document beside the archived one
 The file needs no network: CSS, the one small script and the SVG charts are inline, and a
 Content-Security-Policy forbids every load and every script but that one. All text from the
 input (document text, ids, sources) is HTML-escaped, so a document holding ``<script>`` or a
-``javascript:`` link shows it as text. Every passage carries ``dir="auto"``: Arabic paragraphs
-read right to left, English ones left to right, side by side.
+``javascript:`` link shows it as text. Each passage takes the direction most of its letters
+read in: Arabic paragraphs right to left (one that starts with a Latin credit too), English ones
+left to right, side by side.
 
 Large reports stay quick to open: each section shows its biggest findings first, up to
 ``limit``, and says how many it left out; each document shows at most ``max_chars`` characters
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from html import escape
@@ -218,6 +220,7 @@ class _Page:
     pairs: dict[tuple[str, str], Match] = field(default_factory=dict)
     # By (archived, id): an archived id may name another document of the batch.
     _paragraphs: dict[tuple[bool, str], list[Paragraph]] = field(default_factory=dict)
+    _links: dict[str, list[Match]] = field(default_factory=dict)  # near-duplicates by document
 
     def render(self) -> str:
         for match in self.report.matches:
@@ -366,8 +369,18 @@ class _Page:
             f'<article class="finding cluster"><h3>Cluster {cluster.id}</h3>'
             f'<p class="meta">{" · ".join(meta)}</p>'
         )
+        members = set(cluster.members)
         for copy in copies[:_PAIRS_PER_CLUSTER]:
             match = self.pairs.get((cluster.keep, copy)) or self.pairs.get((copy, cluster.keep))
+            if match is None and (link := self._link(copy, members)) is not None:
+                # Clustered through another member: show the pair that links it.
+                other = link.b if link.a == copy else link.a
+                self.out.append(
+                    f'<p class="meta">{_id(copy)} matched {_id(other)}, not the kept document '
+                    "itself: clustered through it</p>"
+                )
+                self._pair(other, copy, link, "member", "copy")
+                continue
             self._pair(cluster.keep, copy, match, "kept", "copy")
         if len(copies) > _PAIRS_PER_CLUSTER:
             rest = copies[_PAIRS_PER_CLUSTER:]
@@ -378,6 +391,18 @@ class _Page:
                 f"{shown}{tail}</p>"
             )
         self.out.append("</article>\n")
+
+    def _link(self, doc: str, members: set[str]) -> Match | None:
+        """The first near-duplicate match of ``doc`` with another of ``members``."""
+        if not self._links:
+            for match in self.report.matches:
+                if match.kind == "near_duplicate":
+                    self._links.setdefault(match.a, []).append(match)
+                    self._links.setdefault(match.b, []).append(match)
+        for match in self._links.get(doc, []):
+            if (match.b if match.a == doc else match.a) in members:
+                return match
+        return None
 
     def _partial_copies(self) -> None:
         partial = [m for m in self.report.matches if m.kind == "partial"]
@@ -419,14 +444,16 @@ class _Page:
                 scores = ", ".join(f"{k} {v:.2f}" for k, v in sorted(repeat.scores.items()))
                 first = self._span(text, repeat.first, "")
                 second = self._span(text, repeat.repeat, repeat.excerpt)
+                shown = text[repeat.first.start : repeat.first.end] if text else repeat.excerpt
+                direction = _direction(shown)
                 self.out.append(
                     '<div class="pair">'
                     f'<div class="side"><h4>paragraph {repeat.first.index} (first)</h4>'
-                    f'<p class="passage" dir="auto"><mark class="repeat" data-p="0">'
+                    f'<p class="passage" dir="{direction}"><mark class="repeat" data-p="0">'
                     f"{first}</mark></p></div>"
                     f'<div class="side"><h4>paragraph {repeat.repeat.index} repeats it '
                     f"({escape(repeat.kind)}; {escape(scores)})</h4>"
-                    f'<p class="passage" dir="auto"><mark class="repeat" data-p="0">'
+                    f'<p class="passage" dir="{direction}"><mark class="repeat" data-p="0">'
                     f"{second}</mark></p></div></div>"
                 )
             if len(repeats) > _REPEATS_PER_DOCUMENT:
@@ -539,8 +566,9 @@ class _Page:
                 )
             elif exact:
                 body = f'<mark class="shared exact" title="identical">{body}</mark>'
+            direction = _direction(text[paragraph.start : paragraph.start + _DIRECTION_CHARS])
             self.out.append(
-                f'<p class="passage" dir="auto"><span class="n">¶{paragraph.index} </span>'
+                f'<p class="passage" dir="{direction}"><span class="n">¶{paragraph.index} </span>'
                 f"{body}</p>"
             )
         if folded:
@@ -548,6 +576,25 @@ class _Page:
         if not found:
             self.out.append('<p class="folded">(empty)</p>')
         self.out.append("</div>")
+
+
+_DIRECTION_CHARS = 2000  # enough letters to tell a paragraph's script
+
+
+def _direction(text: str) -> str:
+    """``rtl`` when most strongly directed letters of ``text`` read right to left, else ``ltr``
+    (``auto`` with none). Not ``dir="auto"``, which follows the first letter: "BBC: قال…" would
+    lay out an Arabic paragraph left to right."""
+    rtl = ltr = 0
+    for char in text[:_DIRECTION_CHARS]:
+        kind = unicodedata.bidirectional(char)
+        if kind == "L":
+            ltr += 1
+        elif kind in ("R", "AL"):
+            rtl += 1
+    if rtl == ltr == 0:
+        return "auto"
+    return "rtl" if rtl > ltr else "ltr"
 
 
 def _id(doc: str) -> str:
