@@ -764,7 +764,7 @@ def measure(
     )
     union = len(a.shingle_set) + len(b.shingle_set) - shared
     scores = {
-        "jaccard": round(shared / union, 4) if union else 1.0,
+        "jaccard": round(shared / union, 4) if union else 0.0,  # two empty texts share nothing
         "containment_a": round(shared / len(a.shingle_set), 4) if len(a.shingle_set) else 0.0,
         "containment_b": round(shared / len(b.shingle_set), 4) if len(b.shingle_set) else 0.0,
         "weighted_a": _share(shared_weight, weight_a),

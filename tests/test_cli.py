@@ -1072,3 +1072,12 @@ def test_a_rate_over_its_limit_shows_the_digits_that_put_it_over() -> None:
 
     assert _rate_above(10 / 33, 0.303) == "0.30303"  # not "0.303, over the limit of 0.303"
     assert _rate_above(0.5, 0.25) == "0.5"
+
+
+def test_summary_excerpts_fit_their_columns_in_any_script() -> None:
+    from dedup.report.text import _excerpt
+
+    # A Chinese or Japanese character takes two columns of a terminal.
+    assert _excerpt("国" * 100) == "国" * 34 + "…"
+    assert _excerpt("a" * 100) == "a" * 69 + "…"
+    assert _excerpt("国" * 35) == "国" * 35

@@ -314,3 +314,8 @@ def test_align_paragraphs_reads_the_first_1000_paragraphs_of_each_side() -> None
     paragraphs = [f"story {n} of the day number {n}" for n in range(1100)]
     a, b = profile("\n\n".join(paragraphs)), profile("\n\n".join(reversed(paragraphs)))
     assert align_paragraphs(a, b) == tuple((i, 1099 - i, 1.0) for i in range(100, 1000))
+
+
+def test_two_empty_texts_share_nothing() -> None:
+    scores = measure(profile(""), profile("  \n "), DocumentFrequencies())
+    assert (scores["jaccard"], scores["containment_a"], scores["containment_b"]) == (0, 0, 0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from dedup.explain import Comparison
 from dedup.model import CheckReport, Report
@@ -14,8 +15,22 @@ _KIND_TEXT = {"near_duplicate": "near-duplicate", "partial": "partial copy"}
 
 
 def _excerpt(text: str, width: int = 70) -> str:
+    """``text`` on one line, cut to ``width`` terminal columns: a Chinese or Japanese character
+    takes two."""
     flat = " ".join(text.split())
-    return _shown(flat if len(flat) <= width else grapheme_prefix(flat, width - 1) + "…")
+    if _fitting(flat, width) == len(flat):
+        return _shown(flat)
+    return _shown(grapheme_prefix(flat, _fitting(flat, width - 1)) + "…")
+
+
+def _fitting(text: str, width: int) -> int:
+    """How many characters of ``text`` fill at most ``width`` columns."""
+    columns = 0
+    for end, char in enumerate(text):
+        columns += 2 if unicodedata.east_asian_width(char) in "WF" else 1
+        if columns > width:
+            return end
+    return len(text)
 
 
 # Characters that would break a summary line or take over the terminal: controls (line breaks,
