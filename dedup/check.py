@@ -67,6 +67,9 @@ class CheckConfig:
     scan: ScanConfig = field(default_factory=ScanConfig)
     add: bool = False
     workers: int | None = None
+    # Read the matched archived documents' texts back from the index, for reports that show
+    # them beside the batch's (the HTML one); a CI gate that prints annotations needs none.
+    archived_texts: bool = True
 
 
 @dataclass(slots=True)
@@ -189,7 +192,8 @@ def check_documents(
         wanted.update((match.a_ordinal, match.b_ordinal))
     report.locations = {d.ordinal: (d.path, d.line) for d in documents if d.ordinal in wanted}
     # Before the add, which replaces an archived document by a batch document of its id.
-    _keep_archive_texts(report, documents, index, scan_config)
+    if config.archived_texts:
+        _keep_archive_texts(report, documents, index, scan_config)
     if config.add:
         rejected = set(report.duplicates)
         accepted = [

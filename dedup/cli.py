@@ -701,7 +701,10 @@ def check(
         ) as archive,
         _dropped_if_failing(archive),
     ):
-        report = check_batch(archive, inputs, CheckConfig(scan=config, add=add))
+        shown_beside = any(str(path).lower().endswith(".html") for path in reports)
+        report = check_batch(
+            archive, inputs, CheckConfig(scan=config, add=add, archived_texts=shown_beside)
+        )
     write_reports(report, reports)
     if not quiet:
         rendered = (

@@ -37,6 +37,7 @@ __all__ = [
     "digest_batch",
     "digest_encoded",
     "digest_stream",
+    "exact_keys",
 ]
 
 BATCH_SIZE = 256

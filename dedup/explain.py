@@ -111,7 +111,8 @@ def compare(
         AlignedPassage(
             i, j, score, _paragraph(profile_a, a.text, i), _paragraph(profile_b, b.text, j)
         )
-        for i, j, score in align_paragraphs(profile_a, profile_b)
+        # Passages sharing only a tenth are shown for a copy, not for two unrelated texts.
+        for i, j, score in align_paragraphs(profile_a, profile_b, fallback=kind is not None)
     )
     return Comparison(a, b, scores, kind, direction, aligned, formula, exact, too_short)
 

@@ -273,15 +273,16 @@ _TURNING_WORDS = frozenset((
     "claims", "لا", "لم", "لن", "ليس", "ليست", "غير", "عدم", "نفت", "نفي", "ينفي", "تنفي", "نافيا",
     "نافيه", "كذبت", "تكذيب", "شائعات", "شائعه", "مزاعم", "ادعاءات", "زعم", "زعمت", "unconfirmed",
     "unofficial", "claiming", "hoax", "dismissed", "dismisses", "fake", "misleading", "نفى",
+    "नहीं", "नही", "मत",
 ))  # fmt: skip
 # Negations, denials and rumours of scripts written without spaces (Chinese, Japanese, Thai),
 # sought in the normalized text with its spaces taken out: a token there is a character.
-# Broad, as 非洲 (Africa), 不同 (different) and 少ない (few) hold them too, and a copy then kept
-# rather than cut is the safe side.
+# Broad, as 非洲 (Africa), 不同 (different), 少ない (few) and まず (first) hold them too, and a copy
+# then kept rather than cut is the safe side.
 _TURNING_SEQUENCES = (
-    "否", "不", "没", "非", "未", "假", "谣", "传言", "网传",
-    "ない", "なかっ", "ません", "デマ", "誤報", "虚偽", "うそ", "噂", "事実無根",
-    "ไม่", "ปฏิเสธ", "ข่าวลือ", "เท็จ", "ข่าวปลอม",
+    "否", "不", "没", "非", "未", "假", "谣", "传言", "网传", "无法", "拒绝", "拒不",
+    "ない", "なかっ", "ません", "ず", "デマ", "誤報", "虚偽", "うそ", "噂",
+    "事実無根", "ไม่", "มิได้", "มิใช่", "ปฏิเสธ", "ข่าวลือ", "เท็จ", "ข่าวปลอม",
 )  # fmt: skip
 # ... and those that end a frame of reported speech before a copy: "… said", Thai "that".
 _SPACELESS_COMPLEMENTIZERS = ("称", "表示", "说", "指出", "ว่า")
@@ -297,7 +298,8 @@ def _as_normalized(words: tuple[str, ...]) -> tuple[str, ...]:
 # Korean writes its particles and endings on the word: a word starting with one of these
 # negates or denies ("않았다", "부인했다", "사실무근이다"), as do "안" and "못" alone.
 _TURNING_KOREAN_STEMS = (
-    "않", "아니", "없", "부인하", "부인했", "부인한", "사실무근", "거짓", "루머", "헛소문", "오보",
+    "않", "아니", "없", "못하", "못했", "못한", "못할", "부인하", "부인했", "부인한", "사실무근",
+    "거짓", "루머", "헛소문", "오보",
 )  # fmt: skip
 _TURNING_KOREAN_WORDS = frozenset(("안", "못"))
 _GLUED_PARTICLES = frozenset(("و", "ف"))

@@ -294,7 +294,9 @@ def sentence_runs(text: str) -> SentenceRuns:
         return SentenceRuns(*_runs_of_three_words(joined, starts, ends))
     codepoints = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     spans = _sentence_bounds(codepoints).reshape(-1, 2)
-    normalized = normalize_codepoints(codepoints, spans, split_spaceless=False)
+    # A character of a script without spaces is a word of a sentence: a Chinese sentence has
+    # no spaces, and as one word it would match nothing once a term of it is changed.
+    normalized = normalize_codepoints(codepoints, spans, split_spaceless=True)
     return SentenceRuns(
         *_runs_of_three_words(normalized.codepoints, normalized.starts, normalized.ends)
     )
@@ -325,7 +327,8 @@ def _runs_of_three_words(values: npt.NDArray[Any], starts: I64, ends: I64) -> tu
 @numba.njit(cache=True, nogil=True)
 def _sentence_bounds(codepoints: npt.NDArray[Any]) -> npt.NDArray[np.int64]:
     """``[start, end)`` of each piece between sentence ends, flat: a sentence ends at the
-    white space after ``.!?؟``, or at line breaks.
+    white space after ``.!?؟``, right after the full stops of Chinese and Japanese (``。！？``,
+    written without a space after them), or at line breaks.
 
     One pass: the regular expression this replaced (the tests keep it as the reference) made
     ``re`` test every position with its look-behind, most of a profile's time.
@@ -338,6 +341,15 @@ def _sentence_bounds(codepoints: npt.NDArray[Any]) -> npt.NDArray[np.int64]:
     while i < size:
         c = codepoints[i]
         end = i
+        if _ends_spaceless_sentence(c):
+            end = i + 1
+            while end < size and _is_space(codepoints[end]):
+                end += 1
+            bounds[count] = i + 1  # the stop stays with its sentence (it normalizes away)
+            bounds[count + 1] = end
+            count += 2
+            i = end
+            continue
         if i > 0 and _is_space(c) and _ends_sentence(codepoints[i - 1]):
             while end < size and _is_space(codepoints[end]):
                 end += 1
@@ -396,6 +408,12 @@ def _ascii_pieces(
 @numba.njit(cache=True, nogil=True)
 def _ends_sentence(c: Any) -> bool:
     return bool(c == 0x2E or c == 0x21 or c == 0x3F or c == 0x61F)
+
+
+@numba.njit(cache=True, nogil=True)
+def _ends_spaceless_sentence(c: Any) -> bool:
+    # 。 ！ ？ and the half-width ｡
+    return bool(c == 0x3002 or c == 0xFF01 or c == 0xFF1F or c == 0xFF61)
 
 
 def sentence_coverage(a: list[str], b: list[str]) -> float:
@@ -907,7 +925,7 @@ def _share(part: float, whole: float) -> float:
 
 
 def align_paragraphs(
-    a: Profile, b: Profile, min_score: float = 0.5
+    a: Profile, b: Profile, min_score: float = 0.5, fallback: bool = True
 ) -> tuple[tuple[int, int, float], ...]:
     """Paragraph pairs that share text: each paragraph's best match in the other document,
     for the paragraphs of ``a`` and of ``b`` alike (so the order of the two does not matter),
@@ -915,22 +933,23 @@ def align_paragraphs(
 
     The score is the share of the shorter paragraph's 3-grams found in the other (ties go to
     the earlier paragraph). Pairs scoring under ``min_score`` are left out, unless none reaches
-    it: texts without paragraph breaks share a passage inside long paragraphs, and then the
-    pairs sharing a tenth are the best there is to show.
+    it and ``fallback`` (the two are a verified copy): texts without paragraph breaks share a
+    passage inside long paragraphs, and the pairs sharing a tenth are the best there is to show.
     """
-    for threshold in (min_score, min(min_score, _FALLBACK_ALIGNMENT)):
-        firsts, laters, overlaps = _best_alignments(
-            a.shingles.hashes,
-            a.shingles.paragraph,
-            len(a.paragraphs),
-            b.shingles.hashes,
-            b.shingles.paragraph,
-            len(b.paragraphs),
-            _MAX_ALIGNED,
-            threshold,
-        )
-        if len(firsts):
-            break
+    lowest = min(min_score, _FALLBACK_ALIGNMENT) if fallback else min_score
+    firsts, laters, overlaps = _best_alignments(
+        a.shingles.hashes,
+        a.shingles.paragraph,
+        len(a.paragraphs),
+        b.shingles.hashes,
+        b.shingles.paragraph,
+        len(b.paragraphs),
+        _MAX_ALIGNED,
+        lowest,
+    )
+    strict = overlaps >= min_score
+    if strict.any():
+        firsts, laters, overlaps = firsts[strict], laters[strict], overlaps[strict]
     return tuple(
         (i, j, round(score, 4))
         for i, j, score in zip(firsts.tolist(), laters.tolist(), overlaps.tolist(), strict=True)

@@ -5,8 +5,11 @@ one. Normalization folds them, so the same story in both scripts matches.
     python -m venv /tmp/opencc && /tmp/opencc/bin/pip install opencc==1.4.2
     /tmp/opencc/bin/python scripts/make_chinese_variants.py
 
-Characters are converted one at a time, so one whose simplified form depends on the word
-(乾 in 乾隆 and 乾燥) takes OpenCC's first choice: matching only needs both copies to agree.
+Normalization changes with the table: bump ``FORMAT_VERSION`` in dedup/index/base.py (an
+index's signatures were made with the old one). The compiled table's cache is keyed by the
+file's hash, so it is rebuilt. Characters are converted one at a time, so one whose simplified
+form depends on the word (乾 in 乾隆 and 乾燥) takes OpenCC's first choice: matching only needs
+both copies to agree.
 """
 
 from __future__ import annotations
@@ -32,7 +35,9 @@ def main() -> None:
                 continue  # a compatibility ideograph or radical: NFKC folds it first
             for converter in converters:
                 result = converter.convert(char)
-                if len(result) == 1 and result != char:
+                # A target beyond the normalization table (CJK extension G) would take another
+                # path than its source: left as written.
+                if len(result) == 1 and result != char and ord(result) < 0x30000:
                     folded[char] = result
                     break
     # A target folds no further: each chain ends where matching reads it.

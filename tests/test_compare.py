@@ -188,3 +188,19 @@ def test_a_passage_shared_inside_paragraphs_is_shown(workdir: Path, invoke: Invo
     lines = invoke("compare", "a.txt", "b.txt").stdout.splitlines()
     assert lines[2] == "verdict: partial (A inside B)"
     assert "shared passages: 1" in lines and "  A[0] ~ B[0] (49% shared)" in lines
+
+
+def test_unrelated_texts_show_no_passages_for_a_phrase_in_common(
+    workdir: Path, invoke: Invoke
+) -> None:
+    # A headline sharing "in the UK" with a paragraph shares a quarter of its 3-grams: shown
+    # for a copy whose passages lie inside long paragraphs, not for two other stories.
+    from dedup.verify import align_paragraphs, profile
+
+    a = "Mobile phone sales rise in the UK\n\n" + doc(EN_LEAD, EN_OTHER)
+    b = "Ministers met farmers to discuss flood damage in the UK this week.\n\n" + EN_THIRD
+    assert align_paragraphs(profile(a), profile(b)) != ()  # as a copy's would be
+    Path("a.txt").write_text(a, "utf-8")
+    Path("b.txt").write_text(b, "utf-8")
+    lines = invoke("compare", "a.txt", "b.txt").stdout.splitlines()
+    assert lines[2] == "verdict: not a copy" and "shared passages: 0" in lines

@@ -663,6 +663,12 @@ def test_the_words_of_a_spaceless_text_are_runs_of_its_characters() -> None:
     words = words_of_text(mixed, np.array(tokens, dtype=np.uint64)).tolist()
     assert words[:3] == tokens[:3] and words[4:] == tokens[5:]
     assert words[3] not in (tokens[3], tokens[4]) and len(words) == len(tokens) - 1
+    # A squared form normalizes to its characters, which make the same words.
+    squared, spelled = "㍿ report on trade", "株式会社 report on trade"
+    assert (
+        words_of_text(squared, profile(squared).shingles.tokens).tolist()
+        == words_of_text(spelled, profile(spelled).shingles.tokens).tolist()
+    )
 
 
 def test_a_text_mixing_scripts_and_its_copy_share_their_words() -> None:

@@ -133,6 +133,20 @@ def _archive(url: str) -> None:
         add_documents(index, _documents(ARCHIVE, "archive.jsonl"), workers=1)
 
 
+def test_archived_texts_are_read_back_only_when_asked_for(tmp_path: Path) -> None:
+    # The HTML report shows them beside the batch's; a gate that prints annotations needs none.
+    url = str(tmp_path / "archive.db")
+    _archive(url)
+    with open_index(url) as index:
+        shown = check_documents(index, _documents(BATCH), CheckConfig(workers=1))
+        quiet = check_documents(
+            index, _documents(BATCH), CheckConfig(workers=1, archived_texts=False)
+        )
+    assert shown.archived_texts == {"a-2": ARCHIVE[2]["text"]}
+    assert quiet.archived_texts == {}
+    assert [m.archived for m in quiet.archive_matches] == ["a-2"]
+
+
 def test_add_stats_check_remove(index_url: str) -> None:
     _archive(index_url)
     with open_index(index_url) as index:
@@ -541,6 +555,12 @@ def test_a_redis_password_is_never_shown(redis_url: str, workdir: Path, invoke: 
         assert wrong.stderr.startswith(f"dedup: error: {shown}: ")
         everything = added.output + stats.output + wrong.output
         assert "sekret" not in everything and "wrong" not in everything
+        # redis-py reads a password from the query too, as a socket's URL must give it
+        in_query = f"redis://{host}?username=ci&password=sekret&prefix=pw:"
+        stats = invoke("index", "stats", in_query, "--json")
+        assert orjson.loads(stats.stdout)["url"] == (
+            f"redis://{host}?username=ci&password=***&prefix=pw:"
+        )
     finally:
         client.acl_deluser("ci")
         client.flushdb()

@@ -291,6 +291,31 @@ def test_an_edit_that_negates_in_a_spaceless_script_is_no_repeat() -> None:
 
 
 @pytest.mark.parametrize(
+    ("lead", "before", "after"),
+    [
+        (ZH_LEAD, "宣布将", "表示无法"),  # cannot
+        (ZH_LEAD, "宣布将", "拒绝"),  # refuses to
+        (JA_LEAD, "方針を固めた", "方針を固めず"),  # the ず form: without deciding
+        (TH_LEAD, "ประกาศขึ้น", "มิได้ประกาศขึ้น"),  # formal "did not"
+        (KO_LEAD, "인상한다고", "인상하지 못했다고"),  # could not
+    ],
+)
+def test_more_negations_turn_an_edit(lead: str, before: str, after: str) -> None:
+    assert before in lead
+    assert found(doc(EN_HEAD, lead, EN_OTHER, lead.replace(before, after))) == []
+
+
+def test_a_hindi_negation_turns_an_edit() -> None:
+    lead = (
+        "सरकार ने आज घोषणा की कि अगले वर्ष से राजधानी में सार्वजनिक परिवहन के किराए में दस "
+        "प्रतिशत की बढ़ोतरी की जाएगी और नई बसें खरीदी जाएंगी ताकि यात्रियों को बेहतर सुविधा मिले"
+    )
+    negated = lead.replace("की जाएगी", "नहीं की जाएगी")
+    assert found(doc(EN_HEAD, lead, EN_OTHER, negated)) == []
+    assert len(found(doc(EN_HEAD, lead, EN_OTHER, lead.replace("नई", "कई नई")))) == 1
+
+
+@pytest.mark.parametrize(
     "entries",
     [
         [

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from rapidfuzz import fuzz
 
 from dedup import normalize
+from dedup.text.normalize import space_spaceless
 from dedup.verify import (
     DocumentFrequencies,
     SentenceWords,
@@ -25,7 +26,7 @@ from dedup.verify import (
 )
 
 # The sentence ends verify.sentences finds in one compiled pass, as a regular expression.
-_SENTENCE_END = re.compile(r"(?<=[.!?؟])\s+|\n+")
+_SENTENCE_END = re.compile(r"(?<=[.!?؟])\s+|(?<=[。！？｡])\s*|\n+")
 
 words = st.sampled_from(["the", "minister", "said", "وزير", "قال", "talks", "ended", "a", "b"])
 # Any white space separates words, as str.split has it; a sentence may hold a line break.
@@ -181,7 +182,18 @@ sentence_text = st.one_of(
     st.lists(st.sampled_from(ascii_pieces), max_size=40),
     st.lists(
         st.sampled_from(
-            [*ascii_pieces, "؟", "وزير", "قال", "中国", "cafe\u0301", "\u1100\u1161", "ﬁ"]
+            [
+                *ascii_pieces,
+                "؟",
+                "وزير",
+                "قال",
+                "中国",
+                "。",
+                "！",
+                "cafe\u0301",
+                "\u1100\u1161",
+                "ﬁ",
+            ]
         ),
         max_size=40,
     ),
@@ -191,7 +203,7 @@ sentence_text = st.one_of(
 @settings(max_examples=300, deadline=None)
 @given(sentence_text)
 def test_sentences_equal_each_piece_normalized(text: str) -> None:
-    pieces = (normalize(piece) for piece in _SENTENCE_END.split(text))
+    pieces = (space_spaceless(normalize(piece)) for piece in _SENTENCE_END.split(text))
     assert sentences(text) == [piece for piece in pieces if piece.count(" ") >= 2]
 
 

@@ -14,6 +14,7 @@ an id again replaces it (unchanged documents are left alone); removing it remove
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -448,12 +449,17 @@ def count_changes(
 
 
 def redacted(url: str) -> str:
-    """``url`` as messages and reports show it: without its password (CI logs keep them)."""
+    """``url`` as messages and reports show it: without its password, in the address or in
+    the query (``?password=``, as redis-py also reads it), for CI logs keep what they print."""
     parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.netloc.rpartition("@")[2]
-    return url.replace(parts.netloc, f"{parts.username or ''}:***@{host}", 1)
+    shown = url
+    if parts.password is not None:
+        host = parts.netloc.rpartition("@")[2]
+        shown = shown.replace(parts.netloc, f"{parts.username or ''}:***@{host}", 1)
+    if parts.query:
+        query = re.sub(r"(?i)(^|&)(password=)[^&]*", r"\1\2***", parts.query)
+        shown = shown.replace(f"?{parts.query}", f"?{query}", 1)
+    return shown
 
 
 def version_error(where: str, version: str | None, to_rebuild: bool) -> BackendError | None:

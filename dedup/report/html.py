@@ -38,6 +38,7 @@ from dedup.model import (
     Report,
     archive_order,
 )
+from dedup.report.text import held_share
 from dedup.text.graphemes import grapheme_prefix
 from dedup.text.segment import paragraphs as split_paragraphs
 
@@ -606,11 +607,7 @@ def _archive_direction(match: ArchiveMatch) -> str:
     they were aligned, else word 3-grams)."""
     if match.direction is None:
         return "neither holds the other"
-    side = "a" if match.direction == "doc_in_archived" else "b"
-    if f"sentences_{side}" in match.scores:
-        what, share = "sentences", match.scores[f"sentences_{side}"]
-    else:
-        what, share = "word 3-grams", match.scores.get(f"containment_{side}", 0.0)
+    share, what = held_share(match.scores, "a" if match.direction == "doc_in_archived" else "b")
     if match.direction == "doc_in_archived":
         return f"the archived document holds {share:.0%} of the {what} of the batch document"
     return f"the batch document holds {share:.0%} of the {what} of the archived one"
@@ -638,12 +635,8 @@ def _clip(text: str, limit: int) -> str:
 
 
 def _held(match: Match) -> tuple[float, str]:
-    """How much of the contained document of a partial copy the other holds: its sentences
-    where they were aligned, else its word 3-grams (most partial copies are decided on those)."""
-    side = "b" if match.direction == "b_in_a" else "a"
-    if f"sentences_{side}" in match.scores:
-        return match.scores[f"sentences_{side}"], "sentences"
-    return match.scores.get(f"containment_{side}", 0.0), "word 3-grams"
+    """How much of the contained document of a partial copy the other holds."""
+    return held_share(match.scores, "b" if match.direction == "b_in_a" else "a")
 
 
 # -- charts ------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from dedup.explain import Comparison
 from dedup.model import CheckReport, Report
 from dedup.text.graphemes import grapheme_prefix
 
-__all__ = ["render_check", "render_comparison", "render_github", "render_summary"]
+__all__ = ["held_share", "render_check", "render_comparison", "render_github", "render_summary"]
 
 _KIND_TEXT = {"near_duplicate": "near-duplicate", "partial": "partial copy"}
 
@@ -42,6 +42,15 @@ def _shown(value: str) -> str:
     """An id, a source or an excerpt as one line prints it: a character that would start
     another line, colour the terminal or reorder the text is written as its escape."""
     return _UNSHOWN.sub(lambda found: found.group().encode("unicode_escape").decode(), value)
+
+
+def held_share(scores: dict[str, float], side: str) -> tuple[float, str]:
+    """How much of document ``side`` (``"a"`` or ``"b"``) the other holds, and by what measure:
+    its sentences or its word 3-grams, whichever says more (sentences are often not aligned
+    for a partial copy, and a Chinese text's may match none while its 3-grams do)."""
+    sentences = scores.get(f"sentences_{side}", -1.0)
+    grams = scores.get(f"containment_{side}", 0.0)
+    return (sentences, "sentences") if sentences >= grams else (grams, "word 3-grams")
 
 
 def render_summary(report: Report, examples: int = 5) -> str:
@@ -85,11 +94,7 @@ def render_summary(report: Report, examples: int = 5) -> str:
         lines.append(f"partial copies: {len(partial)}")
         for match in partial[:examples]:
             inner, outer = (match.a, match.b) if match.direction == "a_in_b" else (match.b, match.a)
-            side = "a" if match.direction == "a_in_b" else "b"
-            if f"sentences_{side}" in match.scores:
-                share, what = match.scores[f"sentences_{side}"], "sentences"
-            else:
-                share, what = match.scores[f"containment_{side}"], "word 3-grams"
+            share, what = held_share(match.scores, "a" if match.direction == "a_in_b" else "b")
             lines.append(f"  {_shown(outer)} contains {share:.0%} of the {what} of {_shown(inner)}")
         if len(partial) > examples:
             lines.append(f"  … and {len(partial) - examples} more (see --report)")

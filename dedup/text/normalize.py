@@ -18,6 +18,7 @@ The steps, in order:
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import sys
@@ -165,9 +166,18 @@ def _letters() -> dict[int, int | str | None]:
     return {**digits, **_chinese_variants(), **_LETTER_TABLE}
 
 
+_VARIANTS = Path(__file__).parent / "data" / "chinese_variants.txt"
+
+
+@cache
+def _variants_digest() -> str:
+    """A short hash of the variants table, which the compiled table is built from."""
+    return hashlib.sha256(_VARIANTS.read_bytes()).hexdigest()[:12]
+
+
 def _chinese_variants() -> dict[int, int | str | None]:
     """Traditional character → simplified, from OpenCC (scripts/make_chinese_variants.py)."""
-    lines = (Path(__file__).parent / "data" / "chinese_variants.txt").read_text("utf-8")
+    lines = _VARIANTS.read_text("utf-8")
     pairs = (line.split("\t") for line in lines.splitlines() if not line.startswith("#"))
     return {ord(traditional): simplified for traditional, simplified in pairs}
 
@@ -306,7 +316,7 @@ def _tables() -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int32]]:
     """(normalizing table, table for text that is already normalized), cached on disk
     (:func:`_cached`): building them takes about a second."""
     both = _cached(
-        f"normalize-v{_TABLE_VERSION}-unicode-{unicodedata.unidata_version}.npy",
+        f"normalize-v{_TABLE_VERSION}-{_variants_digest()}-unicode-{unicodedata.unidata_version}.npy",
         lambda: np.stack(_build_tables()),
         lambda found: found.ndim == 2 and found.shape[0] == 2 and found.dtype == np.int32,
     )
@@ -438,6 +448,8 @@ def _normalize_kernel(
                 return out[:0], offsets, hashes, tokens[:0], token_counts, True
             else:
                 v = np.int32(c)
+                if c <= 0x3134F:  # CJK extensions G and up: a spaceless script, as below it
+                    v |= np.int32(1 << 24)
             if v == -2:
                 return out[:0], offsets, hashes, tokens[:0], token_counts, True
             if v == -1:

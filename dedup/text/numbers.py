@@ -91,11 +91,16 @@ _SCALES = frozenset((
     "ألفاً", "مليون", "ملايين", "مليار", "مليارات",
 ))  # fmt: skip
 _PUNCTUATION = "\"'“”‘’«»()[]{}<>.,;:!?،؛؟…-–—/\\*"
-# Chinese numerals under a hundred before a measure word; part of a larger one (一百二十人) not.
-# Traditional characters too: numbers are read from the text as written.
+# Chinese numerals under a hundred before a measure word or a unit of time (三人, 十一日, 五倍),
+# part of a larger one (一百二十人) not, and a lone 一 not (一个 is "a"); decimals with 点
+# (百分之五点三 is 5.3). Traditional characters too: numbers are read from the text as written.
+_NUMERALS = "一二三四五六七八九十两兩"
 _CHINESE = re.compile(
-    "(?<![一二三四五六七八九十两兩百千万萬亿億零〇])([二三四五六七八九十两兩]+)"
-    "(?=[人名个個位次年天座辆輛架艘起件项項家所条條只隻岁歲])"
+    f"(?<![{_NUMERALS}百千万萬亿億零〇点點])([{_NUMERALS}]+)"
+    "(?=[人名个個位次年天日月周週座辆輛架艘起件项項家所条條只隻岁歲倍成季])"
+)
+_CHINESE_DECIMAL = re.compile(
+    f"(?<![{_NUMERALS}百千万萬亿億零〇])([{_NUMERALS}零〇]+)[点點]([零〇一二三四五六七八九]+)"
 )
 _CHINESE_DIGITS = {c: v for v, c in enumerate("零一二三四五六七八九")} | {
     "两": 2,
@@ -138,7 +143,11 @@ def numbers_in(text: str, spelled: bool = True) -> frozenset[str]:
         if words[position].lower() not in _SCALES:
             found.add(str(value))
     if _CHINESE.search(text):
-        found.update(str(_chinese(word)) for word in _CHINESE.findall(text))
+        found.update(str(_chinese(word)) for word in _CHINESE.findall(text) if word != "一")
+    if _CHINESE_DECIMAL.search(text):
+        for whole, fraction in _CHINESE_DECIMAL.findall(text):
+            digits = "".join(str(_CHINESE_DIGITS[c]) for c in fraction)
+            found.add(_decimal(str(_chinese(whole)), digits))
     return frozenset(found)
 
 

@@ -36,9 +36,15 @@ I64 = npt.NDArray[np.int64]
 
 _CJK_RUN = 2
 _SOUTHEAST_ASIAN_RUN = 3
-# Characters that are, or normalize to, a character of a script without spaces.
-_HALFWIDTH_KATAKANA = (0xFF65, 0xFF9F)
-_WRITTEN_SPACELESS = [*_SPACELESS_RANGES, _HALFWIDTH_KATAKANA]
+# Characters that are, or normalize to, characters of a script without spaces: kanbun marks,
+# enclosed and squared forms (㊀ 一, ㍿ 株式会社), half-width katakana, enclosed ideographs.
+_WRITTEN_SPACELESS = [
+    *_SPACELESS_RANGES,
+    (0x3190, 0x319F),
+    (0x3200, 0x33FF),
+    (0xFF65, 0xFF9F),
+    (0x1F200, 0x1F2FF),
+]
 _FNV_OFFSET = 0xCBF29CE484222325
 _FNV_PRIME = 0x100000001B3
 
