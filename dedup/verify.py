@@ -94,6 +94,7 @@ _COUNTED_FIGURES = 4
 # share none or one in ten.
 _PARTIAL_MIN_FIGURES = 0.15
 # Paragraphs aligned per document, at most (a dense count table of their pairs).
+_SENTENCES_APART = 0.05
 _MAX_ALIGNED = 1000
 _FALLBACK_ALIGNMENT = 0.1
 # Texts longer than this are profiled in a batch of their own (see profiles_of).
@@ -1071,7 +1072,9 @@ def classify(
         return "near_duplicate", (
             "a_in_b" if contained_a > contained_b else "b_in_a"
         ) if lopsided else None
-    by_sentences = sentences_a != sentences_b
+    # Sentences tell the direction where their shares differ; near-equal ones say nothing, and
+    # the 3-grams do.
+    by_sentences = abs(sentences_a - sentences_b) >= _SENTENCES_APART
     a_inside = sentences_a > sentences_b if by_sentences else contained_a >= contained_b
     direction: Literal["a_in_b", "b_in_a"] = "a_in_b" if a_inside else "b_in_a"
     formula = _formula(scores, config)

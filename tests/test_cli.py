@@ -1081,3 +1081,15 @@ def test_summary_excerpts_fit_their_columns_in_any_script() -> None:
     assert _excerpt("国" * 100) == "国" * 34 + "…"
     assert _excerpt("a" * 100) == "a" * 69 + "…"
     assert _excerpt("国" * 35) == "国" * 35
+
+
+def test_a_rate_that_is_not_zero_never_shows_as_zero() -> None:
+    from dedup.report.text import percent
+
+    assert [percent(r) for r in (0, 1 / 3000, 0.0004, 0.5, 0.123456)] == [
+        "0.0%",
+        "0.033%",
+        "0.04%",
+        "50.0%",
+        "12.3%",
+    ]

@@ -331,3 +331,20 @@ def test_align_paragraphs_reads_the_first_1000_paragraphs_of_each_side() -> None
 def test_two_empty_texts_share_nothing() -> None:
     scores = measure(profile(""), profile("  \n "), DocumentFrequencies())
     assert (scores["jaccard"], scores["containment_a"], scores["containment_b"]) == (0, 0, 0)
+
+
+def test_near_equal_sentence_shares_leave_the_direction_to_the_3grams() -> None:
+    from dedup.config import MatchConfig
+    from dedup.verify import classify
+
+    scores = {"jaccard": 0.3, "containment_a": 0.85, "containment_b": 0.4}
+    scores |= {"weighted_a": 0.6, "weighted_b": 0.3}
+    # 0.654 and 0.671 of each other's sentences say nothing; 85% of a's 3-grams are in b.
+    assert classify(scores | {"sentences_a": 0.654, "sentences_b": 0.671}, MatchConfig()) == (
+        "partial",
+        "a_in_b",
+    )
+    assert classify(scores | {"sentences_a": 0.3, "sentences_b": 0.9}, MatchConfig()) == (
+        "partial",
+        "b_in_a",
+    )

@@ -38,7 +38,7 @@ from dedup.model import (
     Report,
     archive_order,
 )
-from dedup.report.text import held_share
+from dedup.report.text import held_share, percent
 from dedup.text.graphemes import grapheme_prefix
 from dedup.text.segment import paragraphs as split_paragraphs
 
@@ -276,7 +276,7 @@ class _Page:
             counts[1:1] = [
                 (
                     f"{summary['duplicates']:,}",
-                    f"duplicates ({check.duplicate_rate:.1%} of the batch)",
+                    f"duplicates ({percent(check.duplicate_rate)} of the batch)",
                 ),
                 (
                     f"{summary['archive_matches']:,}",

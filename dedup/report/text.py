@@ -9,7 +9,14 @@ from dedup.explain import Comparison
 from dedup.model import CheckReport, Report
 from dedup.text.graphemes import grapheme_prefix
 
-__all__ = ["held_share", "render_check", "render_comparison", "render_github", "render_summary"]
+__all__ = [
+    "held_share",
+    "percent",
+    "render_check",
+    "render_comparison",
+    "render_github",
+    "render_summary",
+]
 
 _KIND_TEXT = {"near_duplicate": "near-duplicate", "partial": "partial copy"}
 
@@ -42,6 +49,14 @@ def _shown(value: str) -> str:
     """An id, a source or an excerpt as one line prints it: a character that would start
     another line, colour the terminal or reorder the text is written as its escape."""
     return _UNSHOWN.sub(lambda found: found.group().encode("unicode_escape").decode(), value)
+
+
+def percent(rate: float) -> str:
+    """A rate as a percentage to a tenth, with more digits where that would show a rate that is
+    not zero as 0.0% (one duplicate in 3,000 documents fails ``--max-rate 0``)."""
+    if rate == 0 or rate >= 0.0005:
+        return f"{rate:.1%}"
+    return f"{100 * rate:.2g}%"
 
 
 def held_share(scores: dict[str, float], side: str) -> tuple[float, str]:
@@ -165,7 +180,7 @@ def render_check(report: CheckReport, examples: int = 5) -> str:
         lines.append(f"  … and {len(report.archive_matches) - examples} more (see --report)")
     lines.append(
         f"duplicates: {summary['duplicates']} of {summary['documents']} documents "
-        f"({report.duplicate_rate:.1%})"
+        f"({percent(report.duplicate_rate)})"
     )
     if report.added:
         lines.append(f"added to the index: {report.added} documents")
