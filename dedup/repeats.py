@@ -305,15 +305,64 @@ _TURNING_KOREAN_WORDS = frozenset(("안", "못"))
 _GLUED_PARTICLES = frozenset(("و", "ف"))
 
 
+# Words that say the opposite of one another: one swapped for the other ("prices rose 5%",
+# "prices fell 5%"; 同比增长 and 同比下降) is another statement, not an edit of a repeat.
+_OPPOSITES = (
+    ("rose", "fell"), ("rise", "fall"), ("rises", "falls"), ("rising", "falling"),
+    ("increased", "decreased"), ("increase", "decrease"), ("increases", "decreases"),
+    ("gained", "lost"), ("won", "lost"), ("higher", "lower"), ("up", "down"),
+    ("approved", "rejected"), ("accepted", "rejected"), ("surplus", "deficit"),
+    ("profit", "loss"), ("ارتفع", "انخفض"), ("ارتفعت", "انخفضت"), ("ارتفاع", "انخفاض"),
+    ("زيادة", "انخفاض"), ("زيادة", "تراجع"), ("ارتفاع", "تراجع"), ("صعد", "هبط"),
+    ("فاز", "خسر"), ("ربح", "خسارة"), ("وافق", "رفض"), ("وافقت", "رفضت"), ("قبول", "رفض"),
+)  # fmt: skip
+_SPACELESS_OPPOSITES = (
+    ("增长", "下降"), ("增长", "减少"), ("上涨", "下跌"), ("增加", "减少"), ("上升", "下降"),
+    ("盈利", "亏损"), ("批准", "否决"), ("上昇", "下落"), ("増加", "減少"), ("値上げ", "値下げ"),
+    ("黒字", "赤字"), ("เพิ่มขึ้น", "ลดลง"),
+)  # fmt: skip
+
+
 def _turned(first: str, later: str) -> bool:
     """Whether the words one paragraph has and the other lacks turn what it says: a negation,
-    a denial ("would approve" and "would not approve" are no edit of one another)."""
-    if _turning(set(tokenize(first)).symmetric_difference(tokenize(later))):
+    a denial ("would approve" and "would not approve" are no edit of one another), or a word
+    swapped for its opposite ("rose" and "fell")."""
+    lost, gained = set(tokenize(first)), set(tokenize(later))
+    lost, gained = lost - gained, gained - lost
+    if _turning(lost | gained) or _swapped(lost, gained, _opposites()):
         return True
     if not (has_spaceless(first) or has_spaceless(later)):
         return False
     first, later = first.replace(" ", ""), later.replace(" ", "")
-    return any((word in first) != (word in later) for word in _as_normalized(_TURNING_SEQUENCES))
+    if any((word in first) != (word in later) for word in _as_normalized(_TURNING_SEQUENCES)):
+        return True
+    only_first = {
+        w for pair in _spaceless_opposites() for w in pair if w in first and w not in later
+    }
+    only_later = {
+        w for pair in _spaceless_opposites() for w in pair if w in later and w not in first
+    }
+    return _swapped(only_first, only_later, _spaceless_opposites())
+
+
+def _swapped(lost: set[str], gained: set[str], pairs: tuple[tuple[str, str], ...]) -> bool:
+    """Whether one side lost a word of a pair and gained the other (a glued "و" or "ف" aside)."""
+    lost = lost | {w[1:] for w in lost if w[:1] in _GLUED_PARTICLES}
+    gained = gained | {w[1:] for w in gained if w[:1] in _GLUED_PARTICLES}
+    return any((x in lost and y in gained) or (y in lost and x in gained) for x, y in pairs)
+
+
+@cache
+def _opposites() -> tuple[tuple[str, str], ...]:
+    return tuple((reference_normalize(x), reference_normalize(y)) for x, y in _OPPOSITES)
+
+
+@cache
+def _spaceless_opposites() -> tuple[tuple[str, str], ...]:
+    return tuple(
+        (reference_normalize(x).replace(" ", ""), reference_normalize(y).replace(" ", ""))
+        for x, y in _SPACELESS_OPPOSITES
+    )
 
 
 def _turning_text(words: str) -> bool:

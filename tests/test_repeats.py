@@ -305,6 +305,30 @@ def test_more_negations_turn_an_edit(lead: str, before: str, after: str) -> None
     assert found(doc(EN_HEAD, lead, EN_OTHER, lead.replace(before, after))) == []
 
 
+def test_rose_and_fell_are_two_statements_in_any_script() -> None:
+    english = (
+        "Consumer prices in the capital rose 5.3 percent in the year to March, the statistics "
+        "office said on Tuesday, driven by the cost of food, rent and transport services."
+    )
+    arabic = (
+        "ارتفع معدل التضخم في المملكة خلال شهر مارس إلى 5.3 في المئة على أساس سنوي بحسب ما "
+        "أعلنت الهيئة العامة للإحصاء اليوم مدفوعا بأسعار الغذاء والإيجارات والنقل"
+    )
+    chinese = (
+        "国家统计局今天发布数据显示，三月份全国居民消费价格同比增长百分之五点三，其中食品价格"
+        "和服务价格涨幅较大，交通通信价格保持稳定，市场供应总体充足。"
+    )
+    for lead, before, after, other in (
+        (english, "rose", "fell", ("Tuesday", "Wednesday")),
+        (arabic, "ارتفع", "انخفض", ("اليوم", "أمس")),
+        (chinese, "同比增长", "同比下降", ("总体充足", "总体平稳")),
+        (EN_LEAD, "increases", "decreases", ("Tuesday", "Monday")),
+    ):
+        assert found(doc(EN_HEAD, lead, EN_OTHER, lead.replace(before, after))) == []
+        # another word changed: still an edited repeat
+        assert found(doc(EN_HEAD, lead, EN_OTHER, lead.replace(*other))) == [(1, 3, "edited")]
+
+
 def test_a_hindi_negation_turns_an_edit() -> None:
     lead = (
         "सरकार ने आज घोषणा की कि अगले वर्ष से राजधानी में सार्वजनिक परिवहन के किराए में दस "
