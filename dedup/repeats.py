@@ -275,6 +275,21 @@ _TURNING_WORDS = frozenset((
     "unofficial", "claiming", "hoax", "dismissed", "dismisses", "fake", "misleading", "نفى",
     "नहीं", "नही", "मत",
 ))  # fmt: skip
+# ... in Kurdish, Persian and Urdu, as written (normalized when first needed: ڕەتکردەوە, تکذیب,
+# تردید), and their "that" (کە, که, کہ).
+_ARABIC_SCRIPT_TURNING_WORDS = (
+    "ڕەتکردەوە", "ڕەتیکردەوە", "ڕەتکرایەوە", "ڕەتی", "ڕەتکردنەوە", "نکۆڵی", "نەخێر", "نا",
+    "نە", "نییە", "نەبوو", "نخواهد", "نخواهند", "نمی", "نکرد", "نکردند", "نکرده", "نشد", "نشده",
+    "نشود", "ندارد", "ندارند", "نبود", "نیستند",
+    "ناڕاستە", "دەنگۆ", "دەنگۆی", "بانگەشە", "تکذیب", "شایعه", "شایعات", "ادعا", "نه", "نیست",
+    "هرگز", "رد", "نادرست", "کذب", "تردید", "نہیں", "نہ", "افواہ", "افواہیں", "جھوٹ", "مسترد",
+    "غلط",
+)  # fmt: skip
+_ARABIC_SCRIPT_COMPLEMENTIZERS = ("کە", "که", "کہ", "اینکه")
+# A verb negated by its prefix (Kurdish نە/نا, Persian ن, normalized): نەکرێت for بکرێت,
+# نابەستێت for دەبەستێت, نکرد for کرد, نمی‌شود for می‌شود.
+_NEGATING_PREFIXES = ("نه", "نا", "ن", "مه")
+_VERB_PREFIXES = ("", "ب", "ده", "د", "مي")
 # Negations, denials and rumours of scripts written without spaces (Chinese, Japanese, Thai),
 # sought in the normalized text with its spaces taken out: a token there is a character.
 # Broad, as 非洲 (Africa), 不同 (different), 少ない (few) and まず (first) hold them too, and a copy
@@ -315,6 +330,7 @@ _OPPOSITES = (
     ("profit", "loss"), ("ارتفع", "انخفض"), ("ارتفعت", "انخفضت"), ("ارتفاع", "انخفاض"),
     ("زيادة", "انخفاض"), ("زيادة", "تراجع"), ("ارتفاع", "تراجع"), ("صعد", "هبط"),
     ("فاز", "خسر"), ("ربح", "خسارة"), ("وافق", "رفض"), ("وافقت", "رفضت"), ("قبول", "رفض"),
+    ("افزایش", "کاهش"), ("موافقت", "مخالفت"), ("اضافہ", "کمی"), ("زیادبوون", "کەمبوون"),
 )  # fmt: skip
 _SPACELESS_OPPOSITES = (
     ("增长", "下降"), ("增长", "减少"), ("上涨", "下跌"), ("增加", "减少"), ("上升", "下降"),
@@ -329,7 +345,12 @@ def _turned(first: str, later: str) -> bool:
     swapped for its opposite ("rose" and "fell")."""
     lost, gained = set(tokenize(first)), set(tokenize(later))
     lost, gained = lost - gained, gained - lost
-    if _turning(lost | gained) or _swapped(lost, gained, _opposites()):
+    if (
+        _turning(lost | gained)
+        or _swapped(lost, gained, _opposites())
+        or _negated_verb(lost, gained)
+        or _negated_verb(gained, lost)
+    ):
         return True
     if not (has_spaceless(first) or has_spaceless(later)):
         return False
@@ -343,6 +364,21 @@ def _turned(first: str, later: str) -> bool:
         w for pair in _spaceless_opposites() for w in pair if w in later and w not in first
     }
     return _swapped(only_first, only_later, _spaceless_opposites())
+
+
+def _negated_verb(plain: set[str], negated: set[str]) -> bool:
+    """Whether a word of ``negated`` is a word of ``plain`` behind a Kurdish or Persian
+    negating prefix (which takes the place of a verb's own prefix: بکرێت, نەکرێت)."""
+    for word in negated:
+        for prefix in _NEGATING_PREFIXES:
+            rest = word[len(prefix) :]
+            if (
+                word.startswith(prefix)
+                and len(rest) > 1
+                and any(verb + rest in plain for verb in _VERB_PREFIXES)
+            ):
+                return True
+    return False
 
 
 def _swapped(lost: set[str], gained: set[str], pairs: tuple[tuple[str, str], ...]) -> bool:
@@ -376,8 +412,10 @@ def _turning_text(words: str) -> bool:
 def _turning(tokens: Iterable[str]) -> bool:
     """Whether ``tokens`` hold a turning word, written alone or behind the Arabic "و" or "ف"
     ("ولن", "فلا"), or a Korean word that negates."""
+    others = _as_normalized(_ARABIC_SCRIPT_TURNING_WORDS)
     return any(
         token in _TURNING_WORDS
+        or token in others
         or (token[:1] in _GLUED_PARTICLES and token[1:] in _TURNING_WORDS)
         or token in _TURNING_KOREAN_WORDS
         or token.startswith(_TURNING_KOREAN_STEMS)
@@ -440,7 +478,11 @@ def _a_dateline(prefix: str) -> bool:
     tokens = tokenize(prefix)
     if not tokens:
         return True
-    if tokens[-1] in _COMPLEMENTIZERS or _turning_text(prefix):
+    if (
+        tokens[-1] in _COMPLEMENTIZERS
+        or tokens[-1] in _as_normalized(_ARABIC_SCRIPT_COMPLEMENTIZERS)
+        or _turning_text(prefix)
+    ):
         return False
     return not (
         has_spaceless(prefix)

@@ -329,6 +329,55 @@ def test_rose_and_fell_are_two_statements_in_any_script() -> None:
         assert found(doc(EN_HEAD, lead, EN_OTHER, lead.replace(*other))) == [(1, 3, "edited")]
 
 
+KU_LEAD = (
+    "ئەنجومەنی وەزیرانی هەرێمی کوردستان لە کۆبوونەوەی ئەمڕۆی خۆیدا بڕیاری دا کە مووچەی مانگی "
+    "ئەیلوولی فەرمانبەران لە سەرەتای هەفتەی داهاتوودا دابەش بکرێت و وەزارەتی دارایی ڕاسپێردرا بۆ "
+    "جێبەجێکردنی ئەو بڕیارە بە زووترین کات."
+)
+FA_LEAD = (
+    "هیئت وزیران در جلسه امروز خود با افزایش ۲۰ درصدی حقوق کارکنان دولت از ابتدای سال آینده "
+    "موافقت کرد و سازمان برنامه و بودجه موظف شد منابع لازم برای اجرای این مصوبه را در لایحه "
+    "بودجه پیش‌بینی کند."
+)
+UR_LEAD = (
+    "وفاقی کابینہ نے آج اپنے اجلاس میں سرکاری ملازمین کی تنخواہوں میں اگلے مالی سال سے اضافے کی "
+    "منظوری دے دی ہے اور وزارت خزانہ کو ہدایت کی گئی ہے کہ وہ اس فیصلے پر عمل درآمد کے لیے فوری "
+    "اقدامات کرے۔"
+)
+
+
+@pytest.mark.parametrize(
+    "later",
+    [
+        # negated verbs: نە for the verb's own ب, ن before an auxiliary, نہیں
+        KU_LEAD.replace("دابەش بکرێت", "دابەش نەکرێت"),
+        FA_LEAD.replace("موافقت کرد", "موافقت نخواهد کرد"),
+        UR_LEAD.replace("منظوری دے دی", "منظوری نہیں دی"),
+        # a word swapped for its opposite
+        FA_LEAD.replace("افزایش", "کاهش"),
+        FA_LEAD.replace("موافقت", "مخالفت"),
+    ],
+)
+def test_kurdish_persian_and_urdu_edits_that_turn_are_no_repeats(later: str) -> None:
+    lead = next(lead for lead in (KU_LEAD, FA_LEAD, UR_LEAD) if lead[:20] == later[:20])
+    assert found(doc(EN_HEAD, lead, EN_OTHER, later)) == []
+    # the lead behind a dateline is still found
+    assert found(doc(EN_HEAD, lead, EN_OTHER, "تهران (ایرنا) - " + lead)) == [(1, 3, "prefixed")]
+
+
+@pytest.mark.parametrize(
+    ("lead", "denial"),
+    [
+        (KU_LEAD, "وتەبێژی حکوومەت ئەوەی ڕەتکردەوە کە "),
+        (UR_LEAD, "حکومتی ترجمان نے اس خبر کی تردید کی کہ "),
+        (FA_LEAD, "شایعه شده است که "),
+    ],
+)
+def test_a_kurdish_persian_or_urdu_denial_before_a_copy_is_kept(lead: str, denial: str) -> None:
+    # "the spokesman denied that" + the lead: the paragraph that stays holds the denial
+    assert found(doc(EN_HEAD, lead, EN_OTHER, denial + lead)) == [(1, 3, "contained")]
+
+
 def test_a_hindi_negation_turns_an_edit() -> None:
     lead = (
         "सरकार ने आज घोषणा की कि अगले वर्ष से राजधानी में सार्वजनिक परिवहन के किराए में दस "
