@@ -378,6 +378,17 @@ def test_a_kurdish_persian_or_urdu_denial_before_a_copy_is_kept(lead: str, denia
     assert found(doc(EN_HEAD, lead, EN_OTHER, denial + lead)) == [(1, 3, "contained")]
 
 
+@pytest.mark.parametrize("dateline", ["هەولێر (کوردستان24)- ", "هەولێر (کوردستان 24)- "])
+def test_an_outlets_number_in_a_dateline_adds_no_figure(dateline: str) -> None:
+    # Kurdistan24 (or France 24) names itself with a figure the lead lacks: an edited lead
+    # behind its dateline was no repeat, as if the copy carried a new figure.
+    edited = KU_LEAD.replace(" بە زووترین کات", "")
+    assert found(doc(EN_HEAD, KU_LEAD, EN_OTHER, dateline + edited)) == [(1, 3, "edited")]
+    # a figure the lead lacks, in the body, still tells another statement
+    changed = edited.replace("ئەیلوولی", "ئەیلوولی 2024")
+    assert found(doc(EN_HEAD, KU_LEAD, EN_OTHER, dateline + changed)) == []
+
+
 def test_a_hindi_negation_turns_an_edit() -> None:
     lead = (
         "सरकार ने आज घोषणा की कि अगले वर्ष से राजधानी में सार्वजनिक परिवहन के किराए में दस "
