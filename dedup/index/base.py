@@ -61,8 +61,8 @@ __all__ = [
 # 6: a word of a text written mostly in Chinese, Japanese or a Southeast Asian script is a run of
 # characters (dedup.text.words): the word bins of such texts changed.
 # 7: runs of such characters are words in any text, not only in one written mostly in them, and
-# the digits of every script, variation selectors and traditional Chinese characters normalize:
-# word bins, signatures and counts of texts holding them changed.
+# the digits of every script, variation selectors, traditional Chinese characters and Kurdish
+# ێ ڵ ڕ ۆ ڤ normalize: word bins, signatures and counts of texts holding them changed.
 FORMAT_VERSION = 7
 # Versions whose stored documents `dedup index rebuild` reads into a new index of this one
 # (their documents are stored as version 7 stores them; what is derived from them is not).

@@ -7,7 +7,8 @@ The steps, in order:
 2. NFKC, case-fold, NFKC again (case-folding can leave text that is not NFKC), and remove the
    marks of step 1 again (Arabic presentation forms decompose into letters with harakat);
 3. unify letter variants: alef forms (أ إ آ ٱ → ا), ى → ي, ة → ه, Persian and Kurdish
-   ک → ك and ی → ي, the forms of heh (Kurdish ە ھ, Persian ۀ, Urdu ہ ۂ ۃ) → ه; the digits of
+   ک → ك and ی → ي, the forms of heh (Kurdish ە ھ, Persian ۀ, Urdu ہ ۂ ۃ) → ه, Kurdish
+   ێ ڵ ڕ ۆ ڤ → ي ل ر و ف; the digits of
    every script (Arabic-Indic, Persian, Devanagari, Thai, …) → ASCII; traditional Chinese
    characters → simplified (國 → 国);
 4. punctuation, symbols and control characters → space;
@@ -83,6 +84,13 @@ _LETTERS = {
     # than another one.
     "ە": "ه",
     "ھ": "ه",
+    # Kurdish letters an Arabic keyboard lacks, typed as the plain letter on many sites (and
+    # what NFKC and step 1 leave of a decomposed ێ or ۆ): one letter for both.
+    "ێ": "ي",
+    "ڵ": "ل",
+    "ڕ": "ر",
+    "ۆ": "و",
+    "ڤ": "ف",
     "ۀ": "ه",
     "ہ": "ه",
     "ۂ": "ه",
@@ -308,7 +316,7 @@ _MAX_EXPANSION = 4
 _HANGUL_JAMO = ((0x1100, 0x11FF), (0x3130, 0x318F), (0xA960, 0xA97F), (0xD7B0, 0xD7FF))
 
 
-_TABLE_VERSION = 6
+_TABLE_VERSION = 7
 
 
 @cache
