@@ -434,7 +434,7 @@ def test_the_check_summary_counts_the_archive(checked: CheckReport) -> None:
     page = render_html(checked)
     summary = page[page.index('<section id="summary">') : page.index('<section id="archive">')]
     assert "<b>2</b><span>duplicates (40.0% of the batch)</span>" in summary
-    assert "<b>3</b><span>archive matches (2 near-duplicates, 1 partial copies)</span>" in summary
+    assert "<b>3</b><span>archive matches (2 near-duplicates, 1 partial copy)</span>" in summary
     assert "<b>7</b><span>documents in the archive</span>" in summary
     assert "2 of 5 documents are duplicates" in summary
     # the histograms count the archive matches too
@@ -489,7 +489,7 @@ def test_check_writes_an_html_report_that_agrees_with_the_jsonl(invoke: Any, wor
         (
             str(summary["archive_matches"]),
             f"archive matches ({summary['archive_near_duplicates']} near-duplicates, "
-            f"{summary['archive_partial_copies']} partial copies)",
+            f"{summary['archive_partial_copies']} partial copy)",  # one: no plural
         ),
         (str(summary["archive_documents"]), "documents in the archive"),
     ]
@@ -719,3 +719,10 @@ def test_the_check_page_in_headless_chromium(
         f"{HOSTILE_BATCH_ID}: near-duplicate of archived {HOSTILE_ARCHIVED_ID}"
     )
     assert "2\nduplicates (40.0% of the batch)" in archive["summary"]
+
+
+def test_counts_take_the_singular_for_one() -> None:
+    from dedup.report.html import _counted
+
+    assert [_counted(n, "copy") for n in (0, 1, 2)] == ["0 copies", "1 copy", "2 copies"]
+    assert _counted(1_500, "document") == "1,500 documents"

@@ -262,11 +262,11 @@ class _Page:
             (f"{summary['documents']:,}", "documents read"),
             (
                 f"{summary['repeats']:,}",
-                f"repeated paragraphs in {summary['documents_with_repeats']:,} documents",
+                f"repeated paragraphs in {_counted(summary['documents_with_repeats'], 'document')}",
             ),
             (
                 f"{summary['clusters']:,}",
-                f"near-duplicate clusters ({summary['duplicate_documents']:,} copies)",
+                f"near-duplicate clusters ({_counted(summary['duplicate_documents'], 'copy')})",
             ),
             (f"{summary['partial_copies']:,}", "partial copies"),
             (removed, "bytes clean would remove"),
@@ -280,8 +280,11 @@ class _Page:
                 ),
                 (
                     f"{summary['archive_matches']:,}",
-                    f"archive matches ({summary['archive_near_duplicates']:,} near-duplicates, "
-                    f"{summary['archive_partial_copies']:,} partial copies)",
+                    "archive matches ("
+                    + _counted(summary["archive_near_duplicates"], "near-duplicate")
+                    + ", "
+                    + _counted(summary["archive_partial_copies"], "partial copy")
+                    + ")",
                 ),
                 (f"{summary['archive_documents']:,}", "documents in the archive"),
             ]
@@ -628,6 +631,14 @@ def _beyond(
         f'<p class="folded">… {len(rest):,} more {noun} ({chars:,} characters, {shared:,} '
         "with shared text) past what a document shows</p>"
     )
+
+
+def _counted(count: int, noun: str) -> str:
+    """``1 copy``, ``2 copies``, ``0 documents``."""
+    if count == 1:
+        return f"1 {noun}"
+    plural = noun[:-1] + "ies" if noun.endswith("y") and noun[-2:-1] not in "aeiou" else noun + "s"
+    return f"{count:,} {plural}"
 
 
 def _clip(text: str, limit: int) -> str:
