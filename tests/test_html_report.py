@@ -721,6 +721,34 @@ def test_the_check_page_in_headless_chromium(
     assert "2\nduplicates (40.0% of the batch)" in archive["summary"]
 
 
+# Where each id lies against the column that holds it (a side of a pair).
+WIDTH_PROBE = r"""(() => [...document.querySelectorAll(".side bdi.id")].map((id) => {
+  const side = id.closest(".side").getBoundingClientRect();
+  const box = id.getBoundingClientRect();
+  return {left: box.left - side.left, right: side.right - box.right};
+}))()"""
+
+
+def test_an_unbreakable_id_stays_in_its_column(chromium: str, tmp_path: Path) -> None:
+    # A URL-less id of 3,000 characters ran over into the other column of a pair.
+    long_id = "x" * 3000
+    text = "First shared paragraph of the story.\n\nSecond paragraph."
+    report = Report(
+        documents=2,
+        matches=[Match(long_id, "b", "near_duplicate", None, {"jaccard": 1.0}, ((0, 0, 1.0),))],
+        clusters=[Cluster(0, (long_id, "b"), long_id)],
+        texts={long_id: text, "b": text},
+    )
+    write_html(report, tmp_path / "long.html")
+    browser = Browser(chromium, tmp_path / "profile")
+    try:
+        ids = browser.evaluate(browser.open((tmp_path / "long.html").as_uri()), WIDTH_PROBE)
+    finally:
+        browser.close()
+    assert len(ids) == 2
+    assert all(place["left"] >= -1 and place["right"] >= -1 for place in ids), ids
+
+
 def test_counts_take_the_singular_for_one() -> None:
     from dedup.report.html import _counted
 

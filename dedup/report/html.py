@@ -120,7 +120,8 @@ mark.exact { background: #ffd36b; }
 mark.hot { background: var(--hot); }
 .folded { color: var(--muted); font-style: italic; font-size: 13px; margin: 0 0 8px; }
 .more { color: var(--muted); font-size: 13px; }
-bdi.id { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 13px; }
+bdi.id { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 13px;
+  overflow-wrap: anywhere; }
 """
 
 
