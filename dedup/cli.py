@@ -705,13 +705,17 @@ def check(
         report = check_batch(
             archive, inputs, CheckConfig(scan=config, add=add, archived_texts=shown_beside)
         )
+    # The reports say whether the gate failed: its HTML is what a reader of a red run opens.
+    report.over_limits = _over_check_limits(report, max_duplicates, max_rate)
     write_reports(report, reports)
     if not quiet:
         rendered = (
             render_github(report) if output_format == "github" else render_check(report, examples)
         )
         click.echo(rendered, nl=False)
-    _exit_for_check_limits(report, max_duplicates, max_rate)
+    if report.over_limits:
+        click.echo(f"dedup: {'; '.join(report.over_limits)}", err=True)
+        sys.exit(EXIT_FINDINGS)
 
 
 def _index_file(index_url: str) -> list[str]:
@@ -743,9 +747,10 @@ def _dropped_if_failing(archive: ArchiveIndex) -> Iterator[None]:
         raise
 
 
-def _exit_for_check_limits(
+def _over_check_limits(
     report: CheckReport, max_duplicates: int | None, max_rate: float | None
-) -> None:
+) -> list[str]:
+    """What of ``report`` is over the limits a check was given, one message each."""
     over: list[str] = []
     duplicates = len(report.duplicates)
     if max_duplicates is not None and duplicates > max_duplicates:
@@ -759,9 +764,7 @@ def _exit_for_check_limits(
             f"({duplicates} of {report.documents} documents), over the limit of "
             f"{max_rate:g} (--max-rate)"
         )
-    if over:
-        click.echo(f"dedup: {'; '.join(over)}", err=True)
-        sys.exit(EXIT_FINDINGS)
+    return over
 
 
 def _rate_above(rate: float, limit: float) -> str:

@@ -229,6 +229,8 @@ class CheckReport(Report):
     added: int = 0
     locations: dict[int, tuple[str, int | None]] = field(default_factory=dict)
     archived_texts: dict[str, str] = field(default_factory=dict)
+    # The limits the batch broke (--max-duplicates, --max-rate), as messages: the gate failed.
+    over_limits: list[str] = field(default_factory=list)
 
     def summary(self) -> dict[str, int]:
         summary = Report.summary(self)

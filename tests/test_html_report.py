@@ -482,6 +482,20 @@ def test_check_writes_an_html_report_that_agrees_with_the_jsonl(invoke: Any, wor
     lines = [json.loads(line) for line in (workdir / "findings.jsonl").read_text().splitlines()]
     summary = lines[-1]
     page = (workdir / "findings.html").read_text("utf-8")
+    # The page says the gate failed, and why, as the run's last line did.
+    assert (
+        page.count(
+            '<p class="failed">The check failed: 2 duplicate documents, over the limit of 1 '
+            "(--max-duplicates).</p>"
+        )
+        == 1
+    )
+    passed = invoke(
+        "check", "--index", "archive.db", "batch.jsonl", "--max-duplicates", "2",
+        "--report", "passed.html", "--quiet",
+    )  # fmt: skip
+    assert passed.exit_code == 0
+    assert 'class="failed"' not in (workdir / "passed.html").read_text("utf-8")
     counts = re.findall(r'<div class="count"><b>([^<]*)</b><span>([^<]*)</span>', page)
     assert counts[:4] == [
         (str(summary["documents"]), "documents read"),

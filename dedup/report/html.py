@@ -120,6 +120,8 @@ mark.exact { background: #ffd36b; }
 mark.hot { background: var(--hot); }
 .folded { color: var(--muted); font-style: italic; font-size: 13px; margin: 0 0 8px; }
 .more { color: var(--muted); font-size: 13px; }
+.failed { background: #fdecea; border-left: 4px solid #c62828; padding: 8px 12px;
+  font-weight: 600; }
 bdi.id { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 13px;
   overflow-wrap: anywhere; }
 """
@@ -291,7 +293,14 @@ class _Page:
             ]
             if check.added:
                 counts.append((f"{check.added:,}", "added to the index"))
-        self.out.append('<section id="summary"><h2>Summary</h2><div class="counts">')
+        self.out.append('<section id="summary"><h2>Summary</h2>')
+        if check is not None and check.over_limits:
+            self.out.append(
+                '<p class="failed">The check failed: '
+                + escape("; ".join(check.over_limits))
+                + ".</p>"
+            )
+        self.out.append('<div class="counts">')
         for number, label in counts:
             self.out.append(f'<div class="count"><b>{number}</b><span>{label}</span></div>')
         self.out.append("</div>")
