@@ -10,7 +10,7 @@ are shared) while the reading process parses the next ones; results come back in
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 
@@ -27,7 +27,7 @@ from dedup.pool import forked_pool
 from dedup.repeats import MIN_OVERLAP, find_repeats
 from dedup.sketch import sign_documents_and_passages
 from dedup.text.analyze import analyze
-from dedup.text.batch import analyze_batch, analyze_encoded
+from dedup.text.batch import analyze_encoded
 
 __all__ = [
     "BATCH_CHARS",
@@ -37,7 +37,7 @@ __all__ = [
     "digest_batch",
     "digest_encoded",
     "digest_stream",
-    "exact_keys",
+    "exact_key",
 ]
 
 BATCH_SIZE = 256
@@ -156,13 +156,11 @@ def _document_keys_of_batch(
     return keys, bins[:filled].copy(), counts
 
 
-def exact_keys(texts: Sequence[str]) -> npt.NDArray[np.uint64]:
-    """The exact-duplicate key of each text, as the scan computes it (0 for an empty text)."""
-    batch = analyze_batch(texts)
-    keys, _, _ = _document_keys_of_batch(
-        batch.paragraph_hashes, batch.paragraph_offsets, batch.words, batch.word_offsets
-    )
-    return keys
+def exact_key(paragraph_hashes: npt.NDArray[np.uint64]) -> int:
+    """The exact-duplicate key of a text of these normalized paragraphs (their hashes), as the
+    scan computes it (0 for an empty text)."""
+    key, _ = _document_keys(paragraph_hashes, np.empty(0, np.uint64))
+    return int(key)
 
 
 @numba.njit(cache=True, nogil=True)

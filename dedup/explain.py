@@ -8,17 +8,18 @@ from typing import Literal
 
 from dedup.commonness import ShingleCounts, table_bits
 from dedup.config import MatchConfig, ReadConfig, ScanConfig
-from dedup.digest import WORD_BINS_LOG2, digest_stream, exact_keys
+from dedup.digest import WORD_BINS_LOG2, digest_stream, exact_key
 from dedup.errors import InputError
 from dedup.io.readers import DocumentReader, read_documents
 from dedup.model import Document, MatchKind
+from dedup.text.analyze import analyze
 from dedup.verify import (
     DocumentFrequencies,
     Profile,
     align_paragraphs,
     classify,
     measure,
-    profile,
+    profile_of,
     shares_only_a_formula,
 )
 
@@ -92,9 +93,10 @@ def compare(
     """
     config = config or MatchConfig()
     frequencies = frequencies or DocumentFrequencies()
-    profile_a, profile_b = profile(a.text), profile(b.text)
+    analysis_a, analysis_b = analyze(a.text), analyze(b.text)
+    profile_a, profile_b = profile_of(a.text, analysis_a), profile_of(b.text, analysis_b)
     scores = measure(profile_a, profile_b, frequencies, counts=counts)
-    key_a, key_b = exact_keys([a.text, b.text]).tolist()
+    key_a, key_b = (exact_key(x.normalized.hashes) for x in (analysis_a, analysis_b))
     words = min(len(profile_a.shingles.tokens), len(profile_b.shingles.tokens))
     exact = key_a != 0 and key_a == key_b
     too_short = config.min_tokens if words < config.min_tokens and not exact else None

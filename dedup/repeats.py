@@ -352,7 +352,7 @@ def _turned(first: str, later: str) -> bool:
     lost, gained = lost - gained, gained - lost
     if (
         _turning(lost | gained)
-        or _swapped(lost, gained, _opposites())
+        or _swapped(lost, gained, _normalized_pairs(_OPPOSITES))
         or _negated_verb(lost, gained)
         or _negated_verb(gained, lost)
     ):
@@ -362,13 +362,11 @@ def _turned(first: str, later: str) -> bool:
     first, later = first.replace(" ", ""), later.replace(" ", "")
     if any((word in first) != (word in later) for word in _as_normalized(_TURNING_SEQUENCES)):
         return True
-    only_first = {
-        w for pair in _spaceless_opposites() for w in pair if w in first and w not in later
-    }
-    only_later = {
-        w for pair in _spaceless_opposites() for w in pair if w in later and w not in first
-    }
-    return _swapped(only_first, only_later, _spaceless_opposites())
+    pairs = _normalized_pairs(_SPACELESS_OPPOSITES)
+    words = {word for pair in pairs for word in pair}
+    only_first = {word for word in words if word in first and word not in later}
+    only_later = {word for word in words if word in later and word not in first}
+    return _swapped(only_first, only_later, pairs)
 
 
 def _negated_verb(plain: set[str], negated: set[str]) -> bool:
@@ -394,16 +392,9 @@ def _swapped(lost: set[str], gained: set[str], pairs: tuple[tuple[str, str], ...
 
 
 @cache
-def _opposites() -> tuple[tuple[str, str], ...]:
-    return tuple((reference_normalize(x), reference_normalize(y)) for x, y in _OPPOSITES)
-
-
-@cache
-def _spaceless_opposites() -> tuple[tuple[str, str], ...]:
-    return tuple(
-        (reference_normalize(x).replace(" ", ""), reference_normalize(y).replace(" ", ""))
-        for x, y in _SPACELESS_OPPOSITES
-    )
+def _normalized_pairs(pairs: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+    """Each pair of ``pairs`` as :func:`_as_normalized` gives its words."""
+    return tuple((_as_normalized((x,))[0], _as_normalized((y,))[0]) for x, y in pairs)
 
 
 def _turning_text(words: str) -> bool:

@@ -24,7 +24,14 @@ import numba
 import numpy as np
 import numpy.typing as npt
 
-from dedup.text.normalize import _SOUTHEAST_ASIAN, _SPACELESS_RANGES, _fmix64, _in_ranges
+from dedup.text.normalize import (
+    _SOUTHEAST_ASIAN,
+    _SPACELESS_RANGES,
+    _fmix64,
+    _in_ranges,
+    _normalize_kernel,
+    _tables,
+)
 from dedup.text.shingle import _POSITION_MULTIPLIERS
 
 __all__ = ["token_run_lengths", "words_of_batch", "words_of_text"]
@@ -45,8 +52,6 @@ _WRITTEN_SPACELESS = [
     (0xFF65, 0xFF9F),
     (0x1F200, 0x1F2FF),
 ]
-_FNV_OFFSET = 0xCBF29CE484222325
-_FNV_PRIME = 0x100000001B3
 
 
 def token_run_lengths(codepoints: U32, offsets: I64, tokens: U64, token_offsets: I64) -> U8:
@@ -76,23 +81,17 @@ def token_run_lengths(codepoints: U32, offsets: I64, tokens: U64, token_offsets:
 
 @cache
 def _spaceless_token_hashes() -> tuple[U64, U8]:
-    """The token hash of every character of a script without spaces (as the normalizer hashes a
-    one-character token), sorted, and the run length of its script."""
-    codes = np.concatenate([np.arange(lo, hi + 1, dtype=np.uint64) for lo, hi in _SPACELESS_RANGES])
-    hashes = _fmix64_array((np.uint64(_FNV_OFFSET) ^ codes) * np.uint64(_FNV_PRIME))
-    runs = np.where(
-        _in_ranges(codes.astype(np.uint32), _SOUTHEAST_ASIAN), _SOUTHEAST_ASIAN_RUN, _CJK_RUN
-    ).astype(np.uint8)
+    """The token hash of every character of a script without spaces, as the normalizer's kernel
+    hashes a one-character token (it hashes them here), sorted, and its script's run length."""
+    codes = np.concatenate([np.arange(lo, hi + 1, dtype=np.uint32) for lo, hi in _SPACELESS_RANGES])
+    _, identity = _tables()  # they are normal already: each stays itself, a token of its own
+    spans = np.array([[0, len(codes)]], dtype=np.int64)
+    hashes = _normalize_kernel(codes, spans, identity, False, True)[3]
+    runs = np.where(_in_ranges(codes, _SOUTHEAST_ASIAN), _SOUTHEAST_ASIAN_RUN, _CJK_RUN).astype(
+        np.uint8
+    )
     order = np.argsort(hashes)
     return hashes[order], runs[order]
-
-
-def _fmix64_array(h: U64) -> U64:
-    h = h ^ (h >> np.uint64(33))
-    h = h * np.uint64(0xFF51AFD7ED558CCD)
-    h = h ^ (h >> np.uint64(33))
-    h = h * np.uint64(0xC4CEB9FE1A85EC53)
-    return h ^ (h >> np.uint64(33))
 
 
 def words_of_batch(tokens: U64, token_offsets: I64, run_lengths: U8) -> tuple[U64, I64]:
